@@ -1,0 +1,56 @@
+"""The ``coffeechat`` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from deployments.cli import contacts, inspect_cmd, records
+from deployments.cli.runtime import Runtime, err_console
+from integrations.config import ConfigError
+from integrations.secrets import SecretUnavailable
+from models.contact_import import ImportFormatError
+from models.contacts import AmbiguousContact, ContactNotFound
+
+app = typer.Typer(
+    name="coffeechat",
+    help="Runs your information interviews: watches mail and calendar, preps, follows up.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Config file (default: COFFEECHAT_CONFIG, then the user config dir).",
+        envvar="COFFEECHAT_CONFIG")] = None,
+    account: Annotated[str, typer.Option(
+        "--account", help="Account slug, for advisers with several clients.")] = "",
+) -> None:
+    ctx.obj = Runtime(config=config, account_slug=account)
+
+
+app.add_typer(contacts.app, name="contacts")
+app.command("note")(contacts.note)
+app.command("status")(records.status)
+app.command("export")(records.export)
+app.add_typer(records.db_app, name="db")
+app.add_typer(inspect_cmd.app, name="inspect")
+
+# Failures the user can act on: one clear line, exit status 2, never a traceback.
+_USER_ERRORS = (ConfigError, SecretUnavailable, ImportFormatError, ContactNotFound,
+                AmbiguousContact)
+
+
+def main() -> None:
+    """Entry point of the ``coffeechat`` console script."""
+    try:
+        app()
+    except _USER_ERRORS as err:
+        err_console.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
+        raise SystemExit(2) from None

@@ -1,0 +1,76 @@
+"""``coffeechat status``, ``export`` and ``db``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from deployments.cli.runtime import console, print_json, runtime, utcnow
+from models.db import current_revision, head_revision, make_engine, upgrade
+from models.export import export_account
+from models.status import status_report
+
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+
+def status(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Contacts by stage, next meetings, mail queued and sent, and the health of each source."""
+    rt = runtime(ctx)
+    with rt.factory() as session:
+        report = status_report(session, rt.account_id, utcnow())
+    if json_out:
+        print_json(report)
+        return
+    stages = ", ".join(f"{k} {v}" for k, v in report["stages"].items() if v) or "no interviews yet"
+    console.print(f"[bold]{report['account']}[/bold]: {report['contacts']} contacts; {stages}")
+    mail = report["mail"]
+    console.print(f"mail: {mail['queued']} queued, {mail['sent_today']} sent today, "
+                  f"{mail['awaiting_approval']} awaiting approval, "
+                  f"{mail['needs_review']} need review, {mail['failed']} failed")
+    if report["next_meetings"]:
+        table = Table("start (UTC)", "contact", "summary", "prep sheet", title="next meetings")
+        for m in report["next_meetings"]:
+            table.add_row(m["start"], str(m["contact"] or "?"), m["summary"], m["prep_sheet"])
+        console.print(table)
+    for src in report["sources"]:
+        health = f"[red]failing ({src['consecutive_failures']}x)[/red]" if src["failing"] else "ok"
+        console.print(f"{src['kind']} {src['source']}: {health}, last success "
+                      f"{src['last_success'] or 'never'}")
+        if src["last_error"]:
+            console.print(f"  last error: {src['last_error']}", markup=False, highlight=False)
+        for skip in src["skipped"]:
+            console.print(f"  skipped {skip['item']}: {skip['reason']}", markup=False,
+                          highlight=False)
+
+
+def export(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (the only format).")] = True,
+) -> None:
+    """Every record of the account as one JSON document (shape documented in models/export.py)."""
+    rt = runtime(ctx)
+    with rt.factory() as session:
+        print_json(export_account(session, rt.account_id, current_revision(rt.engine)))
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or upgrade the schema to the newest revision."""
+    rt = runtime(ctx)
+    engine = make_engine(rt.settings.db_url)
+    before = current_revision(engine)
+    upgrade(engine)
+    console.print(f"database at {head_revision()} (was {before or 'empty'})")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Show the schema revision of the database."""
+    rt = runtime(ctx)
+    rev = current_revision(make_engine(rt.settings.db_url))
+    console.print(f"{rev or 'empty'} (newest: {head_revision()})")

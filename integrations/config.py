@@ -1,0 +1,224 @@
+"""The configuration: one TOML file, single values overridable by environment variables.
+
+Precedence, highest first: ``COFFEECHAT_<SECTION>__<KEY>`` environment variables, the TOML
+file (``--config``, else ``COFFEECHAT_CONFIG``, else the user's config directory), defaults.
+Secrets are never values here, only references to where they live (see integrations.secrets).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from integrations.secrets import SecretRef
+
+APP = "coffeechat"
+Security = Literal["ssl", "starttls", "plain"]
+Mode = Literal["auto", "review"]
+
+
+class ConfigError(Exception):
+    """The configuration file or environment is unusable; the message names key and problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AccountConfig(_Section):
+    """Who the user is."""
+
+    slug: str = "default"
+    name: str = "Me"
+    email: str = ""
+    other_addresses: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    signature: str = ""
+    elevator_pitch: str = ""
+    goals: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)")
+        return value
+
+
+class ImapConfig(_Section):
+    """The mailbox to watch."""
+
+    host: str
+    port: int | None = None
+    security: Security = "ssl"
+    username: str
+    password: SecretRef | None = None
+    oauth_token_command: SecretRef | None = None
+    allow_plaintext: bool = False
+    ca_file: Path | None = None
+    sent_folder: str | None = None
+    drafts_folder: str | None = None
+    folders: list[str] = Field(default_factory=list)
+    backfill_days: int = Field(30, ge=0, le=3650)
+    max_message_bytes: int = Field(10_000_000, ge=10_000)
+    poll_seconds: int = Field(300, ge=10)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> ImapConfig:
+        if self.password is None and self.oauth_token_command is None:
+            raise ValueError("give either password (a secret reference) or oauth_token_command")
+        return self
+
+
+class SmtpConfig(_Section):
+    """Where outgoing mail is submitted."""
+
+    host: str
+    port: int | None = None
+    security: Security = "ssl"
+    username: str
+    password: SecretRef | None = None
+    oauth_token_command: SecretRef | None = None
+    allow_plaintext: bool = False
+    ca_file: Path | None = None
+    # auto: skip the Sent copy for providers that keep one themselves (Gmail, Microsoft 365).
+    save_to_sent: Literal["auto", "always", "never"] = "auto"
+
+
+class CalendarConfig(_Section):
+    """One calendar source."""
+
+    name: str
+    kind: Literal["ics_url", "ics_file", "caldav"]
+    url: str | None = None
+    path: Path | None = None
+    username: str | None = None
+    password: SecretRef | None = None
+    ca_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _location(self) -> CalendarConfig:
+        if self.kind == "ics_file" and self.path is None:
+            raise ValueError("an ics_file calendar needs path")
+        if self.kind != "ics_file" and not self.url:
+            raise ValueError(f"a {self.kind} calendar needs url")
+        return self
+
+
+class CadenceConfig(_Section):
+    """When things happen; every delay in the user's time zone."""
+
+    prep_lead_hours: float = Field(24, ge=0)
+    thank_you_delay_hours: float = Field(2, ge=0)
+    thank_you_deadline_hours: float = Field(24, gt=0)
+    send_window_start: time = time(8, 0)
+    send_window_end: time = time(20, 0)
+    nudge_after_business_days: int = Field(7, ge=1)
+    update_interval_days: int = Field(28, ge=1)
+    daily_cap: int = Field(20, ge=0)
+    calendar_days_back: int = Field(14, ge=0)
+    calendar_days_ahead: int = Field(90, ge=1)
+
+
+class ModesConfig(_Section):
+    """Whether each kind of email goes out on its own or waits in Drafts for approval."""
+
+    outreach: Mode = "review"
+    nudge: Mode = "review"
+    thank_you: Mode = "auto"
+    update: Mode = "auto"
+    prep_sheet: Mode = "auto"
+
+
+def default_data_dir() -> Path:
+    """The user's data directory (database, prep sheets)."""
+    return Path(platformdirs.user_data_dir(APP))
+
+
+def default_config_path() -> Path:
+    """The config file looked for when none is named."""
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+class Settings(BaseSettings):
+    """Everything coffeechat is told, validated."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COFFEECHAT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    templates_dir: Path | None = None
+    account: AccountConfig = Field(default_factory=AccountConfig)
+    imap: ImapConfig | None = None
+    smtp: SmtpConfig | None = None
+    calendars: list[CalendarConfig] = Field(default_factory=list)
+    cadence: CadenceConfig = Field(default_factory=CadenceConfig)
+    modes: ModesConfig = Field(default_factory=ModesConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment variables win over the file's values (passed in as init values)."""
+        return (env_settings, init_settings)
+
+    @property
+    def db_url(self) -> str:
+        """The database URL: configured, else SQLite in the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'coffeechat.db'}"
+
+
+def config_path(explicit: Path | None = None) -> Path:
+    """Which config file applies: ``--config``, then ``COFFEECHAT_CONFIG``, then the default."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("COFFEECHAT_CONFIG")
+    return Path(env) if env else default_config_path()
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate the configuration; raise ConfigError with one clear message."""
+    file = config_path(path)
+    data: dict[str, Any] = {}
+    if file.exists():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{file}: not valid TOML: {err}") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{file}: cannot be read: {err}") from None
+    elif path is not None:
+        raise ConfigError(f"{file}: no such config file")
+    try:
+        return Settings(**data)
+    except ValidationError as err:
+        raise ConfigError(f"{file}: {describe_errors(err)}") from None
+
+
+def describe_errors(err: ValidationError) -> str:
+    """Turn pydantic's errors into 'key: problem' lines (never echoing input values)."""
+    lines = []
+    for e in err.errors(include_input=False, include_url=False):
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{key}: {msg}")
+    return "; ".join(lines)
