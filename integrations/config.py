@@ -51,7 +51,9 @@ class AccountConfig(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)")
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
+            ) from None
         return value
 
 
@@ -69,9 +71,9 @@ class ImapConfig(_Section):
     sent_folder: str | None = None
     drafts_folder: str | None = None
     folders: list[str] = Field(default_factory=list)
-    backfill_days: int = Field(30, ge=0, le=3650)
-    max_message_bytes: int = Field(10_000_000, ge=10_000)
-    poll_seconds: int = Field(300, ge=10)
+    backfill_days: int = Field(default=30, ge=0, le=3650)
+    max_message_bytes: int = Field(default=10_000_000, ge=10_000)
+    poll_seconds: int = Field(default=300, ge=10)
 
     @model_validator(mode="after")
     def _credentials(self) -> ImapConfig:
@@ -118,16 +120,16 @@ class CalendarConfig(_Section):
 class CadenceConfig(_Section):
     """When things happen; every delay in the user's time zone."""
 
-    prep_lead_hours: float = Field(24, ge=0)
-    thank_you_delay_hours: float = Field(2, ge=0)
-    thank_you_deadline_hours: float = Field(24, gt=0)
+    prep_lead_hours: float = Field(default=24, ge=0)
+    thank_you_delay_hours: float = Field(default=2, ge=0)
+    thank_you_deadline_hours: float = Field(default=24, gt=0)
     send_window_start: time = time(8, 0)
     send_window_end: time = time(20, 0)
-    nudge_after_business_days: int = Field(7, ge=1)
-    update_interval_days: int = Field(28, ge=1)
-    daily_cap: int = Field(20, ge=0)
-    calendar_days_back: int = Field(14, ge=0)
-    calendar_days_ahead: int = Field(90, ge=1)
+    nudge_after_business_days: int = Field(default=7, ge=1)
+    update_interval_days: int = Field(default=28, ge=1)
+    daily_cap: int = Field(default=20, ge=0)
+    calendar_days_back: int = Field(default=14, ge=0)
+    calendar_days_ahead: int = Field(default=90, ge=1)
 
 
 class ModesConfig(_Section):

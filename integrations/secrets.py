@@ -12,7 +12,7 @@ import os
 import shlex
 import subprocess
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, PlainSerializer
 
@@ -51,7 +51,7 @@ def parse_ref(value: object) -> SecretReference:
             "must be a reference (env:NAME, keyring:SERVICE/USER, prefect:BLOCK or "
             "command:PROGRAM ARGS); secrets never live in the config file"
         )
-    return SecretReference(scheme, target.strip())  # type: ignore[arg-type]
+    return SecretReference(scheme, target.strip())
 
 
 SecretRef = Annotated[
@@ -91,7 +91,8 @@ def _from_prefect(block: str) -> str:
     from prefect.blocks.system import Secret
 
     try:
-        value = Secret.load(block).get()
+        block_obj: Any = Secret.load(block)  # sync in a sync context; typed as maybe-async
+        value = block_obj.get()
     except Exception as err:  # Prefect raises a variety of client errors here
         raise SecretUnavailable(f"Prefect Secret block {block!r}: {type(err).__name__}") from None
     return str(value)

@@ -13,9 +13,20 @@ from dataclasses import dataclass, field
 
 from models.text import clean_line
 
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$")
-FIELDS = ("name", "emails", "company", "role", "linkedin_url", "tags", "notes", "timezone",
-          "introduced_by")
+_EMAIL = re.compile(
+    r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$"
+)
+FIELDS = (
+    "name",
+    "emails",
+    "company",
+    "role",
+    "linkedin_url",
+    "tags",
+    "notes",
+    "timezone",
+    "introduced_by",
+)
 
 
 @dataclass(frozen=True)
@@ -109,8 +120,12 @@ def parse_linkedin(text: str) -> ParseResult:
         if line.startswith("First Name,"):
             body = "".join(lines[index:])
             mapping = {
-                "first_name": "First Name", "last_name": "Last Name", "emails": "Email Address",
-                "company": "Company", "role": "Position", "linkedin_url": "URL",
+                "first_name": "First Name",
+                "last_name": "Last Name",
+                "emails": "Email Address",
+                "company": "Company",
+                "role": "Position",
+                "linkedin_url": "URL",
             }
             return parse_csv(body, mapping, first_line=index + 1, source_tag="linkedin")
     raise ImportFormatError("no 'First Name,...' header line: is this LinkedIn's Connections.csv?")
@@ -120,8 +135,16 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "fullname", "display name", "contact"),
     "first_name": ("first name", "firstname", "given name"),
     "last_name": ("last name", "lastname", "surname", "family name"),
-    "emails": ("email", "e-mail", "email address", "emails", "e-mail address", "mail",
-               "email 1 - value", "e-mail 1 - value"),
+    "emails": (
+        "email",
+        "e-mail",
+        "email address",
+        "emails",
+        "e-mail address",
+        "mail",
+        "email 1 - value",
+        "e-mail 1 - value",
+    ),
     "company": ("company", "organisation", "organization", "employer", "org"),
     "role": ("role", "title", "job title", "position"),
     "linkedin_url": ("linkedin", "linkedin url", "profile", "url"),
@@ -212,7 +235,14 @@ def _row(record: list[str], cols: dict[str, int], line: int, tag: str) -> Contac
     if tag and tag not in tags:
         tags = (*tags, tag)
     return ContactRow(
-        line=line, name=name or emails[0], emails=tuple(emails), company=cell("company"),
-        role=cell("role"), linkedin_url=linkedin, tags=tags, notes=cell("notes"),
-        timezone=cell("timezone"), introduced_by=cell("introduced_by"),
+        line=line,
+        name=name or emails[0],
+        emails=tuple(emails),
+        company=cell("company"),
+        role=cell("role"),
+        linkedin_url=linkedin,
+        tags=tags,
+        notes=cell("notes"),
+        timezone=cell("timezone"),
+        introduced_by=cell("introduced_by"),
     )

@@ -32,13 +32,27 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-def ensure_account(session: Session, *, slug: str, name: str, email: str, timezone: str,
-                   now: datetime, **details: str | list[str]) -> Account:
+def ensure_account(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    email: str,
+    timezone: str,
+    now: datetime,
+    **details: str | list[str],
+) -> Account:
     """The account with ``slug``, created or updated from the configuration."""
     account = session.scalars(select(Account).where(Account.slug == slug)).first()
     if account is None:
-        account = Account(slug=slug, name=name, email=email.lower(), timezone=timezone,
-                          created_at=now, other_addresses=[])
+        account = Account(
+            slug=slug,
+            name=name,
+            email=email.lower(),
+            timezone=timezone,
+            created_at=now,
+            other_addresses=[],
+        )
         session.add(account)
     account.name, account.email, account.timezone = name, email.lower(), timezone
     for key, value in details.items():
@@ -56,20 +70,32 @@ def contact_by_email(session: Session, account_id: int, address: str) -> Contact
     ).first()
 
 
-def upsert_contact(uow: UnitOfWork, row: ContactRow, *, source: str, now: datetime
-                   ) -> tuple[Contact, bool]:
+def upsert_contact(
+    uow: UnitOfWork, row: ContactRow, *, source: str, now: datetime
+) -> tuple[Contact, bool]:
     """Add ``row`` as a contact or merge it into the one sharing an address; True when new."""
     session = uow.session
     existing = _match(session, uow.account_id, row)
     if existing is None:
-        contact = Contact(account_id=uow.account_id, name=row.name, company=row.company,
-                          role=row.role, linkedin_url=row.linkedin_url, source=source,
-                          timezone=row.timezone or None, tags=list(row.tags), notes=row.notes,
-                          do_not_contact=False, created_at=now, updated_at=now)
+        contact = Contact(
+            account_id=uow.account_id,
+            name=row.name,
+            company=row.company,
+            role=row.role,
+            linkedin_url=row.linkedin_url,
+            source=source,
+            timezone=row.timezone or None,
+            tags=list(row.tags),
+            notes=row.notes,
+            do_not_contact=False,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(contact)
         session.flush()
-        uow.record(ContactAdded(occurred_at=now, contact_id=contact.id, name=row.name,
-                                source=source))
+        uow.record(
+            ContactAdded(occurred_at=now, contact_id=contact.id, name=row.name, source=source)
+        )
         created = True
     else:
         contact, created = existing, False
@@ -88,8 +114,11 @@ def _match(session: Session, account_id: int, row: ContactRow) -> Contact | None
         if found is not None:
             return found
     if row.linkedin_url:
-        return session.scalars(select(Contact).where(
-            Contact.account_id == account_id, Contact.linkedin_url == row.linkedin_url)).first()
+        return session.scalars(
+            select(Contact).where(
+                Contact.account_id == account_id, Contact.linkedin_url == row.linkedin_url
+            )
+        ).first()
     return None
 
 
@@ -115,14 +144,18 @@ def _add_emails(session: Session, contact: Contact, emails: Iterable[str], accou
         owner = contact_by_email(session, account_id, address)
         if owner is not None:
             continue  # already someone else's: merging people is the user's call
-        contact.emails.append(ContactEmail(account_id=account_id, address=address,
-                                           is_primary=not contact.emails, status="ok"))
+        contact.emails.append(
+            ContactEmail(
+                account_id=account_id, address=address, is_primary=not contact.emails, status="ok"
+            )
+        )
         known.add(address)
     session.flush()
 
 
-def import_rows(uow: UnitOfWork, rows: Iterable[ContactRow], *, source: str, now: datetime
-                ) -> ImportReport:
+def import_rows(
+    uow: UnitOfWork, rows: Iterable[ContactRow], *, source: str, now: datetime
+) -> ImportReport:
     """Upsert every row; each row in a savepoint so one failure keeps the others."""
     report = ImportReport()
     for row in rows:
@@ -150,8 +183,11 @@ def find_contact_or_none(session: Session, account_id: int, ref: str) -> Contact
 def find_contact(session: Session, account_id: int, ref: str) -> Contact:
     """Find a contact by id (``#12`` or ``12``), email address, or a unique part of the name."""
     ref = ref.strip()
-    base = select(Contact).where(Contact.account_id == account_id).options(
-        selectinload(Contact.emails))
+    base = (
+        select(Contact)
+        .where(Contact.account_id == account_id)
+        .options(selectinload(Contact.emails))
+    )
     if ref.lstrip("#").isdigit():
         found = session.scalars(base.where(Contact.id == int(ref.lstrip("#")))).first()
         if found:

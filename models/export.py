@@ -41,9 +41,16 @@ from models.tables import (
 
 EXPORT_VERSION = 1
 _SECTIONS: tuple[tuple[str, type[Base]], ...] = (
-    ("interviews", Interview), ("messages", Message), ("meetings", Meeting),
-    ("prep_sheets", PrepSheet), ("outbox", Outbox), ("referrals", Referral), ("notes", Note),
-    ("milestones", Milestone), ("sync_cursors", SyncCursor), ("skipped_items", SkippedItem),
+    ("interviews", Interview),
+    ("messages", Message),
+    ("meetings", Meeting),
+    ("prep_sheets", PrepSheet),
+    ("outbox", Outbox),
+    ("referrals", Referral),
+    ("notes", Note),
+    ("milestones", Milestone),
+    ("sync_cursors", SyncCursor),
+    ("skipped_items", SkippedItem),
     ("event_log", EventLog),
 )
 
@@ -60,28 +67,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def export_account(session: Session, account_id: int, schema_revision: str | None) -> dict[str, Any]:
+def export_account(
+    session: Session, account_id: int, schema_revision: str | None
+) -> dict[str, Any]:
     """Everything stored for one account."""
     account = session.get(Account, account_id)
     if account is None:
         raise LookupError(f"no account with id {account_id}")
     out: dict[str, Any] = {
-        "format": "coffeechat-export", "version": EXPORT_VERSION,
-        "schema_revision": schema_revision, "account": record(account),
+        "format": "coffeechat-export",
+        "version": EXPORT_VERSION,
+        "schema_revision": schema_revision,
+        "account": record(account),
     }
     emails: dict[int, list[dict[str, Any]]] = {}
-    for email in session.scalars(select(ContactEmail).where(
-            ContactEmail.account_id == account_id).order_by(ContactEmail.id)):
+    for email in session.scalars(
+        select(ContactEmail).where(ContactEmail.account_id == account_id).order_by(ContactEmail.id)
+    ):
         emails.setdefault(email.contact_id, []).append(
-            {"address": email.address, "is_primary": email.is_primary, "status": email.status})
+            {"address": email.address, "is_primary": email.is_primary, "status": email.status}
+        )
     out["contacts"] = [
         {**record(c), "emails": emails.get(c.id, [])}
         for c in session.scalars(
-            select(Contact).where(Contact.account_id == account_id).order_by(Contact.id))
+            select(Contact).where(Contact.account_id == account_id).order_by(Contact.id)
+        )
     ]
     for name, table in _SECTIONS:
-        column = table.__table__.c  # type: ignore[attr-defined]
-        rows = session.scalars(select(table).where(column.account_id == account_id)
-                               .order_by(column.id))
+        column = table.__table__.c
+        rows = session.scalars(
+            select(table).where(column.account_id == account_id).order_by(column.id)
+        )
         out[name] = [record(r) for r in rows]
     return out

@@ -30,8 +30,9 @@ def status_report(session: Session, account_id: int, now: datetime) -> dict[str,
     return {
         "account": account.slug,
         "now": now.isoformat(),
-        "contacts": session.scalar(select(func.count()).select_from(Contact)
-                                   .where(Contact.account_id == account_id)),
+        "contacts": session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.account_id == account_id)
+        ),
         "stages": _stages(session, account_id),
         "next_meetings": _next_meetings(session, account_id, now),
         "mail": _mail(session, account_id, now, ZoneInfo(account.timezone)),
@@ -40,9 +41,13 @@ def status_report(session: Session, account_id: int, now: datetime) -> dict[str,
 
 
 def _stages(session: Session, account_id: int) -> dict[str, int]:
-    counts = dict(session.execute(
-        select(Interview.state, func.count()).where(Interview.account_id == account_id)
-        .group_by(Interview.state)).tuples().all())
+    counts = dict(
+        session.execute(
+            select(Interview.state, func.count())
+            .where(Interview.account_id == account_id)
+            .group_by(Interview.state)
+        ).all()
+    )
     return {s.value: int(counts.get(s.value, 0)) for s in State}
 
 
@@ -50,29 +55,54 @@ def _next_meetings(session: Session, account_id: int, now: datetime) -> list[dic
     rows = session.execute(
         select(Meeting, Contact.name)
         .outerjoin(Contact, Contact.id == Meeting.contact_id)
-        .where(Meeting.account_id == account_id, Meeting.end_utc >= now,
-               Meeting.status != "CANCELLED")
-        .order_by(Meeting.start_utc).limit(10)).tuples().all()
+        .where(
+            Meeting.account_id == account_id,
+            Meeting.end_utc >= now,
+            Meeting.status != "CANCELLED",
+        )
+        .order_by(Meeting.start_utc)
+        .limit(10)
+    ).all()
     out = []
     for meeting, name in rows:
-        sheet = session.scalars(select(PrepSheet).where(
-            PrepSheet.meeting_id == meeting.id, PrepSheet.meeting_version == meeting.version)
+        sheet = session.scalars(
+            select(PrepSheet).where(
+                PrepSheet.meeting_id == meeting.id, PrepSheet.meeting_version == meeting.version
+            )
         ).first()
         prep = "none" if sheet is None else ("delivered" if sheet.delivered_at else "made")
-        out.append({"meeting_id": meeting.id, "contact": name, "start": meeting.start_utc.isoformat(),
-                    "end": meeting.end_utc.isoformat(), "summary": meeting.summary,
-                    "prep_sheet": prep})
+        out.append(
+            {
+                "meeting_id": meeting.id,
+                "contact": name,
+                "start": meeting.start_utc.isoformat(),
+                "end": meeting.end_utc.isoformat(),
+                "summary": meeting.summary,
+                "prep_sheet": prep,
+            }
+        )
     return out
 
 
 def _mail(session: Session, account_id: int, now: datetime, zone: ZoneInfo) -> dict[str, int]:
     local_midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    counts = dict(session.execute(
-        select(Outbox.status, func.count()).where(Outbox.account_id == account_id)
-        .group_by(Outbox.status)).tuples().all())
-    sent_today = session.scalar(select(func.count()).select_from(Outbox).where(
-        Outbox.account_id == account_id, Outbox.status == "sent",
-        Outbox.sent_at >= local_midnight, Outbox.sent_at < local_midnight + timedelta(days=1)))
+    counts = dict(
+        session.execute(
+            select(Outbox.status, func.count())
+            .where(Outbox.account_id == account_id)
+            .group_by(Outbox.status)
+        ).all()
+    )
+    sent_today = session.scalar(
+        select(func.count())
+        .select_from(Outbox)
+        .where(
+            Outbox.account_id == account_id,
+            Outbox.status == "sent",
+            Outbox.sent_at >= local_midnight,
+            Outbox.sent_at < local_midnight + timedelta(days=1),
+        )
+    )
     return {
         "queued": int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
         "sent_today": int(sent_today or 0),
@@ -84,19 +114,34 @@ def _mail(session: Session, account_id: int, now: datetime, zone: ZoneInfo) -> d
 
 def _sources(session: Session, account_id: int) -> list[dict[str, Any]]:
     out = []
-    for cur in session.scalars(select(SyncCursor).where(SyncCursor.account_id == account_id)
-                               .order_by(SyncCursor.source_kind, SyncCursor.source)):
-        skipped = session.scalars(select(SkippedItem).where(
-            SkippedItem.account_id == account_id, SkippedItem.source_kind == cur.source_kind,
-            SkippedItem.source == cur.source).order_by(SkippedItem.id.desc()).limit(5)).all()
-        out.append({
-            "kind": cur.source_kind, "source": cur.source,
-            "last_success": cur.last_success_at.isoformat() if cur.last_success_at else None,
-            "last_attempt": cur.last_attempt_at.isoformat() if cur.last_attempt_at else None,
-            "failing": cur.consecutive_failures > 0,
-            "consecutive_failures": cur.consecutive_failures,
-            "last_error": cur.last_error or None,
-            "skipped": [{"item": s.item, "reason": s.reason, "at": s.occurred_at.isoformat()}
-                        for s in skipped],
-        })
+    for cur in session.scalars(
+        select(SyncCursor)
+        .where(SyncCursor.account_id == account_id)
+        .order_by(SyncCursor.source_kind, SyncCursor.source)
+    ):
+        skipped = session.scalars(
+            select(SkippedItem)
+            .where(
+                SkippedItem.account_id == account_id,
+                SkippedItem.source_kind == cur.source_kind,
+                SkippedItem.source == cur.source,
+            )
+            .order_by(SkippedItem.id.desc())
+            .limit(5)
+        ).all()
+        out.append(
+            {
+                "kind": cur.source_kind,
+                "source": cur.source,
+                "last_success": cur.last_success_at.isoformat() if cur.last_success_at else None,
+                "last_attempt": cur.last_attempt_at.isoformat() if cur.last_attempt_at else None,
+                "failing": cur.consecutive_failures > 0,
+                "consecutive_failures": cur.consecutive_failures,
+                "last_error": cur.last_error or None,
+                "skipped": [
+                    {"item": s.item, "reason": s.reason, "at": s.occurred_at.isoformat()}
+                    for s in skipped
+                ],
+            }
+        )
     return out

@@ -7,8 +7,9 @@ Secrets never live in any of these tables.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import date as calendar_date
+from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -42,7 +43,11 @@ class Base(DeclarativeBase):
     """Declarative base with our naming convention."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
 
 
 class Account(Base):
@@ -66,7 +71,9 @@ class Contact(Base):
 
     __tablename__ = "contact"
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     company: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(200), default="")
@@ -94,7 +101,9 @@ class ContactEmail(Base):
     __table_args__ = (UniqueConstraint("account_id", "address"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
     address: Mapped[str] = mapped_column(String(320))
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     # ok | bounced | complained: anything but ok means never send to it again.
@@ -110,8 +119,12 @@ class Interview(Base):
     __tablename__ = "interview"
     __table_args__ = (UniqueConstraint("account_id", "outreach_message_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
     state: Mapped[str] = mapped_column(String(20), default=State.PLANNED.value, index=True)
     outreach_message_id: Mapped[str | None] = mapped_column(String(998))
     thread_subject: Mapped[str] = mapped_column(String(998), default="")
@@ -156,7 +169,7 @@ class Message(Base):
     kind: Mapped[str] = mapped_column(String(30))
     rule: Mapped[str] = mapped_column(String(100))
     relation: Mapped[str | None] = mapped_column(String(20))  # reply | correspondence | ...
-    return_date: Mapped[date | None] = mapped_column(Date)
+    return_date: Mapped[calendar_date | None] = mapped_column(Date)
     size: Mapped[int | None] = mapped_column(Integer)
     flags: Mapped[list[str]] = mapped_column(default=list)  # e.g. oversized, needs_review
     recorded_at: Mapped[datetime]
@@ -205,7 +218,9 @@ class PrepSheet(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
     meeting_version: Mapped[int] = mapped_column(Integer)
-    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id", ondelete="SET NULL"))
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interview.id", ondelete="SET NULL")
+    )
     is_update: Mapped[bool] = mapped_column(Boolean, default=False)
     path: Mapped[str] = mapped_column(String(1000), default="")
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
@@ -224,8 +239,11 @@ class Outbox(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))  # outreach | nudge | prep_sheet | thank_you | update
+    # Not nullable: NULLs never collide in a unique key, and this key is what stops duplicates.
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(
+        String(20)
+    )  # outreach | nudge | prep_sheet | thank_you | update
     occurrence: Mapped[str] = mapped_column(String(200))
     message_id: Mapped[str] = mapped_column(String(998))
     # pending | sending | sent | failed | needs_review | cancelled | draft
@@ -293,7 +311,9 @@ class Referral(Base):
     to_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     address: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed|approved|dismissed
+    status: Mapped[str] = mapped_column(
+        String(20), default="proposed"
+    )  # proposed|approved|dismissed
     source_message_id: Mapped[str | None] = mapped_column(String(998))
     created_at: Mapped[datetime]
 
@@ -304,8 +324,12 @@ class Note(Base):
     __tablename__ = "note"
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
-    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id", ondelete="SET NULL"))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interview.id", ondelete="SET NULL")
+    )
     text: Mapped[str] = mapped_column(Text)
     for_update: Mapped[bool] = mapped_column(Boolean, default=False)
     reported_at: Mapped[datetime | None]
@@ -328,8 +352,12 @@ class EventLog(Base):
     __tablename__ = "event_log"
     __table_args__ = (Index("ix_event_log_interview", "interview_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
-    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id", ondelete="SET NULL"))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interview.id", ondelete="SET NULL")
+    )
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     type: Mapped[str] = mapped_column(String(50))
     occurred_at: Mapped[datetime]

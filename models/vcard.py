@@ -93,12 +93,19 @@ def _card_to_row(card: dict[str, list[str]], line: int) -> ContactRow | RowError
     org = re.split(r"(?<!\\);", card["ORG"][0])[0] if card.get("ORG") else ""
     urls = [_unescape(u) for u in card.get("URL", []) + card.get("X-SOCIALPROFILE", [])]
     linkedin = next((u for u in urls if "linkedin.com" in u.lower()), "")
-    tags = tuple(t.strip() for t in _unescape(card["CATEGORIES"][0]).split(",") if t.strip()) if (
-        card.get("CATEGORIES")) else ()
+    tags = (
+        tuple(t.strip() for t in _unescape(card["CATEGORIES"][0]).split(",") if t.strip())
+        if (card.get("CATEGORIES"))
+        else ()
+    )
     return ContactRow(
-        line=line, name=name or emails[0], emails=tuple(dict.fromkeys(emails)),
-        company=clean_line(_unescape(org)), role=first("TITLE") or first("ROLE"),
+        line=line,
+        name=name or emails[0],
+        emails=tuple(dict.fromkeys(emails)),
+        company=clean_line(_unescape(org)),
+        role=first("TITLE") or first("ROLE"),
         linkedin_url=linkedin if linkedin.lower().startswith(("https://", "http://")) else "",
-        tags=tags, notes=_unescape(card["NOTE"][0]).strip() if card.get("NOTE") else "",
+        tags=tags,
+        notes=_unescape(card["NOTE"][0]).strip() if card.get("NOTE") else "",
         timezone=first("TZ") if "/" in first("TZ") else "",
     )

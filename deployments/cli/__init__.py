@@ -26,11 +26,17 @@ app = typer.Typer(
 @app.callback()
 def _root(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="Config file (default: COFFEECHAT_CONFIG, then the user config dir).",
-        envvar="COFFEECHAT_CONFIG")] = None,
-    account: Annotated[str, typer.Option(
-        "--account", help="Account slug, for advisers with several clients.")] = "",
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Config file (default: COFFEECHAT_CONFIG, then the user config dir).",
+            envvar="COFFEECHAT_CONFIG",
+        ),
+    ] = None,
+    account: Annotated[
+        str, typer.Option("--account", help="Account slug, for advisers with several clients.")
+    ] = "",
 ) -> None:
     ctx.obj = Runtime(config=config, account_slug=account)
 
@@ -43,8 +49,13 @@ app.add_typer(records.db_app, name="db")
 app.add_typer(inspect_cmd.app, name="inspect")
 
 # Failures the user can act on: one clear line, exit status 2, never a traceback.
-_USER_ERRORS = (ConfigError, SecretUnavailable, ImportFormatError, ContactNotFound,
-                AmbiguousContact)
+_USER_ERRORS = (
+    ConfigError,
+    SecretUnavailable,
+    ImportFormatError,
+    ContactNotFound,
+    AmbiguousContact,
+)
 
 
 def main() -> None:

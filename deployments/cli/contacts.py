@@ -32,7 +32,9 @@ app = typer.Typer(help="Add, import, list, show and edit contacts.", no_args_is_
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Full name.")],
-    email: Annotated[list[str] | None, typer.Option("--email", "-e", help="Address (repeatable).")] = None,
+    email: Annotated[
+        list[str] | None, typer.Option("--email", "-e", help="Address (repeatable).")
+    ] = None,
     company: Annotated[str, typer.Option(help="Company.")] = "",
     role: Annotated[str, typer.Option(help="Role or job title.")] = "",
     linkedin: Annotated[str, typer.Option(help="LinkedIn profile URL.")] = "",
@@ -44,9 +46,17 @@ def add(
     emails, bad = split_emails(" ".join(email or []))
     if bad:
         raise ImportFormatError(f"invalid email address {bad[0]!r}")
-    row = ContactRow(line=0, name=clean_line(name), emails=tuple(emails), company=company,
-                     role=role, linkedin_url=linkedin, tags=tuple(tag or ()),
-                     timezone=timezone, introduced_by=introduced_by)
+    row = ContactRow(
+        line=0,
+        name=clean_line(name),
+        emails=tuple(emails),
+        company=company,
+        role=role,
+        linkedin_url=linkedin,
+        tags=tuple(tag or ()),
+        timezone=timezone,
+        introduced_by=introduced_by,
+    )
     rt = runtime(ctx)
     with rt.uow() as uow:
         contact, created = upsert_contact(uow, row, source="manual", now=utcnow())
@@ -59,9 +69,14 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     fmt: Annotated[str, typer.Option("--format", help="auto, linkedin, vcard or csv.")] = "auto",
-    map_: Annotated[list[str] | None, typer.Option(
-        "--map", help="FIELD=COLUMN for a CSV (fields: name, email, company, role, "
-        "linkedin_url, tags, notes, timezone, introduced_by).")] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="FIELD=COLUMN for a CSV (fields: name, email, company, role, "
+            "linkedin_url, tags, notes, timezone, introduced_by).",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import contacts from a LinkedIn export, a vCard file or a CSV; bad rows are reported."""
@@ -80,11 +95,19 @@ def import_(
         uow.commit()
     errors = sorted([*parsed.errors, *report.errors], key=lambda e: e.line)
     if json_out:
-        print_json({"format": chosen, "added": report.added, "merged": report.merged,
-                    "errors": [{"line": e.line, "reason": e.reason} for e in errors]})
+        print_json(
+            {
+                "format": chosen,
+                "added": report.added,
+                "merged": report.merged,
+                "errors": [{"line": e.line, "reason": e.reason} for e in errors],
+            }
+        )
     else:
-        console.print(f"{file.name} ({chosen}): {report.added} added, {report.merged} merged, "
-                      f"{len(errors)} rejected")
+        console.print(
+            f"{file.name} ({chosen}): {report.added} added, {report.merged} merged, "
+            f"{len(errors)} rejected"
+        )
         for e in errors:
             err_console.print(f"  line {e.line}: {e.reason}", highlight=False)
 
@@ -97,20 +120,34 @@ def list_(
     """List contacts with their current stage."""
     rt = runtime(ctx)
     with rt.factory() as session:
-        contacts = session.scalars(select(Contact).where(Contact.account_id == rt.account_id)
-                                   .options(selectinload(Contact.emails)).order_by(Contact.id)).all()
+        contacts = session.scalars(
+            select(Contact)
+            .where(Contact.account_id == rt.account_id)
+            .options(selectinload(Contact.emails))
+            .order_by(Contact.id)
+        ).all()
         stages = _stages(session, rt.account_id)
-    rows = [{"id": c.id, "name": c.name, "email": c.emails[0].address if c.emails else "",
-             "company": c.company, "role": c.role, "stage": stages.get(c.id, "-"),
-             "do_not_contact": c.do_not_contact} for c in contacts]
+    rows = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "email": c.emails[0].address if c.emails else "",
+            "company": c.company,
+            "role": c.role,
+            "stage": stages.get(c.id, "-"),
+            "do_not_contact": c.do_not_contact,
+        }
+        for c in contacts
+    ]
     if json_out:
         print_json(rows)
         return
     table = Table("#", "name", "email", "company", "role", "stage")
     for r in rows:
         stage = "do not contact" if r["do_not_contact"] else str(r["stage"])
-        table.add_row(str(r["id"]), str(r["name"]), str(r["email"]), str(r["company"]),
-                      str(r["role"]), stage)
+        table.add_row(
+            str(r["id"]), str(r["name"]), str(r["email"]), str(r["company"]), str(r["role"]), stage
+        )
     console.print(table)
 
 
@@ -120,8 +157,10 @@ def _stages(session: object, account_id: int) -> dict[int, str]:
     assert isinstance(session, Session)
     latest: dict[int, str] = {}
     for contact_id, state in session.execute(
-            select(Interview.contact_id, Interview.state)
-            .where(Interview.account_id == account_id).order_by(Interview.id)).tuples():
+        select(Interview.contact_id, Interview.state)
+        .where(Interview.account_id == account_id)
+        .order_by(Interview.id)
+    ):
         latest[contact_id] = state  # the newest interview wins
     return latest
 
@@ -136,13 +175,22 @@ def show(
     rt = runtime(ctx)
     with rt.factory() as session:
         found = find_contact(session, rt.account_id, contact)
-        details = {**record(found), "emails": [
-            {"address": e.address, "status": e.status} for e in found.emails]}
-        timeline = [{"at": ev.occurred_at.isoformat(), "type": ev.type, **ev.payload}
-                    for ev in session.scalars(select(EventLog).where(
-                        EventLog.contact_id == found.id).order_by(EventLog.id))]
-        notes = [n.text for n in session.scalars(
-            select(Note).where(Note.contact_id == found.id).order_by(Note.id))]
+        details = {
+            **record(found),
+            "emails": [{"address": e.address, "status": e.status} for e in found.emails],
+        }
+        timeline = [
+            {"at": ev.occurred_at.isoformat(), "type": ev.type, **ev.payload}
+            for ev in session.scalars(
+                select(EventLog).where(EventLog.contact_id == found.id).order_by(EventLog.id)
+            )
+        ]
+        notes = [
+            n.text
+            for n in session.scalars(
+                select(Note).where(Note.contact_id == found.id).order_by(Note.id)
+            )
+        ]
     if json_out:
         print_json({"contact": details, "notes": notes, "timeline": timeline})
         return
@@ -169,16 +217,23 @@ def edit(
     timezone: Annotated[str | None, typer.Option(help="New IANA time zone.")] = None,
     add_email: Annotated[list[str] | None, typer.Option(help="Add an address.")] = None,
     add_tag: Annotated[list[str] | None, typer.Option(help="Add a tag.")] = None,
-    do_not_contact: Annotated[bool | None, typer.Option(
-        "--do-not-contact/--may-contact", help="Never mail this person again.")] = None,
+    do_not_contact: Annotated[
+        bool | None,
+        typer.Option("--do-not-contact/--may-contact", help="Never mail this person again."),
+    ] = None,
 ) -> None:
     """Change a contact's details."""
     rt = runtime(ctx)
     now = utcnow()
     with rt.uow() as uow:
         found = find_contact(uow.session, rt.account_id, contact)
-        for attr, value in (("name", name), ("company", company), ("role", role),
-                            ("linkedin_url", linkedin), ("timezone", timezone)):
+        for attr, value in (
+            ("name", name),
+            ("company", company),
+            ("role", role),
+            ("linkedin_url", linkedin),
+            ("timezone", timezone),
+        ):
             if value is not None:
                 setattr(found, attr, clean_line(value))
         if do_not_contact is not None:
@@ -189,8 +244,12 @@ def edit(
             emails, bad = split_emails(" ".join(add_email))
             if bad:
                 raise ImportFormatError(f"invalid email address {bad[0]!r}")
-            upsert_contact(uow, ContactRow(line=0, name=found.name, emails=tuple(emails)),
-                           source="manual", now=now)
+            upsert_contact(
+                uow,
+                ContactRow(line=0, name=found.name, emails=tuple(emails)),
+                source="manual",
+                now=now,
+            )
         found.updated_at = now
         uow.commit()
         console.print(f"updated #{found.id} {found.name}", highlight=False)
@@ -200,21 +259,37 @@ def note(
     ctx: typer.Context,
     contact: Annotated[str, typer.Argument(help="#id, email address or part of the name.")],
     text: Annotated[str, typer.Argument(help="The note.")],
-    for_update: Annotated[bool, typer.Option(
-        "--for-update", help="News to report back to this person in the next update.")] = False,
+    for_update: Annotated[
+        bool,
+        typer.Option("--for-update", help="News to report back to this person in the next update."),
+    ] = False,
 ) -> None:
     """Add a note on a contact (used in thank-yous and updates)."""
     rt = runtime(ctx)
     now = utcnow()
     with rt.uow() as uow:
         found = find_contact(uow.session, rt.account_id, contact)
-        interview = uow.session.scalars(select(Interview).where(
-            Interview.contact_id == found.id).order_by(Interview.id.desc())).first()
-        uow.session.add(Note(account_id=rt.account_id, contact_id=found.id,
-                             interview_id=interview.id if interview else None, text=text,
-                             for_update=for_update, created_at=now))
-        uow.record(NoteAdded(occurred_at=now, contact_id=found.id,
-                             interview_id=interview.id if interview else None, text=text,
-                             for_update=for_update))
+        interview = uow.session.scalars(
+            select(Interview).where(Interview.contact_id == found.id).order_by(Interview.id.desc())
+        ).first()
+        uow.session.add(
+            Note(
+                account_id=rt.account_id,
+                contact_id=found.id,
+                interview_id=interview.id if interview else None,
+                text=text,
+                for_update=for_update,
+                created_at=now,
+            )
+        )
+        uow.record(
+            NoteAdded(
+                occurred_at=now,
+                contact_id=found.id,
+                interview_id=interview.id if interview else None,
+                text=text,
+                for_update=for_update,
+            )
+        )
         uow.commit()
     console.print(f"noted for #{found.id} {found.name}", highlight=False)

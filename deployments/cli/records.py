@@ -29,9 +29,11 @@ def status(
     stages = ", ".join(f"{k} {v}" for k, v in report["stages"].items() if v) or "no interviews yet"
     console.print(f"[bold]{report['account']}[/bold]: {report['contacts']} contacts; {stages}")
     mail = report["mail"]
-    console.print(f"mail: {mail['queued']} queued, {mail['sent_today']} sent today, "
-                  f"{mail['awaiting_approval']} awaiting approval, "
-                  f"{mail['needs_review']} need review, {mail['failed']} failed")
+    console.print(
+        f"mail: {mail['queued']} queued, {mail['sent_today']} sent today, "
+        f"{mail['awaiting_approval']} awaiting approval, "
+        f"{mail['needs_review']} need review, {mail['failed']} failed"
+    )
     if report["next_meetings"]:
         table = Table("start (UTC)", "contact", "summary", "prep sheet", title="next meetings")
         for m in report["next_meetings"]:
@@ -39,13 +41,16 @@ def status(
         console.print(table)
     for src in report["sources"]:
         health = f"[red]failing ({src['consecutive_failures']}x)[/red]" if src["failing"] else "ok"
-        console.print(f"{src['kind']} {src['source']}: {health}, last success "
-                      f"{src['last_success'] or 'never'}")
+        console.print(
+            f"{src['kind']} {src['source']}: {health}, last success "
+            f"{src['last_success'] or 'never'}"
+        )
         if src["last_error"]:
             console.print(f"  last error: {src['last_error']}", markup=False, highlight=False)
         for skip in src["skipped"]:
-            console.print(f"  skipped {skip['item']}: {skip['reason']}", markup=False,
-                          highlight=False)
+            console.print(
+                f"  skipped {skip['item']}: {skip['reason']}", markup=False, highlight=False
+            )
 
 
 def export(

@@ -60,9 +60,17 @@ class Runtime:
         slug = self.account_slug or acc.slug
         with self.factory() as session:
             account = ensure_account(
-                session, slug=slug, name=acc.name, email=acc.email or f"{slug}@localhost",
-                timezone=acc.timezone, now=utcnow(), other_addresses=acc.other_addresses,
-                signature=acc.signature, elevator_pitch=acc.elevator_pitch, goals=acc.goals)
+                session,
+                slug=slug,
+                name=acc.name,
+                email=acc.email or f"{slug}@localhost",
+                timezone=acc.timezone,
+                now=utcnow(),
+                other_addresses=acc.other_addresses,
+                signature=acc.signature,
+                elevator_pitch=acc.elevator_pitch,
+                goals=acc.goals,
+            )
             session.commit()
             return account.id
 

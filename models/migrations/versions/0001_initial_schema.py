@@ -421,7 +421,7 @@ def upgrade() -> None:
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("interview_id", sa.Integer(), nullable=True),
+        sa.Column("interview_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("occurrence", sa.String(length=200), nullable=False),
         sa.Column("message_id", sa.String(length=998), nullable=False),

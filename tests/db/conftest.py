@@ -1,0 +1,46 @@
+"""A migrated database and a unit of work on one account, on each backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.contacts import ensure_account
+from models.db import make_engine, session_factory, upgrade
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database upgraded to head."""
+    eng = make_engine(database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    """Session factory on the migrated database."""
+    return session_factory(engine)
+
+
+@pytest.fixture
+def account_id(factory: sessionmaker[Session]) -> int:
+    """One account, as the command line would create it."""
+    with factory() as session:
+        account = ensure_account(
+            session,
+            slug="test",
+            name="Jo Seeker",
+            email="Jo@Example.com",
+            timezone="Europe/Berlin",
+            now=NOW,
+        )
+        session.commit()
+        return account.id
