@@ -1,0 +1,35 @@
+"""Real servers on loopback for tests: Dovecot, aiosmtpd, Radicale, an .ics feed, PostgreSQL.
+
+Fixtures (registered in tests/conftest.py; session ones start once, on free ports):
+    dovecot / mailbox        DovecotServer / Mailbox: a fresh IMAP user per test
+    smtp_server / smtp       SmtpServer, reset for each test (mail, faults, hooks, switches)
+    radicale / calendar      RadicaleServer / Calendar: a new CalDAV collection per test
+    ics_http_server          IcsFeedServer: one mutable .ics body with ETag/304 and faults
+    postgres_server          PostgresServer: create_database() -> SQLAlchemy URL
+    database_url             a fresh empty database URL, parametrized sqlite / postgresql
+    testbed_ca               the CA every server cert is signed by (.ca_path)
+Servers write logs to .log_path; a failing test's report shows their last lines.
+"""
+
+from tests.testbed.caldav import Calendar, RadicaleServer
+from tests.testbed.dovecot import DovecotServer, Mailbox
+from tests.testbed.icsfeed import FeedRequest, IcsFeedServer
+from tests.testbed.imap import StoredMessage
+from tests.testbed.postgres import PostgresServer
+from tests.testbed.smtp import ReceivedMessage, SmtpServer
+from tests.testbed.tls import TestbedCA, TlsFiles
+
+__all__ = [
+    "Calendar",
+    "DovecotServer",
+    "FeedRequest",
+    "IcsFeedServer",
+    "Mailbox",
+    "PostgresServer",
+    "RadicaleServer",
+    "ReceivedMessage",
+    "SmtpServer",
+    "StoredMessage",
+    "TestbedCA",
+    "TlsFiles",
+]
