@@ -1,0 +1,97 @@
+"""The core of `coffeechat inspect calendar`: a JSON-ready report of what a file contains."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from icalendar import Calendar
+
+from models.calendar.occurrences import normalise_calendars
+from models.calendar.prepare import prop, read_calendars
+from models.calendar.types import Occurrence, ParsedCalendar, Skip, Window
+from models.calendar.zones import known_zone
+
+# Without --to, show a year: enough to see a series' pattern, bounded for endless RRULEs.
+DEFAULT_SPAN = timedelta(days=366)
+_FALLBACK_START = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _earliest_start(calendars: list[Calendar]) -> datetime:
+    """Return the earliest DTSTART in the files (as UTC), so a bare inspect shows something."""
+    found: list[datetime] = []
+    for calendar in calendars:
+        for event in calendar.walk("VEVENT"):
+            try:
+                value = prop(event, "DTSTART").dt
+            except Exception:  # noqa: S112 - broken ones are reported by normalisation
+                continue
+            if isinstance(value, datetime):
+                found.append(value if value.tzinfo else value.replace(tzinfo=UTC))
+            elif isinstance(value, date):
+                found.append(datetime.combine(value, time(), tzinfo=UTC))
+    return min(found, default=_FALLBACK_START)
+
+
+def _window(calendars: list[Calendar], start: datetime | None, end: datetime | None) -> Window:
+    """Choose the window: given bounds, else from the file's first meeting for a year."""
+    if start is None:
+        start = end - DEFAULT_SPAN if end is not None else _earliest_start(calendars)
+    if end is None:
+        end = start + DEFAULT_SPAN
+    return Window(_aware(start), _aware(end))
+
+
+def _aware(value: datetime) -> datetime:
+    """Read a naive bound as UTC: the command line documents its dates as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _occurrence_json(o: Occurrence) -> dict[str, object]:
+    """Return the documented JSON fields of one occurrence."""
+    return {
+        "uid": o.uid,
+        "recurrence_id": o.recurrence_id,
+        "start": o.start.isoformat(),
+        "end": o.end.isoformat(),
+        "timezone": o.timezone,
+        "all_day": o.all_day,
+        "status": o.status,
+        "summary": o.summary,
+        "video_link": o.video_link,
+    }
+
+
+def report(parsed: ParsedCalendar) -> dict[str, object]:
+    """Return the inspect JSON object for a parsed calendar; notes are listed as skips."""
+    skipped = [*parsed.skipped, *(Skip(None, f"note: {n}") for n in parsed.notes)]
+    return {
+        "components": parsed.components,
+        "occurrences": [_occurrence_json(o) for o in parsed.occurrences],
+        "skipped": [{"uid": s.uid, "reason": s.reason} for s in skipped],
+    }
+
+
+def _failure(reason: str) -> dict[str, object]:
+    """Return the report for a file that could not be read at all."""
+    return {"components": 0, "occurrences": [], "skipped": [{"uid": None, "reason": reason}]}
+
+
+def inspect_calendar(
+    data: bytes,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    default_tz: str = "UTC",
+) -> dict[str, object]:
+    """Report the VEVENT count, occurrences and skips of iCalendar data; never raises."""
+    try:
+        calendars = read_calendars(data)
+    except Exception as err:
+        return _failure(f"unreadable calendar: {type(err).__name__}: {err}"[:300])
+    try:
+        window = _window(calendars, start, end)
+        default = known_zone(default_tz)
+        skipped = [] if default else [Skip(None, f"unknown user zone {default_tz!r}")]
+        return report(normalise_calendars(calendars, window, default, skipped))
+    except Exception as err:  # last line of defence: the command must never show a traceback
+        return _failure(f"inspection failed: {type(err).__name__}: {err}"[:300])
