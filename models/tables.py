@@ -276,9 +276,8 @@ class SyncCursor(Base):
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     highest_modseq: Mapped[int | None] = mapped_column(BigInteger)
-    sync_token: Mapped[str | None] = mapped_column(Text)
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified_header: Mapped[str | None] = mapped_column(String(100))
+    # A calendar source's own change markers (ETag, sync token, digest...), opaque to us.
+    source_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     uidvalidity_changes: Mapped[int] = mapped_column(Integer, default=0)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_attempt_at: Mapped[datetime | None]
