@@ -1,0 +1,51 @@
+"""Classifying inbound mail: parse safely, run an ordered chain of named rules, match replies.
+
+>>> v = classify(b"From: <jane@example.com>\\r\\nSubject: Re: coffee\\r\\n\\r\\nSure!")
+>>> (v.kind, v.rule)
+(<Kind.HUMAN: 'human'>, 'human')
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from models.classify.inspect import inspect_mail, render_text, verdict_dict
+from models.classify.mime import parse_mail
+from models.classify.model import Kind, ParsedMail, Verdict
+from models.classify.reply import Match, Relation, ThreadContext, match_reply
+from models.classify.returndate import extract_return_date
+from models.classify.rules import RULES, run_chain
+
+__all__ = [
+    "RULES",
+    "Kind",
+    "Match",
+    "ParsedMail",
+    "Relation",
+    "ThreadContext",
+    "Verdict",
+    "classify",
+    "classify_parsed",
+    "extract_return_date",
+    "inspect_mail",
+    "match_reply",
+    "parse_mail",
+    "render_text",
+    "verdict_dict",
+]
+
+
+def classify_parsed(mail: ParsedMail, *, today: date | None = None) -> Verdict:
+    """Run the rule chain on an already parsed message; never raises."""
+    return run_chain(mail, today)
+
+
+def classify(
+    raw: bytes,
+    *,
+    today: date | None = None,
+    max_bytes: int = 25_000_000,
+    max_parts: int = 500,
+) -> Verdict:
+    """Parse (capped) and classify raw bytes; never raises, unreadable input is UNREADABLE."""
+    return run_chain(parse_mail(raw, max_bytes=max_bytes, max_parts=max_parts), today)
