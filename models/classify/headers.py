@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from email.header import decode_header
+from email.header import Header, decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -57,6 +57,13 @@ def decode_value(raw: object, limit: int = 998) -> str:
     """Decode an RFC 2047 header value of any charset into clean text; never raises."""
     if raw is None:
         return ""
+    if isinstance(raw, Header):
+        # compat32 wraps raw 8-bit header bytes (RFC 6532 UTF-8, common in practice) in a
+        # Header whose str() is U+FFFD soup; its chunks keep the original bytes.
+        try:
+            return clean("".join(_decode_chunk(c, cs) for c, cs in decode_header(raw)), limit)
+        except Exception:  # malformed chunks: fall back to the lossy text below
+            pass
     text = str(raw)
     if "=?" not in text:
         return clean(text, limit)
