@@ -48,6 +48,18 @@ app.command("export")(records.export)
 app.add_typer(records.db_app, name="db")
 app.add_typer(inspect_cmd.app, name="inspect")
 
+
+@app.command("demo")
+def demo(
+    data_dir: Annotated[Path | None, typer.Option(help="Keep the demo's data here.")] = None,
+) -> None:
+    """Run a self-contained demo world end to end (no account, no servers needed)."""
+    from deployments.cli.runtime import console
+    from deployments.demo import run_demo
+
+    run_demo(console, data_dir)
+
+
 # Failures the user can act on: one clear line, exit status 2, never a traceback.
 _USER_ERRORS = (
     ConfigError,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime
 from email.header import Header, decode_header
@@ -60,10 +61,8 @@ def decode_value(raw: object, limit: int = 998) -> str:
     if isinstance(raw, Header):
         # compat32 wraps raw 8-bit header bytes (RFC 6532 UTF-8, common in practice) in a
         # Header whose str() is U+FFFD soup; its chunks keep the original bytes.
-        try:
+        with contextlib.suppress(Exception):  # malformed chunks: the lossy text below
             return clean("".join(_decode_chunk(c, cs) for c, cs in decode_header(raw)), limit)
-        except Exception:  # malformed chunks: fall back to the lossy text below
-            pass
     text = str(raw)
     if "=?" not in text:
         return clean(text, limit)

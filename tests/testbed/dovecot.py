@@ -33,6 +33,13 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 # A wrong password must fail at once in tests, not after Dovecot's 2 s anti-brute-force delay.
 auth_failure_delay = 0
+# Dovecot also delays the next login from an IP after failures (2, 4, 8... s) through
+# anvil's auth penalty, which would slow whichever test logs in next: switch it off.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 mail_fsync = never

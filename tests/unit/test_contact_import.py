@@ -89,7 +89,9 @@ def test_csv_without_name_or_email_column_says_how_to_map() -> None:
 
 def test_split_emails_lowercases_and_dedupes() -> None:
     assert split_emails("A@Example.com; a@example.com <b@example.org>") == (
-        ["a@example.com", "b@example.org"], [])
+        ["a@example.com", "b@example.org"],
+        [],
+    )
     assert split_emails("x@y")[1] == ["x@y"]
 
 
@@ -99,5 +101,5 @@ def test_decode_falls_back_to_windows_1252() -> None:
 
 
 def test_control_characters_never_survive_in_names() -> None:
-    result = parse_csv("name,email\n\"Eve\r\nBcc: x@evil.example\",eve@example.com\n", {})
+    result = parse_csv('name,email\n"Eve\r\nBcc: x@evil.example",eve@example.com\n', {})
     assert result.rows[0].name == "Eve Bcc: x@evil.example"

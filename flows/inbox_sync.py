@@ -1,0 +1,153 @@
+"""Syncing one IMAP folder: new UIDs, headers, the few full bodies that matter, one commit a chunk.
+
+Plain functions (no Prefect) so tests and the long-running watcher call exactly what the flow
+calls. Per chunk: fetch headers, keep what might concern an interview, fetch those bodies,
+classify (pure), then record messages + effects + cursor in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flows.app import App
+from integrations.imap import HeaderItem, Mailbox, MailboxError
+from models.classify import classify
+from models.events import DomainEvent
+from models.inbox import InboundItem, cursor_for, load_thread_context, record_batch
+from models.mail_relevance import is_relevant, scan_headers
+from models.uow import UnitOfWork
+
+CHUNK = 1000
+# After this many UIDVALIDITY changes in a row something is wrong with the server: stop.
+MAX_UIDVALIDITY_CHANGES = 3
+
+
+class UidValidityUnstable(MailboxError):
+    """The folder's UIDVALIDITY keeps changing; syncing stops until a person looks."""
+
+
+@dataclass
+class FolderReport:
+    """What one folder sync did."""
+
+    folder: str
+    new: int = 0
+    stored: int = 0
+    counted: int = 0
+    already_known: int = 0
+    uidvalidity_changed: bool = False
+    effects: list[str] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
+
+
+def sync_folder(
+    app: App, mailbox: Mailbox, folder: str, *, outgoing: bool, now: datetime, chunk: int = CHUNK
+) -> FolderReport:
+    """Bring one folder up to date; safe to repeat, safe to interrupt."""
+    report = FolderReport(folder)
+    imap = app.settings.imap
+    backfill = timedelta(days=imap.backfill_days if imap else 30)
+    max_bytes = imap.max_message_bytes if imap else 10_000_000
+    status = mailbox.status(folder)
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        cur = cursor_for(uow, "imap", folder)
+        known_validity, last_uid = cur.uidvalidity, cur.last_uid
+        if known_validity is not None and known_validity != status.uidvalidity:
+            cur.uidvalidity_changes += 1
+            report.uidvalidity_changed = True
+            if cur.uidvalidity_changes > MAX_UIDVALIDITY_CHANGES:
+                cur.last_error = f"UIDVALIDITY changed {cur.uidvalidity_changes} times in a row"
+                uow.commit()
+                raise UidValidityUnstable(f"{folder}: {cur.last_error}; not syncing it")
+        elif known_validity is not None:
+            cur.uidvalidity_changes = 0
+        uow.commit()
+    if known_validity is None or report.uidvalidity_changed:
+        # First sync, or UIDs renumbered: look back over the window; Message-IDs re-match.
+        uids = mailbox.uids_since(folder, (now - backfill).date())
+    else:
+        uids = mailbox.uids_after(folder, last_uid)
+    report.new = len(uids)
+    for part in [uids[i : i + chunk] for i in range(0, len(uids), chunk)]:
+        _sync_chunk(
+            app, mailbox, folder, part, status.uidvalidity, outgoing, max_bytes, now, report
+        )
+    # Everything below UIDNEXT existed when we looked; what the window left out stays out.
+    _mark_success(app, folder, status.uidvalidity, status.uidnext - 1, now)
+    return report
+
+
+def _sync_chunk(
+    app: App,
+    mailbox: Mailbox,
+    folder: str,
+    uids: Sequence[int],
+    uidvalidity: int,
+    outgoing: bool,
+    max_bytes: int,
+    now: datetime,
+    report: FolderReport,
+) -> None:
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        ctx = load_thread_context(uow)
+    contacts, ours = ctx.contact_addresses, ctx.our_message_ids
+    mailbox.clear_untagged()
+    headers = list(mailbox.fetch_headers(folder, uids))
+    relevant: list[tuple[HeaderItem, str]] = []
+    for item in headers:
+        reason = is_relevant(scan_headers(item.header), contact_addresses=contacts, our_ids=ours)
+        if reason is not None:
+            relevant.append((item, reason))
+    small = [h.uid for h, _ in relevant if h.size <= max_bytes]
+    bodies = {f.uid: f.raw for f in mailbox.fetch_full(folder, small, max_bytes=max_bytes)}
+    items = [
+        InboundItem(
+            uid=h.uid,
+            verdict=classify(bodies.get(h.uid, h.header), today=now.date(), max_bytes=max_bytes),
+            relevance=reason,
+            oversized=h.uid not in bodies,
+            raw_id_seed=h.header,
+        )
+        for h, reason in relevant
+    ]
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        outcome = record_batch(
+            uow,
+            folder=folder,
+            outgoing=outgoing,
+            uidvalidity=uidvalidity,
+            last_uid=max(uids),
+            items=items,
+            counted=len(headers) - len(relevant),
+            user_addresses=app.user_addresses,
+            now=now,
+        )
+        report.events += uow.commit()
+    report.stored += outcome.stored
+    report.counted += outcome.counted_only
+    report.already_known += outcome.already_known
+    report.effects += outcome.effects
+
+
+def _mark_success(app: App, folder: str, uidvalidity: int, seen_uid: int, now: datetime) -> None:
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        cur = cursor_for(uow, "imap", folder)
+        cur.uidvalidity = uidvalidity
+        cur.last_uid = max(cur.last_uid, seen_uid)
+        cur.last_success_at = cur.last_attempt_at = now
+        cur.consecutive_failures, cur.last_error = 0, ""
+        uow.commit()
+
+
+def record_failure(
+    app: App, source_kind: str, source: str, error: Exception, now: datetime
+) -> None:
+    """Note a failed sync on the cursor (shown by status); the error text holds no secrets."""
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        cur = cursor_for(uow, source_kind, source)
+        cur.last_attempt_at = now
+        cur.consecutive_failures += 1
+        cur.last_error = f"{type(error).__name__}: {error}"[:2000]
+        uow.commit()

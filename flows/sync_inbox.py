@@ -1,0 +1,56 @@
+"""The ``sync_inbox`` flow: every configured folder of one account, Sent before INBOX."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, task
+
+from flows.app import imap_credential, imap_endpoint, load_app, utcnow
+from flows.events import emit_domain_events
+from flows.inbox_sync import FolderReport, record_failure, sync_folder
+from integrations.imap import MailboxError, connect
+
+
+def _transient(_task: object, _run: object, state: Any) -> bool:
+    """Retry only errors the IMAP edge marks as transient (a dropped connection)."""
+    try:
+        state.result()
+    except MailboxError as err:
+        return bool(getattr(err, "transient", False))
+    except Exception:
+        return False
+    return False
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=_transient)
+def sync_mail(account: str, config: str | None) -> list[dict[str, Any]]:
+    """Sync Sent, INBOX and extra folders in one IMAP session; one task however many messages."""
+    app = load_app(config, account)
+    cfg = app.settings.imap
+    if cfg is None:
+        return []
+    now = utcnow()
+    reports: list[FolderReport] = []
+    with connect(imap_endpoint(cfg), imap_credential(cfg)) as box:
+        sent = cfg.sent_folder or box.special_folders().get("sent")
+        plan = [(sent, True)] if sent else []
+        plan += [("INBOX", False)] + [(f, False) for f in cfg.folders if f != "INBOX"]
+        for folder, outgoing in plan:
+            assert folder is not None
+            try:
+                reports.append(sync_folder(app, box, folder, outgoing=outgoing, now=now))
+            except MailboxError as err:
+                record_failure(app, "imap", folder, err, now)
+                raise
+    emit_domain_events(e for r in reports for e in r.events)
+    return [
+        {"folder": r.folder, "new": r.new, "stored": r.stored, "effects": r.effects}
+        for r in reports
+    ]
+
+
+@flow(name="sync-inbox", log_prints=False)
+def sync_inbox(account: str = "default", config: str | None = None) -> list[dict[str, Any]]:
+    """Fetch new mail, classify it and apply its effects."""
+    return sync_mail(account, config)

@@ -1,0 +1,117 @@
+"""The long-running inbox watcher: IMAP IDLE for push, a periodic poll as the safety net.
+
+IDLE is re-issued well before the 29-minute limit servers may enforce; a dropped connection
+is retried with backoff; every failure is recorded on the folder's cursor so
+``coffeechat status`` shows a watcher that has been failing. The sync itself is exactly what
+the ``sync_inbox`` flow runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flows.app import App, imap_credential, imap_endpoint, utcnow
+from flows.inbox_sync import FolderReport, record_failure, sync_folder
+from integrations.imap import AuthenticationFailed, Mailbox, MailboxError, connect
+
+log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 25 * 60  # RFC 2177 servers may drop an IDLE after 29 minutes
+BACKOFF = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0, 300.0)
+# IDLE is ended and re-issued this often so a stop request is noticed within seconds; the
+# cost is one DONE/IDLE exchange, and a message arriving in between is caught by the sync.
+STOP_CHECK_SECONDS = 5.0
+
+
+@dataclass
+class WatcherStats:
+    """Counters a caller (or a benchmark) can read while the watcher runs."""
+
+    syncs: int = 0
+    wakeups: int = 0
+    failures: int = 0
+    last_error: str = ""
+
+
+class InboxWatcher:
+    """Keep one IMAP session open; sync when the server says there is new mail."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        stop: threading.Event,
+        on_sync: Callable[[list[FolderReport]], None] | None = None,
+        poll_seconds: float | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
+        """Prepare a watcher for ``app``'s mailbox; call run() in a thread of its own."""
+        if app.settings.imap is None:
+            raise ValueError("no [imap] section in the configuration")
+        self.app = app
+        self.cfg = app.settings.imap
+        self.stop = stop
+        self.on_sync = on_sync
+        self.poll_seconds = poll_seconds or float(self.cfg.poll_seconds)
+        self.idle_seconds = min(idle_seconds, IDLE_SECONDS)
+        self.stats = WatcherStats()
+
+    def run(self) -> None:
+        """Watch until ``stop`` is set, reconnecting with backoff after failures."""
+        attempt = 0
+        while not self.stop.is_set():
+            try:
+                with connect(imap_endpoint(self.cfg), imap_credential(self.cfg)) as box:
+                    attempt = 0
+                    self._watch(box)
+            except AuthenticationFailed as err:
+                # A wrong password will not fix itself quickly: wait the longest step.
+                self._failed(err)
+                self.stop.wait(BACKOFF[-1])
+            except MailboxError as err:
+                self._failed(err)
+                self.stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
+                attempt += 1
+
+    def _watch(self, box: Mailbox) -> None:
+        sent = self.cfg.sent_folder or box.special_folders().get("sent")
+        self._sync(box, sent)
+        last_full = time.monotonic()
+        while not self.stop.is_set():
+            remaining = self.poll_seconds - (time.monotonic() - last_full)
+            budget = min(self.idle_seconds, remaining, STOP_CHECK_SECONDS)
+            woke = box.idle_wait("INBOX", timeout=max(budget, 0.5)) if budget > 0 else False
+            if self.stop.is_set():
+                return
+            if woke:
+                self.stats.wakeups += 1
+            due = time.monotonic() - last_full >= self.poll_seconds
+            if woke or due:
+                self._sync(box, sent)
+                last_full = time.monotonic()
+
+    def _sync(self, box: Mailbox, sent: str | None) -> None:
+        now = utcnow()
+        plan = [(sent, True)] if sent else []
+        plan += [("INBOX", False)] + [(f, False) for f in self.cfg.folders if f != "INBOX"]
+        reports = []
+        for folder, outgoing in plan:
+            assert folder is not None
+            try:
+                reports.append(sync_folder(self.app, box, folder, outgoing=outgoing, now=now))
+            except MailboxError as err:
+                record_failure(self.app, "imap", folder, err, now)
+                raise
+        self.stats.syncs += 1
+        if self.on_sync is not None:
+            self.on_sync(reports)
+
+    def _failed(self, err: MailboxError) -> None:
+        self.stats.failures += 1
+        self.stats.last_error = f"{type(err).__name__}: {err}"
+        log.warning("inbox watcher: %s", self.stats.last_error)
+        record_failure(self.app, "imap", "INBOX", err, utcnow())

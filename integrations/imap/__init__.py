@@ -1,0 +1,69 @@
+"""The IMAP edge: connect to a mailbox and read it in bulk without changing its flags.
+
+Everything raised from here is a MailboxError subclass; only ConnectionDropped is transient.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from integrations.imap.connection import (
+    Credential,
+    ImapEndpoint,
+    discard,
+    login,
+    open_session,
+    read_capabilities,
+)
+from integrations.imap.errors import (
+    AuthenticationFailed,
+    CommandRejected,
+    ConnectionDropped,
+    FolderNotFound,
+    HostUnreachable,
+    MailboxError,
+    PlaintextRefused,
+    TlsFailure,
+)
+from integrations.imap.fetch import FullItem, HeaderItem
+from integrations.imap.mailbox import FolderStatus, Mailbox
+
+__all__ = [
+    "AuthenticationFailed",
+    "CommandRejected",
+    "ConnectionDropped",
+    "Credential",
+    "FolderNotFound",
+    "FolderStatus",
+    "FullItem",
+    "HeaderItem",
+    "HostUnreachable",
+    "ImapEndpoint",
+    "Mailbox",
+    "MailboxError",
+    "PlaintextRefused",
+    "TlsFailure",
+    "connect",
+]
+
+log = logging.getLogger(__name__)
+
+
+def connect(endpoint: ImapEndpoint, credential: Callable[[], Credential]) -> Mailbox:
+    """Open, secure and log in to the endpoint; credential() is called just before login."""
+    session = open_session(endpoint)
+    try:
+        login(session, endpoint, credential)
+        capabilities = read_capabilities(session, endpoint)
+    except BaseException:
+        discard(session)
+        raise
+    log.info(
+        "IMAP connected to %s:%s as %s (%s)",
+        endpoint.host,
+        endpoint.effective_port,
+        endpoint.username,
+        endpoint.security,
+    )
+    return Mailbox(session, endpoint, capabilities)

@@ -1,0 +1,225 @@
+"""A logged-in IMAP session: folders, searches, bulk fetches, APPEND and IDLE."""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+
+from imap_tools.utils import encode_folder
+
+from integrations.imap import fetch, folders, idle
+from integrations.imap.connection import ImapEndpoint, _Session, discard
+from integrations.imap.errors import ConnectionDropped, MailboxError, rejected, translated
+from integrations.imap.fetch import FullItem, HeaderItem
+
+_STATUS_PAIR = re.compile(rb"([A-Z]+) (\d+)")
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    """A folder's counters from STATUS."""
+
+    uidvalidity: int
+    uidnext: int
+    messages: int
+    highest_modseq: int | None
+
+
+class Mailbox:
+    """One logged-in IMAP session (a context manager); not thread-safe."""
+
+    def __init__(self, session: _Session, endpoint: ImapEndpoint, capabilities: frozenset[str]):
+        """Wrap a logged-in session; use integrations.imap.connect() rather than this."""
+        self._session = session
+        self._client: imaplib.IMAP4 = session.client
+        self._host = endpoint.host
+        self._label = f"{endpoint.username}@{endpoint.host}:{endpoint.effective_port}"
+        self.capabilities = capabilities
+        self._selected: str | None = None
+        self._news = False  # new mail announced in a response we already cleared away
+        self._broken = False
+
+    def __repr__(self) -> str:
+        return f"Mailbox({self._label})"
+
+    def __enter__(self) -> Mailbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Log out, ignoring a connection that is already gone."""
+        if not self._broken:
+            with contextlib.suppress(OSError, imaplib.IMAP4.error, EOFError):
+                self._client.logout()
+        self._broken = True
+        discard(self._session)
+
+    @contextlib.contextmanager
+    def _command(self, name: str, folder: str | None = None) -> Iterator[None]:
+        if self._broken:
+            raise ConnectionDropped(f"session with {self._host} is closed; reconnect")
+        try:
+            with translated(name, self._host, folder):
+                yield
+        except (ConnectionDropped, KeyboardInterrupt, SystemExit):
+            # Interrupted mid-command, the rest of the response would confuse the next one.
+            self._broken = True
+            self._selected = None
+            raise
+
+    def _examine(self, folder: str) -> None:
+        # Read-only selection: nothing we do can set \Seen or clear \Recent by accident.
+        if self._selected == folder and not self._broken:
+            # Dovecot runs a command on its current view and only then looks for new mail:
+            # NOOP brings the view up to date so the next SEARCH/FETCH sees everything.
+            self.noop()
+            return
+        self._selected = None
+        with self._command("EXAMINE", folder):
+            self._session.folder.set(folder, readonly=True)
+        self._selected = folder
+        # What SELECT reports (EXISTS, FLAGS...) is no news: start counting from here.
+        self._client.untagged_responses.clear()
+        self._news = False
+
+    def clear_untagged(self) -> None:
+        """Forget unsolicited responses (Dovecot leftovers) before a bulk fetch."""
+        self._news = self._news or idle.has_news(self._client)
+        self._client.untagged_responses.clear()
+
+    def noop(self) -> None:
+        """Send NOOP (keeps the session alive, lets the server report changes)."""
+        with self._command("NOOP"):
+            self._client.noop()
+
+    def special_folders(self) -> dict[str, str]:
+        """Return {"sent": ..., "drafts": ...} (and trash/junk/archive/all when known)."""
+        with self._command("LIST"):
+            return folders.special_folders(self._session, self.capabilities)
+
+    def status(self, folder: str) -> FolderStatus:
+        """Return UIDVALIDITY, UIDNEXT, MESSAGES (and HIGHESTMODSEQ with CONDSTORE) of folder."""
+        items = "UIDVALIDITY UIDNEXT MESSAGES"
+        if "CONDSTORE" in self.capabilities:
+            items += " HIGHESTMODSEQ"
+        with self._command("STATUS", folder):
+            typ, data = self._client._simple_command("STATUS", encode_folder(folder), f"({items})")
+            if typ != "OK":
+                raise rejected("STATUS", typ, data, folder)
+            _, lines = self._client._untagged_response(typ, data, "STATUS")
+        values = _status_values(lines)
+        try:
+            return FolderStatus(
+                uidvalidity=values["UIDVALIDITY"],
+                uidnext=values["UIDNEXT"],
+                messages=values["MESSAGES"],
+                highest_modseq=values.get("HIGHESTMODSEQ"),
+            )
+        except KeyError as err:
+            raise MailboxError(f"STATUS of {folder!r} on {self._host} lacks {err}") from None
+
+    def uids_after(self, folder: str, last_uid: int) -> list[int]:
+        """Return the UIDs above last_uid (n:* always matches the highest UID: filtered here)."""
+        if last_uid >= fetch.MAX_UID:
+            return []
+        uids = self._search(folder, "UID", f"{max(last_uid, 0) + 1}:*")
+        return [uid for uid in uids if uid > last_uid]
+
+    def uids_since(self, folder: str, since: date) -> list[int]:
+        """Return the UIDs of messages whose internal date is on or after since."""
+        return self._search(folder, "SINCE", fetch.imap_date(since))
+
+    def search_message_id(self, folder: str, message_id: str) -> list[int]:
+        """Return the UIDs whose Message-ID header contains <message_id>."""
+        return self._search(folder, "HEADER", "Message-ID", _quoted_message_id(message_id))
+
+    def _search(self, folder: str, *criteria: str) -> list[int]:
+        self._examine(folder)
+        with self._command("UID SEARCH", folder):
+            typ, data = self._client.uid("SEARCH", *criteria)
+        if typ != "OK":
+            raise rejected("UID SEARCH", typ, data, folder)
+        return fetch.parse_search(data)
+
+    def fetch_headers(
+        self, folder: str, uids: Sequence[int], *, chunk: int = 2000
+    ) -> Iterator[HeaderItem]:
+        """Yield headers, size, flags and internal date per UID, in chunks; never sets \\Seen."""
+        for part in fetch.chunks(fetch.normalise_uids(uids), chunk):
+            yield from fetch.parse_headers(self._fetch(folder, part, fetch.HEADER_ITEMS))
+
+    def fetch_full(
+        self, folder: str, uids: Sequence[int], *, max_bytes: int, chunk: int = 200
+    ) -> Iterator[FullItem]:
+        """Yield whole messages of at most max_bytes (larger ones skipped); never sets \\Seen."""
+        items = fetch.full_items(max_bytes)
+        for part in fetch.chunks(fetch.normalise_uids(uids), chunk):
+            yield from fetch.parse_full(self._fetch(folder, part, items), max_bytes)
+
+    def _fetch(self, folder: str, uids: Sequence[int], items: str) -> list[object]:
+        # Re-examined per chunk: the caller may have used another folder between chunks.
+        self._examine(folder)
+        self.clear_untagged()
+        with self._command("UID FETCH", folder):
+            typ, data = fetch.uid_fetch(self._client, uids, items)
+        if typ != "OK":
+            raise rejected("UID FETCH", typ, data, folder)
+        return data
+
+    def append(
+        self,
+        folder: str,
+        raw: bytes,
+        *,
+        flags: Sequence[str] = (),
+        when: datetime | None = None,
+    ) -> int | None:
+        """APPEND raw to folder (when must be timezone-aware); return the new UID if reported."""
+        with self._command("APPEND", folder):
+            self._session.append(raw, folder, dt=when, flag_set=list(flags))
+            codes = self._client.untagged_responses.pop("APPENDUID", [])
+        last = codes[-1] if codes else b""
+        parts = last.split() if isinstance(last, bytes) else []
+        return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
+
+    def idle_wait(self, folder: str, timeout: float) -> bool:
+        """IDLE on folder until new mail is announced (True) or timeout seconds pass (False)."""
+        idle.check_timeout(timeout)
+        self._examine(folder)
+        if self._news or idle.has_news(self._client):
+            self.clear_untagged()
+            self._news = False
+            return True
+        with self._command("IDLE", folder):
+            woke = idle.idle(self._client, self._host, timeout)
+        self._client.untagged_responses.clear()
+        self._news = False
+        return woke
+
+
+def _status_values(lines: Sequence[object]) -> dict[str, int]:
+    # The folder name may come as a literal; the counters are in the last bytes item.
+    last = [item for item in lines if isinstance(item, bytes)]
+    text = last[-1].rsplit(b"(", 1)[-1] if last else b""
+    return {key.decode(): int(value) for key, value in _STATUS_PAIR.findall(text)}
+
+
+def _quoted_message_id(message_id: str) -> str:
+    value = message_id.strip().strip("<>")
+    if not value or not all(" " < ch < "\x7f" for ch in value):
+        raise ValueError("a Message-ID must be non-empty printable ASCII without spaces")
+    # HEADER matches substrings: the brackets stop "<1@x>" from matching "<21@x>".
+    value = f"<{value}>"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

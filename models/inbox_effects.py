@@ -1,0 +1,262 @@
+"""What each kind of message does to an interview, applied inside the batch's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from models.classify import Kind, Relation, ThreadContext, Verdict
+from models.events import (
+    AutoReplyReceived,
+    BounceReceived,
+    ContactOptedOut,
+    OutreachSent,
+    ReferralSuggested,
+    ReplyReceived,
+)
+from models.interviews import open_interview, try_apply
+from models.lifecycle import Event, State
+from models.tables import Account, Contact, ContactEmail, Interview, Message, Outbox, Referral
+from models.uow import UnitOfWork
+
+# Outbox rows that have not gone out yet and can still be stopped.
+UNSENT = ("pending", "draft")
+
+
+@dataclass
+class Effects:
+    """The transaction and context effects are applied in."""
+
+    uow: UnitOfWork
+    now: datetime
+    ctx: ThreadContext
+    user_addresses: frozenset[str]
+
+
+def apply_verdict(fx: Effects, message: Message, verdict: Verdict, *, outgoing: bool) -> list[str]:
+    """Apply the effects of one newly stored message; return short labels of what changed."""
+    if outgoing:
+        return _outgoing(fx, message)
+    if verdict.kind is Kind.HUMAN:
+        return _human(fx, message, verdict)
+    if verdict.kind is Kind.AUTO_REPLY:
+        return _auto_reply(fx, message, verdict)
+    if verdict.kind is Kind.BOUNCE:
+        return _bounce(fx, message, verdict)
+    if verdict.kind is Kind.COMPLAINT:
+        return _opt_out(fx, _contacts_for(fx, message, verdict.complainants), "complaint")
+    return []  # delay notices, read receipts, attendee responses: recorded, nothing changes
+
+
+def _interview(fx: Effects, contact_id: int) -> Interview:
+    contact = fx.uow.session.get(Contact, contact_id)
+    assert contact is not None
+    return open_interview(fx.uow, contact, now=fx.now)
+
+
+def _outgoing(fx: Effects, message: Message) -> list[str]:
+    # The user's own mail (from the phone, or a reviewed draft sent by hand) to a contact.
+    fx.uow.session.execute(
+        update(Outbox)
+        .where(
+            Outbox.account_id == fx.uow.account_id,
+            Outbox.message_id == message.message_id,
+            Outbox.status.in_(("draft", "sending", "needs_review", "pending")),
+        )
+        .values(status="sent", sent_at=message.date or fx.now)
+    )
+    if message.contact_id is None:
+        return []
+    interview = _interview(fx, message.contact_id)
+    message.interview_id = interview.id
+    if interview.state not in (State.PLANNED.value, State.UNDELIVERABLE.value):
+        return []
+    interview.outreach_message_id = message.message_id
+    interview.thread_subject = message.subject
+    try_apply(fx.uow, interview, Event.OUTREACH_SENT, now=fx.now, cause="sent-folder")
+    fx.uow.record(
+        OutreachSent(
+            occurred_at=message.date or fx.now,
+            interview_id=interview.id,
+            contact_id=message.contact_id,
+            message_id=message.message_id,
+            by="user",
+        )
+    )
+    return ["outreach"]
+
+
+def _human(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
+    if message.contact_id is None or message.relation != Relation.REPLY.value:
+        return []
+    interview = _interview(fx, message.contact_id)
+    message.interview_id = interview.id
+    labels = []
+    if verdict.opt_out:
+        return _opt_out(fx, [message.contact_id], "asked not to be contacted")
+    if try_apply(fx.uow, interview, Event.REPLY_RECEIVED, now=fx.now, cause="reply"):
+        fx.uow.record(
+            ReplyReceived(
+                occurred_at=message.date or fx.now,
+                interview_id=interview.id,
+                contact_id=message.contact_id,
+                message_id=message.message_id,
+                rule=verdict.rule,
+            )
+        )
+        labels.append("reply")
+    interview.paused_until = None
+    if _cancel_unsent(fx, [interview.id], kinds=("nudge",)):
+        labels.append("nudge-cancelled")
+    labels += _referrals(fx, message, verdict)
+    return labels
+
+
+def _auto_reply(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
+    if message.contact_id is None:
+        return []
+    interview = _interview(fx, message.contact_id)
+    message.interview_id = interview.id
+    if verdict.return_date is not None:
+        account = fx.uow.session.get(Account, fx.uow.account_id)
+        zone = ZoneInfo(account.timezone if account else "UTC")
+        interview.paused_until = datetime.combine(verdict.return_date, time(0), zone)
+    fx.uow.record(
+        AutoReplyReceived(
+            occurred_at=message.date or fx.now,
+            interview_id=interview.id,
+            contact_id=message.contact_id,
+            message_id=message.message_id,
+            return_date=verdict.return_date,
+        )
+    )
+    return ["auto-reply"]
+
+
+def _bounce(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
+    contacts = _contacts_for(fx, message, verdict.failed_recipients)
+    labels = []
+    for contact_id in contacts:
+        addresses = [a for a in verdict.failed_recipients] or _outreach_addresses(fx, contact_id)
+        fx.uow.session.execute(
+            update(ContactEmail)
+            .where(ContactEmail.contact_id == contact_id, ContactEmail.address.in_(addresses))
+            .values(status="bounced", status_changed_at=fx.now)
+        )
+        interview = _interview(fx, contact_id)
+        message.interview_id = message.interview_id or interview.id
+        try_apply(fx.uow, interview, Event.BOUNCED, now=fx.now, cause="bounce")
+        fx.uow.record(
+            BounceReceived(
+                occurred_at=message.date or fx.now,
+                interview_id=interview.id,
+                contact_id=contact_id,
+                message_id=message.message_id,
+                addresses=tuple(addresses),
+            )
+        )
+        _cancel_unsent(fx, [interview.id], kinds=None)
+        labels.append("bounce")
+    return labels
+
+
+def _opt_out(fx: Effects, contact_ids: Iterable[int], reason: str) -> list[str]:
+    labels = []
+    for contact_id in contact_ids:
+        contact = fx.uow.session.get(Contact, contact_id)
+        if contact is None:
+            continue
+        contact.do_not_contact = True
+        interviews = list(
+            fx.uow.session.scalars(
+                select(Interview).where(
+                    Interview.contact_id == contact_id, Interview.state != State.CLOSED.value
+                )
+            )
+        )
+        for interview in interviews:
+            try_apply(fx.uow, interview, Event.OPTED_OUT, now=fx.now, cause=reason)
+            interview.closed_reason = reason
+        _cancel_unsent(fx, [i.id for i in interviews], kinds=None)
+        fx.uow.record(ContactOptedOut(occurred_at=fx.now, contact_id=contact_id, reason=reason))
+        labels.append("opt-out")
+    return labels
+
+
+def _contacts_for(fx: Effects, message: Message, addresses: Iterable[str]) -> list[int]:
+    found = {fx.ctx.contact_addresses[a] for a in addresses if a in fx.ctx.contact_addresses}
+    if not found and message.contact_id is not None:
+        found.add(message.contact_id)
+    if not found:
+        # A bounce that names no recipient still quotes the Message-ID of what it returns.
+        refs = {message.in_reply_to, *message.references} - {None}
+        found |= {
+            c
+            for c in fx.uow.session.scalars(
+                select(Message.contact_id).where(
+                    Message.account_id == fx.uow.account_id, Message.message_id.in_(refs)
+                )
+            )
+            if c
+        }
+    return sorted(found)
+
+
+def _outreach_addresses(fx: Effects, contact_id: int) -> list[str]:
+    return sorted(
+        a
+        for a, c in fx.ctx.contact_addresses.items()
+        if c == contact_id and a in fx.ctx.outreach_recipients.get(contact_id, frozenset())
+    )
+
+
+def _cancel_unsent(fx: Effects, interview_ids: list[int], *, kinds: tuple[str, ...] | None) -> int:
+    stmt = update(Outbox).where(Outbox.interview_id.in_(interview_ids), Outbox.status.in_(UNSENT))
+    if kinds is not None:
+        stmt = stmt.where(Outbox.kind.in_(kinds))
+    result = fx.uow.session.execute(stmt.values(status="cancelled", last_error="superseded"))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _referrals(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
+    labels = []
+    assert message.contact_id is not None
+    own = {a for a, c in fx.ctx.contact_addresses.items() if c == message.contact_id}
+    for address in verdict.suggested_addresses:
+        address = address.lower()
+        if address in own or address in fx.user_addresses:
+            continue
+        exists = fx.uow.session.scalars(
+            select(Referral.id).where(
+                Referral.account_id == fx.uow.account_id,
+                Referral.from_contact_id == message.contact_id,
+                Referral.address == address,
+            )
+        ).first()
+        if exists:
+            continue
+        fx.uow.session.add(
+            Referral(
+                account_id=fx.uow.account_id,
+                from_contact_id=message.contact_id,
+                address=address,
+                to_contact_id=fx.ctx.contact_addresses.get(address),
+                status="proposed",
+                source_message_id=message.message_id,
+                created_at=fx.now,
+            )
+        )
+        fx.uow.record(
+            ReferralSuggested(
+                occurred_at=fx.now,
+                interview_id=message.interview_id,
+                contact_id=message.contact_id,
+                address=address,
+            )
+        )
+        labels.append("referral")
+    return labels

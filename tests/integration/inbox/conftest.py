@@ -1,0 +1,45 @@
+"""An App wired to a fresh Dovecot mailbox and a fresh SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from flows.app import App, build_app, imap_credential, imap_endpoint
+from integrations.config import Settings
+from integrations.imap import Mailbox, connect
+from tests.testbed import Mailbox as TestMailbox
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(tmp_path: Path, mailbox: TestMailbox, monkeypatch: pytest.MonkeyPatch) -> App:
+    """Settings pointing at the test mailbox; the password comes from an env reference."""
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", mailbox.password)
+    settings = Settings(
+        data_dir=tmp_path,
+        account={"name": "Sam Seeker", "email": "sam@example.net", "timezone": "Europe/Paris"},
+        imap={
+            "host": mailbox.host,
+            "port": mailbox.port,
+            "security": "plain",
+            "allow_plaintext": True,
+            "username": mailbox.user,
+            "password": "env:TEST_IMAP_PASSWORD",
+            "backfill_days": 30,
+        },
+    )
+    return build_app(settings)
+
+
+@pytest.fixture
+def imap(app: App) -> Iterator[Mailbox]:
+    """A logged-in session on the test mailbox, through our own IMAP edge."""
+    assert app.settings.imap is not None
+    cfg = app.settings.imap
+    with connect(imap_endpoint(cfg), imap_credential(cfg)) as box:
+        yield box
