@@ -94,6 +94,38 @@ class Mailbox:
         self._client.untagged_responses.clear()
         self._news = False
 
+    def delete_uids(self, folder: str, uids: Sequence[int]) -> bool:
+        """Remove exactly these messages (UID EXPUNGE); False when the server cannot do that safely.
+
+        A plain EXPUNGE would also remove anything else the user flagged \\Deleted, so without
+        UIDPLUS nothing is expunged: the messages are only flagged, and False says so.
+        """
+        wanted = fetch.normalise_uids(uids)
+        if not wanted:
+            return True
+        self._selected = None  # leave read-only mode: this is the one command that writes
+        with self._command("SELECT", folder):
+            self._session.folder.set(folder, readonly=False)
+        try:
+            with self._command("UID STORE", folder):
+                typ, data = self._client.uid(
+                    "STORE", fetch.sequence_set(wanted), "+FLAGS.SILENT", "(\\Deleted)"
+                )
+            if typ != "OK":
+                raise rejected("UID STORE", typ, data, folder)
+            if "UIDPLUS" not in self.capabilities:
+                return False
+            with self._command("UID EXPUNGE", folder):
+                typ, data = self._client.uid("EXPUNGE", fetch.sequence_set(wanted))
+            if typ != "OK":
+                raise rejected("UID EXPUNGE", typ, data, folder)
+            return True
+        finally:
+            # Never CLOSE here: CLOSE expunges every \\Deleted message in the folder. Going back
+            # to a read-only EXAMINE deselects without expunging anything.
+            with contextlib.suppress(MailboxError):
+                self._examine(folder)
+
     def clear_untagged(self) -> None:
         """Forget unsolicited responses (Dovecot leftovers) before a bulk fetch."""
         self._news = self._news or idle.has_news(self._client)
@@ -154,11 +186,21 @@ class Mailbox:
         return fetch.parse_search(data)
 
     def fetch_headers(
-        self, folder: str, uids: Sequence[int], *, chunk: int = 2000
+        self,
+        folder: str,
+        uids: Sequence[int],
+        *,
+        chunk: int = 2000,
+        fields: Sequence[str] | None = None,
     ) -> Iterator[HeaderItem]:
-        """Yield headers, size, flags and internal date per UID, in chunks; never sets \\Seen."""
+        """Yield headers, size, flags and internal date per UID, in chunks; never sets \\Seen.
+
+        With ``fields``, only those header fields are fetched (and no flags or internal date):
+        a fraction of the bytes, for a first pass that decides what deserves a full fetch.
+        """
+        items = fetch.HEADER_ITEMS if fields is None else fetch.header_fields_items(fields)
         for part in fetch.chunks(fetch.normalise_uids(uids), chunk):
-            yield from fetch.parse_headers(self._fetch(folder, part, fetch.HEADER_ITEMS))
+            yield from fetch.parse_headers(self._fetch(folder, part, items))
 
     def fetch_full(
         self, folder: str, uids: Sequence[int], *, max_bytes: int, chunk: int = 200

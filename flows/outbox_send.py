@@ -1,0 +1,276 @@
+"""Sending the outbox: claim, build, submit, mark; start-up recovery; drafts for review mode.
+
+Order per email: claim (committed) -> SMTP -> mark sent (committed) -> Sent copy. Marking comes
+before the Sent copy because the window between the server's 250 and our first durable record
+is the only place a crash leaves "did it go?" open, and a local commit is faster than an IMAP
+login. A crash after the mark can only cost the Sent copy, never a second email.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+
+from flows.app import App, imap_credential, imap_endpoint
+from integrations.imap import Credential, FolderNotFound, Mailbox, MailboxError, connect
+from integrations.smtp import (
+    SmtpAuthFailed,
+    SmtpEndpoint,
+    SmtpOutcomeUnknown,
+    SmtpRejected,
+    SmtpTlsFailure,
+    SmtpTransient,
+    SmtpUnreachable,
+    send,
+    should_append_sent_copy,
+    smtp_credential,
+    smtp_endpoint,
+)
+from models.events import DomainEvent
+from models.mailbuild import MailBuildError, build_message
+from models.outbox import (
+    OutboxStateError,
+    back_to_pending,
+    claim_approved,
+    claim_due,
+    claim_for_draft,
+    due_drafts,
+    in_flight,
+    load_mail,
+    mark_failed,
+    mark_sent,
+    needs_review,
+    release_draft,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _no_step(step: str, row_id: int) -> None:
+    """Default step hook: nothing."""
+
+
+# Called at each step boundary ("claimed", "accepted", "marked", "appending"); the crash test
+# replaces it to pause or die there. Production code never sets it.
+step_hook: Callable[[str, int], None] = _no_step
+
+
+@dataclass
+class SendReport:
+    """What one run did, by outbox row id; ``stopped`` says why sending stopped early."""
+
+    sent: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+    drafts: list[int] = field(default_factory=list)
+    needs_review: list[int] = field(default_factory=list)
+    stopped: str | None = None
+    errors: list[str] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Smtp:
+    endpoint: SmtpEndpoint
+    credential: Callable[[], Credential] | None
+    append_copy: bool
+
+
+def _smtp(app: App) -> _Smtp:
+    cfg = app.settings.smtp
+    if cfg is None:
+        raise OutboxStateError("no [smtp] section in the configuration: nothing can be sent")
+    append = app.settings.imap is not None and should_append_sent_copy(cfg.save_to_sent, cfg.host)
+    return _Smtp(smtp_endpoint(cfg), smtp_credential(cfg), append)
+
+
+def send_due(app: App, now: datetime, *, limit: int = 20) -> SendReport:
+    """Send due automatic emails one claim at a time, then place due review-mode drafts."""
+    report = SendReport()
+    try:
+        smtp = _smtp(app)
+    except OutboxStateError as err:
+        report.stopped = str(err)
+        return report
+    cap = app.settings.cadence.daily_cap
+    for _ in range(limit):
+        # One row per claim: a crash leaves at most one email in doubt, not a whole batch.
+        claimed = claim_due(app.factory, app.account_id, now, 1, daily_cap=cap)
+        if not claimed:
+            break
+        step_hook("claimed", claimed[0])
+        if not _deliver(app, smtp, claimed[0], now, report):
+            break
+    if report.stopped is None and app.settings.imap is not None:
+        for row_id in due_drafts(app.factory, app.account_id, now, limit):
+            try:
+                if place_draft(app, row_id, now):
+                    report.drafts.append(row_id)
+            except (MailboxError, MailBuildError) as err:
+                report.errors.append(f"draft for row {row_id}: {err}")
+    return report
+
+
+def _deliver(app: App, smtp: _Smtp, row_id: int, now: datetime, report: SendReport) -> bool:
+    """Send one claimed row and record the outcome; False when all sending must stop."""
+    mail = load_mail(app.factory, row_id)
+    try:
+        message = build_message(mail, date=now)
+    except MailBuildError as err:
+        mark_failed(app.factory, row_id, str(err))
+        report.failed.append(row_id)
+        return True
+    try:
+        send(smtp.endpoint, smtp.credential, message,
+             envelope_from=mail.from_addr, recipients=[mail.to_addr])  # fmt: skip
+    except SmtpOutcomeUnknown as err:
+        # Left in 'sending' on purpose: only the Sent folder may decide, never a retry.
+        log.warning("outbox row %s: outcome unknown: %s", row_id, err)
+        report.unknown.append(row_id)
+        return True
+    except SmtpRejected as err:
+        mark_failed(app.factory, row_id, str(err))
+        report.failed.append(row_id)
+        return True
+    except SmtpTransient as err:
+        back_to_pending(app.factory, row_id, now, str(err))
+        report.retry.append(row_id)
+        return True
+    except (SmtpAuthFailed, SmtpTlsFailure, SmtpUnreachable) as err:
+        # Nothing reached the server; the problem is the account or the network, not this row.
+        back_to_pending(app.factory, row_id, now, str(err))
+        report.retry.append(row_id)
+        report.stopped = f"sending stopped: {err}"
+        log.error("outbox: %s", report.stopped)
+        return False
+    step_hook("accepted", row_id)
+    report.events += mark_sent(app.factory, app.account_id, row_id, now)
+    report.sent.append(row_id)
+    step_hook("marked", row_id)
+    if smtp.append_copy:
+        step_hook("appending", row_id)
+        try:
+            append_sent_copy(app, message, now)
+        except MailboxError as err:
+            report.errors.append(f"Sent copy of row {row_id} not saved: {err}")
+            log.warning("outbox row %s sent, but no copy saved in Sent: %s", row_id, err)
+    return True
+
+
+def _open_mailbox(app: App) -> Mailbox:
+    cfg = app.settings.imap
+    if cfg is None:
+        raise FolderNotFound("no [imap] section in the configuration")
+    return connect(imap_endpoint(cfg), imap_credential(cfg))
+
+
+def _folder(app: App, box: Mailbox, role: str) -> str:
+    cfg = app.settings.imap
+    configured = None if cfg is None else (cfg.sent_folder if role == "sent" else cfg.drafts_folder)
+    name = configured or box.special_folders().get(role)
+    if name is None:
+        raise FolderNotFound(f"no {role} folder found; set imap.{role}_folder")
+    return name
+
+
+def append_sent_copy(app: App, message: EmailMessage, now: datetime) -> None:
+    """APPEND a sent message to the Sent folder, marked read (raises MailboxError)."""
+    with _open_mailbox(app) as box:
+        box.append(_folder(app, box, "sent"), message.as_bytes(policy=SMTP_POLICY),
+                   flags=("\\Seen",), when=now)  # fmt: skip
+
+
+@dataclass
+class RecoveryReport:
+    """Rows found in 'sending' and what became of them."""
+
+    sent: list[int] = field(default_factory=list)
+    needs_review: list[int] = field(default_factory=list)
+    error: str | None = None
+    events: list[DomainEvent] = field(default_factory=list)
+
+
+def recover_in_flight(
+    app: App, now: datetime, *, stale_after: timedelta = timedelta(minutes=10)
+) -> RecoveryReport:
+    """Settle rows left in 'sending': in Sent -> sent, else needs_review; never resent."""
+    report = RecoveryReport()
+    rows = in_flight(app.factory, app.account_id, now, stale_after)
+    if not rows:
+        return report
+    if app.settings.imap is None:
+        for row in rows:
+            _review(app, row.row_id, "interrupted while sending; no IMAP to check Sent", report)
+        return report
+    try:
+        with _open_mailbox(app) as box:
+            sent_folder = _folder(app, box, "sent")
+            for row in rows:
+                if box.search_message_id(sent_folder, row.message_id):
+                    report.events += mark_sent(app.factory, app.account_id, row.row_id, now)
+                    report.sent.append(row.row_id)
+                else:
+                    reason = "interrupted while sending and not in Sent: check before resending"
+                    _review(app, row.row_id, reason, report)
+    except MailboxError as err:
+        # Rows stay in 'sending' (never claimable): the next recovery looks again.
+        report.error = f"cannot check the Sent folder: {err}"
+    return report
+
+
+def _review(app: App, row_id: int, reason: str, report: RecoveryReport) -> None:
+    if needs_review(app.factory, row_id, reason):
+        report.needs_review.append(row_id)
+
+
+def place_draft(app: App, row_id: int, now: datetime) -> bool:
+    """Put a review-mode row in Drafts (\\Draft) and mark it 'draft'; False if not pending."""
+    if not claim_for_draft(app.factory, row_id, now):
+        return False
+    try:
+        message = build_message(load_mail(app.factory, row_id), date=now)
+    except MailBuildError as err:
+        mark_failed(app.factory, row_id, str(err))
+        raise
+    try:
+        with _open_mailbox(app) as box:
+            drafts = _folder(app, box, "drafts")
+            # Re-running after a crash must not leave two drafts the user could both send.
+            if not box.search_message_id(drafts, message["Message-ID"]):
+                box.append(drafts, message.as_bytes(policy=SMTP_POLICY),
+                           flags=("\\Draft", "\\Seen"), when=now)  # fmt: skip
+    except MailboxError as err:
+        release_draft(app.factory, row_id, f"could not place the draft: {err}")
+        raise
+    return True
+
+
+def approve(app: App, row_id: int, now: datetime) -> SendReport:
+    """Send an approved draft once; a copy the user already sent (found in Sent) is not resent.
+
+    After sending, the Drafts copy is removed (UID EXPUNGE of that message only).
+    """
+    report = SendReport()
+    smtp = _smtp(app)
+    mail = load_mail(app.factory, row_id)
+    if app.settings.imap is not None:
+        with _open_mailbox(app) as box:
+            if box.search_message_id(_folder(app, box, "sent"), mail.message_id):
+                report.events += mark_sent(app.factory, app.account_id, row_id, now)
+                report.sent.append(row_id)
+                return report
+    if not claim_approved(app.factory, app.account_id, row_id, now):
+        raise OutboxStateError(f"outbox row {row_id} is not a draft awaiting approval")
+    _deliver(app, smtp, row_id, now, report)
+    if row_id in report.sent and app.settings.imap is not None:
+        # The Drafts copy must go: sent again from a mail client it would be a duplicate.
+        with _open_mailbox(app) as box:
+            drafts = _folder(app, box, "drafts")
+            if not box.delete_uids(drafts, box.search_message_id(drafts, mail.message_id)):
+                report.errors.append("the Drafts copy is flagged deleted but still there")
+    return report
