@@ -1,0 +1,43 @@
+"""Prep sheets in the domain: the question bank, the sheet's contents and how they are read."""
+
+from models.prep.bank import QuestionBank, QuestionBankError, Theme, parse_question_bank
+from models.prep.build import PrepInputs, build_prep_context, http_url, prep_subject
+from models.prep.context import (
+    EarlierTalk,
+    NoteLine,
+    PrepContext,
+    Question,
+    QuestionGroup,
+    ThreadItem,
+    When,
+    Who,
+)
+from models.prep.load import (
+    PrepSourceMissing,
+    load_contact_prep_context,
+    load_prep_context,
+    next_meeting_id,
+)
+
+__all__ = [
+    "EarlierTalk",
+    "NoteLine",
+    "PrepContext",
+    "PrepInputs",
+    "PrepSourceMissing",
+    "Question",
+    "QuestionBank",
+    "QuestionBankError",
+    "QuestionGroup",
+    "Theme",
+    "ThreadItem",
+    "When",
+    "Who",
+    "build_prep_context",
+    "http_url",
+    "load_contact_prep_context",
+    "load_prep_context",
+    "next_meeting_id",
+    "parse_question_bank",
+    "prep_subject",
+]

@@ -1,0 +1,266 @@
+"""Building a PrepContext from records: pure, the clock and every record passed in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.prep.bank import QuestionBank, Theme, fill_company
+from models.prep.context import (
+    EarlierTalk,
+    NoteLine,
+    PrepContext,
+    Question,
+    QuestionGroup,
+    ThreadItem,
+    When,
+    Who,
+)
+from models.tables import Account, Contact, Interview, Meeting, Message, Note, Referral
+from models.text import clean_line
+
+THREAD_LIMIT = 6
+EXCERPT = 220
+_SOURCES = {
+    "manual": "Added by you",
+    "linkedin": "LinkedIn connection",
+    "vcard": "From your address book",
+    "csv": "Imported from a spreadsheet",
+    "referral": "Suggested by another contact",
+}
+_WORDS = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True)
+class PrepInputs:
+    """The records one sheet is built from (ORM rows, read-only here)."""
+
+    account: Account
+    contact: Contact
+    now: datetime
+    bank: QuestionBank
+    meeting: Meeting | None = None
+    interview: Interview | None = None
+    introducer: Contact | None = None
+    messages: Sequence[Message] = ()
+    notes: Sequence[Note] = ()
+    earlier: Sequence[tuple[Contact, datetime]] = ()
+    referrals: Sequence[Referral] = ()
+    is_update: bool = False
+
+
+def build_prep_context(inp: PrepInputs) -> PrepContext:
+    """The whole sheet for ``inp``; raises ValueError when the user's own zone is unknown."""
+    zone = ZoneInfo(inp.account.timezone)
+    contact, meeting = inp.contact, inp.meeting
+    when = _when(meeting, zone, _zone_or_none(contact.timezone)) if meeting else None
+    company = clean_line(contact.company, limit=200)
+    answers = _answer_sources(inp.notes, contact.notes, zone)
+    goals = (inp.interview.goals if inp.interview else "") or inp.account.goals
+    return PrepContext(
+        user_name=clean_line(inp.account.name, limit=200),
+        user_zone=inp.account.timezone,
+        generated=_day_time(inp.now.astimezone(zone)),
+        day=(meeting.start_utc if meeting else inp.now).astimezone(zone).date(),
+        subject=prep_subject(
+            contact.name,
+            meeting.start_utc.astimezone(zone) if meeting else None,
+            all_day=bool(meeting and meeting.all_day),
+            is_update=inp.is_update,
+        ),
+        is_update=inp.is_update,
+        meeting_id=meeting.id if meeting else None,
+        meeting_version=meeting.version if meeting else None,
+        who=_who(inp, zone),
+        earlier=tuple(
+            EarlierTalk(clean_line(c.name, limit=200), clean_line(c.role, limit=200), _day(d, zone))
+            for c, d in inp.earlier[:5]
+        ),
+        when=when,
+        goals=goals.strip(),
+        pitch=inp.account.elevator_pitch.strip(),
+        thread=_thread(inp.messages, zone),
+        themes=_groups(inp.bank.themes, company, answers),
+        tiara=_groups(inp.bank.tiara, company, answers),
+        ask=tuple(fill_company(q, company) for q in inp.bank.ask),
+        suggested=tuple(_referral(r) for r in inp.referrals),
+        news=tuple(_excerpt(n.text) for n in inp.notes if n.for_update and n.reported_at is None),
+        reminders=_reminders(inp, when),
+    )
+
+
+def prep_subject(
+    name: str, start: datetime | None, *, all_day: bool = False, is_update: bool = False
+) -> str:
+    """The email subject, one line whatever the contact's name holds; the year is noise here."""
+    prefix = "Updated prep" if is_update else "Prep"
+    who = clean_line(name, limit=80) or "your contact"
+    if start is None:
+        return f"{prefix}: coffee with {who}"
+    day = f"{start:%a} {start.day} {start:%b}"
+    return f"{prefix}: coffee with {who}, {day}" + ("" if all_day else f" {start:%H:%M}")
+
+
+def http_url(value: str | None) -> str | None:
+    """``value`` when it is a plain http(s) URL with a host; anything else is no link."""
+    if not value:
+        return None
+    value = value.strip()
+    if any(ch.isspace() or ord(ch) < 32 or ch in "<>\"'`" for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return value
+
+
+def _zone_or_none(name: str | None) -> tzinfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # an unusable contact zone: show only the user's time, never a guess
+
+
+def _who(inp: PrepInputs, zone: tzinfo) -> Who:
+    c, intro = inp.contact, inp.introducer
+    intro_name = clean_line(intro.name, limit=200) if intro else ""
+    how = f"Introduced by {intro_name}" if intro_name else _SOURCES.get(c.source, c.source)
+    notes = [
+        NoteLine(_day(n.created_at, zone), _excerpt(n.text))
+        for n in sorted(inp.notes, key=lambda n: n.created_at, reverse=True)
+        if not n.for_update
+    ][:3]
+    if c.notes.strip():
+        notes.append(NoteLine("", _excerpt(c.notes)))
+    return Who(
+        name=clean_line(c.name, limit=200),
+        role=clean_line(c.role, limit=200),
+        company=clean_line(c.company, limit=200),
+        emails=tuple(e.address for e in c.emails if e.status == "ok"),
+        how_known=clean_line(how, limit=200),
+        introducer=intro_name,
+        linkedin_url=http_url(c.linkedin_url),
+        notes=tuple(notes),
+    )
+
+
+def _when(m: Meeting, zone: tzinfo, contact_zone: tzinfo | None) -> When:
+    start, end = m.start_utc.astimezone(zone), m.end_utc.astimezone(zone)
+    minutes = max(0, int((m.end_utc - m.start_utc).total_seconds() // 60))
+    other = ""
+    if contact_zone is not None and not m.all_day:
+        theirs = m.start_utc.astimezone(contact_zone)
+        if theirs.utcoffset() != start.utcoffset():
+            other = _day_time(theirs)
+    location = clean_line(m.location, limit=300)
+    return When(
+        title=clean_line(m.summary, limit=200),
+        start=_day(start, zone, weekday=True) if m.all_day else _day_time(start),
+        end="" if m.all_day else f"{end:%H:%M}",
+        zone=str(zone),
+        contact_start=other,
+        contact_zone=str(contact_zone) if other else "",
+        minutes=minutes,
+        length="all day" if m.all_day else _length(minutes),
+        all_day=m.all_day,
+        place=location,
+        place_url=http_url(location),
+        video_url=http_url(m.video_link),
+        start_utc=m.start_utc,
+    )
+
+
+def _thread(messages: Sequence[Message], zone: tzinfo) -> tuple[ThreadItem, ...]:
+    dated = sorted(
+        (m for m in messages if m.date is not None), key=lambda m: m.date or m.recorded_at
+    )
+    items = []
+    for m in dated[-THREAD_LIMIT:]:
+        assert m.date is not None
+        sender = "You" if m.direction == "out" else (m.from_name or m.from_addr)
+        items.append(
+            ThreadItem(
+                date=_day(m.date, zone),
+                direction="out" if m.direction == "out" else "in",
+                sender=clean_line(sender, limit=100),
+                subject=clean_line(m.subject, limit=150),
+                excerpt=_excerpt(m.excerpt),
+            )
+        )
+    return tuple(items)
+
+
+def _answer_sources(
+    notes: Sequence[Note], contact_notes: str, zone: tzinfo
+) -> list[tuple[str, str]]:
+    # (normalised text, where it came from): a question counts as answered only when a note
+    # quotes it, which is the one thing we can say without guessing.
+    sources = [(_norm(n.text), f"your note of {_day(n.created_at, zone)}") for n in notes]
+    if contact_notes.strip():
+        sources.append((_norm(contact_notes), "your notes on the contact"))
+    return sources
+
+
+def _groups(
+    themes: Sequence[Theme], company: str, answers: list[tuple[str, str]]
+) -> tuple[QuestionGroup, ...]:
+    groups = []
+    for theme in themes:
+        questions = []
+        for raw in theme.questions:
+            text = fill_company(raw, company)
+            key = _norm(text)
+            where = next((label for body, label in answers if key and key in body), "")
+            questions.append(Question(text=text, answered=where))
+        groups.append(QuestionGroup(theme.key, theme.title, theme.hint, tuple(questions)))
+    return tuple(groups)
+
+
+def _reminders(inp: PrepInputs, when: When | None) -> tuple[str, ...]:
+    extra = []
+    if when is not None and not when.all_day and when.minutes:
+        extra.append(f"You agreed on {when.length}: finish by {when.end}.")
+    if inp.introducer is not None:
+        name = clean_line(inp.introducer.name, limit=200)
+        extra.append(f"Mention {name}, who introduced you, and tell them how it went.")
+    return (*extra, *inp.bank.reminders)
+
+
+def _referral(r: Referral) -> str:
+    name = clean_line(r.name, limit=200)
+    return f"{name} ({r.address})" if name else r.address
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORDS.sub(" ", text.lower()).split())
+
+
+def _excerpt(text: str) -> str:
+    line = clean_line(text, limit=EXCERPT + 1)
+    return line if len(line) <= EXCERPT else line[:EXCERPT].rstrip() + "…"
+
+
+def _length(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minutes"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _day(value: datetime, zone: tzinfo, *, weekday: bool = False) -> str:
+    d = value.astimezone(zone)
+    text = f"{d.day} {d:%b} {d.year}"
+    return f"{d:%a} {text}" if weekday else text
+
+
+def _day_time(d: datetime) -> str:
+    return f"{d:%a} {d.day} {d:%b} {d.year}, {d:%H:%M}"

@@ -1,0 +1,170 @@
+"""Reading what a prep sheet needs from the database: one session, no other I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models.lifecycle import State
+from models.prep.bank import QuestionBank
+from models.prep.build import THREAD_LIMIT, PrepInputs, build_prep_context
+from models.prep.context import PrepContext
+from models.tables import (
+    Account,
+    Contact,
+    Interview,
+    Meeting,
+    Message,
+    Note,
+    PrepSheet,
+    Referral,
+)
+
+
+class PrepSourceMissing(LookupError):
+    """The meeting, its contact or its account is not in the database."""
+
+
+def load_prep_context(
+    session: Session, meeting_id: int, now: datetime, *, bank: QuestionBank
+) -> PrepContext:
+    """The sheet for one meeting as it stands now (its current version)."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.contact_id is None:
+        raise PrepSourceMissing(f"meeting {meeting_id} is gone or concerns no contact")
+    contact = _contact(session, meeting.contact_id)
+    interview = session.get(Interview, meeting.interview_id) if meeting.interview_id else None
+    earlier_sheet = session.scalar(
+        select(func.count(PrepSheet.id)).where(
+            PrepSheet.meeting_id == meeting.id, PrepSheet.meeting_version < meeting.version
+        )
+    )
+    return build_prep_context(
+        _inputs(session, contact, now, bank, meeting, interview, bool(earlier_sheet))
+    )
+
+
+def load_contact_prep_context(
+    session: Session, contact_id: int, now: datetime, *, bank: QuestionBank
+) -> PrepContext:
+    """A sheet for a contact with no meeting booked yet (no "when" section)."""
+    contact = _contact(session, contact_id)
+    interview = session.scalars(
+        select(Interview)
+        .where(Interview.contact_id == contact.id, Interview.state != State.CLOSED.value)
+        .order_by(Interview.id.desc())
+        .limit(1)
+    ).first()
+    return build_prep_context(_inputs(session, contact, now, bank, None, interview, False))
+
+
+def next_meeting_id(session: Session, contact_id: int, now: datetime) -> int | None:
+    """The contact's next meeting not cancelled and not yet over, if any."""
+    return session.scalar(
+        select(Meeting.id)
+        .where(
+            Meeting.contact_id == contact_id,
+            Meeting.status != "CANCELLED",
+            Meeting.end_utc > now,
+        )
+        .order_by(Meeting.start_utc)
+        .limit(1)
+    )
+
+
+def _contact(session: Session, contact_id: int) -> Contact:
+    contact = session.scalars(
+        select(Contact).where(Contact.id == contact_id).options(selectinload(Contact.emails))
+    ).first()
+    if contact is None:
+        raise PrepSourceMissing(f"contact {contact_id} is gone")
+    return contact
+
+
+def _inputs(
+    session: Session,
+    contact: Contact,
+    now: datetime,
+    bank: QuestionBank,
+    meeting: Meeting | None,
+    interview: Interview | None,
+    is_update: bool,
+) -> PrepInputs:
+    account = session.get(Account, contact.account_id)
+    if account is None:
+        raise PrepSourceMissing(f"account {contact.account_id} is gone")
+    notes = session.scalars(
+        select(Note).where(Note.contact_id == contact.id).order_by(Note.created_at, Note.id)
+    ).all()
+    referrals = session.scalars(
+        select(Referral)
+        .where(Referral.from_contact_id == contact.id, Referral.status != "dismissed")
+        .order_by(Referral.id)
+    ).all()
+    return PrepInputs(
+        account=account,
+        contact=contact,
+        now=now,
+        bank=bank,
+        meeting=meeting,
+        interview=interview,
+        introducer=_introducer(session, contact),
+        messages=_thread(session, contact.id),
+        notes=notes,
+        earlier=_earlier(session, contact, now),
+        referrals=referrals,
+        is_update=is_update,
+    )
+
+
+def _thread(session: Session, contact_id: int) -> list[Message]:
+    # Human mail both ways; the newest few are enough for the sheet.
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.contact_id == contact_id,
+                Message.date.is_not(None),
+                or_(Message.kind == "human", Message.direction == "out"),
+            )
+            .order_by(Message.date.desc())
+            .limit(THREAD_LIMIT)
+        )
+    )
+
+
+def _introducer(session: Session, contact: Contact) -> Contact | None:
+    if contact.introduced_by_id is not None:
+        return session.get(Contact, contact.introduced_by_id)
+    # A referral that became this contact also says who introduced them.
+    return session.scalars(
+        select(Contact)
+        .join(Referral, Referral.from_contact_id == Contact.id)
+        .where(Referral.to_contact_id == contact.id)
+        .order_by(Referral.id)
+        .limit(1)
+    ).first()
+
+
+def _earlier(session: Session, contact: Contact, now: datetime) -> list[tuple[Contact, datetime]]:
+    company = contact.company.strip().lower()
+    if not company:
+        return []
+    rows = session.execute(
+        select(Contact, Meeting.end_utc)
+        .join(Meeting, Meeting.contact_id == Contact.id)
+        .where(
+            Contact.account_id == contact.account_id,
+            Contact.id != contact.id,
+            func.lower(func.trim(Contact.company)) == company,
+            Meeting.status != "CANCELLED",
+            Meeting.end_utc <= now,
+        )
+        .order_by(Meeting.end_utc.desc())
+    ).all()
+    seen: dict[int, tuple[Contact, datetime]] = {}
+    for other, ended in rows:
+        seen.setdefault(other.id, (other, ended))
+    return list(seen.values())

@@ -1,0 +1,156 @@
+"""Building the prep context from records: pure, fixed clock, no database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models.prep import build_prep_context, http_url, prep_subject
+from models.prep.bank import fill_company
+from tests.unit.prep.sample import NOW, START, contact, inputs, meeting, message, note, typical
+
+
+def test_typical_sheet_who_when_why() -> None:
+    s = typical()
+    assert (s.who.name, s.who.role, s.who.company) == (
+        "Ada Lovelace",
+        "Head of Data",
+        "Analytical Engines Ltd",
+    )
+    assert s.who.how_known == "Introduced by Grace Hopper" and s.who.introducer == "Grace Hopper"
+    assert s.who.linkedin_url == "https://www.linkedin.com/in/ada-lovelace"
+    assert [(e.name, e.date) for e in s.earlier] == [("Charles Babbage", "10 Feb 2026")]
+    assert s.when is not None
+    assert (s.when.start, s.when.end, s.when.zone) == (
+        "Tue 3 Mar 2026, 10:00",
+        "10:30",
+        "Europe/Berlin",
+    )
+    assert (s.when.contact_start, s.when.contact_zone) == (
+        "Tue 3 Mar 2026, 09:00",
+        "Europe/London",
+    )
+    assert (s.when.minutes, s.when.length) == (30, "30 minutes")
+    assert s.when.video_url == "https://meet.google.com/abc-defg-hij" and s.when.place_url is None
+    assert s.goals.startswith("Learn how") and s.pitch.startswith("Five years")
+    assert s.subject == "Prep: coffee with Ada Lovelace, Tue 3 Mar 10:00"
+    assert s.day.isoformat() == "2026-03-03" and s.generated == "Mon 2 Mar 2026, 09:00"
+    assert s.suggested == ("Mary Somerville (mary@example.org)",)
+    assert s.news == ("Finished the forecasting course Ada recommended.",)
+    assert s.reminders[0] == "You agreed on 30 minutes: finish by 10:30."
+
+
+def test_questions_grouped_company_filled_and_answered_from_a_note() -> None:
+    s = typical()
+    assert [g.key for g in s.themes] == ["path", "day", "organisation", "skills", "outlook"]
+    assert [g.key for g in s.tiara] == ["trends", "insights", "advice", "resources", "assignments"]
+    org = next(g for g in s.themes if g.key == "organisation")
+    assert org.questions[1].text == "How does Analytical Engines Ltd differ from its competitors?"
+    assert org.questions[0].answered == "your note of 10 Feb 2026"
+    assert s.answered_count == 1
+    assert not any("{company}" in q.text for g in (*s.themes, *s.tiara) for q in g.questions)
+
+
+def test_contact_notes_also_answer_and_unknown_company_reads_well() -> None:
+    c = contact(company="", notes="Asked: What does a typical week look like for you? Meetings.")
+    s = build_prep_context(inputs(contact=c, notes=(), earlier=()))
+    day = next(g for g in s.themes if g.key == "day")
+    assert day.questions[0].answered == "your notes on the contact"
+    org = next(g for g in s.themes if g.key == "organisation")
+    assert org.questions[0].text == "What is it like to work at your organisation?"
+    assert s.earlier == ()
+
+
+def test_company_name_with_braces_is_text_not_a_format_string() -> None:
+    assert fill_company("At {company}?", "{0.__class__} {company}") == (
+        "At {0.__class__} {company}?"
+    )
+
+
+def test_same_offset_zone_unknown_zone_and_no_zone_show_only_the_users_time() -> None:
+    for zone in ("Europe/Paris", "Not/AZone", None, "../../etc/passwd"):
+        s = build_prep_context(inputs(contact=contact(timezone=zone)))
+        assert s.when is not None and (s.when.contact_start, s.when.contact_zone) == ("", "")
+
+
+def test_no_meeting_means_no_when_and_a_subject_without_time() -> None:
+    s = build_prep_context(inputs(meeting=None))
+    assert s.when is None and s.meeting_id is None
+    assert s.subject == "Prep: coffee with Ada Lovelace"
+    assert s.day.isoformat() == "2026-03-02"
+    assert not any(r.startswith("You agreed") for r in s.reminders)
+
+
+def test_update_all_day_and_long_meetings() -> None:
+    s = build_prep_context(inputs(is_update=True))
+    assert s.subject.startswith("Updated prep: coffee with Ada Lovelace")
+    day = meeting(all_day=True, start_utc=START, end_utc=START + timedelta(days=1))
+    s = build_prep_context(inputs(meeting=day))
+    assert s.when is not None and (s.when.start, s.when.length, s.when.end) == (
+        "Tue 3 Mar 2026",
+        "all day",
+        "",
+    )
+    assert s.subject == "Prep: coffee with Ada Lovelace, Tue 3 Mar"
+    long = meeting(end_utc=START + timedelta(minutes=90))
+    when = build_prep_context(inputs(meeting=long)).when
+    assert when is not None and when.length == "1 h 30 min"
+
+
+def test_thread_keeps_the_latest_six_in_order_and_shortens_excerpts() -> None:
+    msgs = tuple(message(d, "in" if d % 2 else "out", "x" * 400) for d in range(1, 10))
+    s = build_prep_context(inputs(messages=msgs))
+    assert [t.date for t in s.thread] == [f"{d} Feb 2026" for d in range(4, 10)]
+    assert s.thread[0].sender == "You" and s.thread[1].sender == "Ada Lovelace"
+    assert len(s.thread[0].excerpt) == 221 and s.thread[0].excerpt.endswith("…")
+
+
+def test_goals_of_the_interview_win_over_the_accounts() -> None:
+    from models.tables import Interview
+
+    interview = Interview(goals="Ask about the graduate scheme.")
+    assert build_prep_context(inputs(interview=interview)).goals == "Ask about the graduate scheme."
+
+
+def test_hostile_values_become_one_line_and_no_link() -> None:
+    c = contact(name="Ada\r\nBcc: x@evil.test", linkedin_url="javascript:alert(1)")
+    m = meeting(location="javascript:alert(1)", video_link="javascript:alert(1)")
+    s = build_prep_context(inputs(contact=c, meeting=m))
+    assert "\r" not in s.subject and "\n" not in s.subject
+    assert s.who.name == "Ada Bcc: x@evil.test"
+    assert s.who.linkedin_url is None
+    assert s.when is not None and s.when.place_url is None and s.when.video_url is None
+    assert s.when.place == "javascript:alert(1)"  # shown as text, never as a link
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://zoom.us/j/1", True),
+        ("http://example.com", True),
+        ("javascript:alert(1)", False),
+        ("JAVASCRIPT:alert(1)", False),
+        ("data:text/html,hi", False),
+        ("https://", False),
+        ("https://x.test/a b", False),
+        ('https://x.test/"onmouseover=1', False),
+        ("mailto:a@b.test", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_http_url(url: str | None, ok: bool) -> None:
+    assert (http_url(url) is not None) is ok
+
+
+def test_subject_for_a_nameless_contact() -> None:
+    start = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+    assert prep_subject("\r\n", start) == "Prep: coffee with your contact, Tue 3 Mar 10:00"
+
+
+def test_notes_on_the_sheet_are_newest_first_and_exclude_news() -> None:
+    notes = (note("old one", 1), note("new one", 20), note("tell her", 21, for_update=True))
+    s = build_prep_context(replace(inputs(), notes=notes, now=NOW))
+    assert [n.text for n in s.who.notes] == ["new one", "old one"]
