@@ -1,0 +1,192 @@
+"""``coffeechat outreach``, ``milestone``, ``approve`` and ``queue``: the follow-up commands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import select
+
+from deployments.cli.runtime import Runtime, console, err_console, print_json, runtime, utcnow
+from integrations.config import Settings
+from integrations.render import render
+from models.contacts import find_contact
+from models.followup_mail import Renderer
+from models.followup_updates import HELPED
+from models.followups import OutreachRefused, create_outreach
+from models.tables import Account, Contact, Interview, Milestone, Outbox
+
+# Rows still on their way (or stuck); ``--all`` adds what is done.
+_OPEN = ("pending", "draft", "sending", "needs_review", "failed")
+
+
+def text_renderer(settings: Settings) -> Renderer:
+    """Render mail templates as plain text, the user's template folder first."""
+
+    def rendered(name: str, context: Mapping[str, object]) -> str:
+        return render(name, context, fmt="txt", user_dir=settings.templates_dir)
+
+    return rendered
+
+
+def outreach(
+    ctx: typer.Context,
+    contact: Annotated[str, typer.Argument(help="#id, email address or part of the name.")],
+    send_now: Annotated[
+        bool, typer.Option("--send-now", help="Skip review and the send window for this one.")
+    ] = False,
+    nudge: Annotated[
+        bool, typer.Option("--nudge", help="Allow one polite follow-up if there is no reply.")
+    ] = False,
+) -> None:
+    """Queue a request for a conversation (mentions who introduced you, when someone did)."""
+    rt = runtime(ctx)
+    settings = rt.settings
+    with rt.uow() as uow:
+        found = find_contact(uow.session, rt.account_id, contact)
+        try:
+            row = create_outreach(
+                uow,
+                found.id,
+                now=utcnow(),
+                cadence=settings.cadence,
+                mode=settings.modes.outreach,
+                user_email=_user_email(rt),
+                render=text_renderer(settings),
+                send_now=send_now,
+                nudge=nudge,
+            )
+        except OutreachRefused as err:
+            _fail(err)
+        uow.commit()
+    zone = _zone(rt)
+    when = row.not_before.astimezone(zone).strftime("%a %d %b %H:%M")
+    how = "waits in Drafts for your approval" if row.mode == "review" else f"goes out {when}"
+    console.print(
+        f"outreach #{row.id} to {found.name} <{row.to_addr}> queued: {how}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def milestone(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The news, e.g. 'I start at Acme in May'.")],
+) -> None:
+    """Record news in your search; it goes to everyone who helped, in their next update."""
+    rt = runtime(ctx)
+    with rt.uow() as uow:
+        uow.session.add(
+            Milestone(account_id=rt.account_id, text=text.strip(), recorded_at=utcnow())
+        )
+        helped = uow.session.scalars(
+            select(Contact.name)
+            .join(Interview, Interview.contact_id == Contact.id)
+            .where(
+                Interview.account_id == rt.account_id,
+                Interview.state.in_(HELPED),
+                Contact.do_not_contact.is_(False),
+            )
+            .distinct()
+        ).all()
+        uow.commit()
+    console.print(
+        f"milestone recorded; {len(helped)} people who helped will hear about it "
+        "(each no sooner than the update interval after their last email)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def approve(
+    ctx: typer.Context,
+    outbox_id: Annotated[int, typer.Argument(help="The outbox row (see `coffeechat queue`).")],
+) -> None:
+    """Send a reviewed email that waits in Drafts (once; not again if you already sent it)."""
+    # Imported here: the sender pulls in SMTP and IMAP, which other commands never need.
+    from flows.app import build_app
+    from flows.outbox_send import approve as send_approved
+    from models.outbox import OutboxStateError
+
+    rt = runtime(ctx)
+    try:
+        report = send_approved(build_app(rt.settings, rt.account_slug or None), outbox_id, utcnow())
+    except OutboxStateError as err:
+        _fail(err)
+    outcome = "sent" if outbox_id in report.sent else "not sent: see `coffeechat queue`"
+    console.print(f"outbox #{outbox_id} {outcome}", highlight=False, soft_wrap=True)
+
+
+def queue(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    all_rows: Annotated[bool, typer.Option("--all", help="Include sent and cancelled.")] = False,
+) -> None:
+    """List outgoing emails: what is queued, waiting for review, stuck or (with --all) done."""
+    rt = runtime(ctx)
+    zone = _zone(rt)
+    with rt.factory() as session:
+        stmt = (
+            select(Outbox, Contact.name)
+            .join(Interview, Interview.id == Outbox.interview_id)
+            .join(Contact, Contact.id == Interview.contact_id)
+            .where(Outbox.account_id == rt.account_id)
+            .order_by(Outbox.not_before, Outbox.id)
+        )
+        if not all_rows:
+            stmt = stmt.where(Outbox.status.in_(_OPEN))
+        rows = [_queue_row(row, name, zone) for row, name in session.execute(stmt)]
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("nothing queued")
+        return
+    table = Table("#", "kind", "status", "to", "when", "subject", "note")
+    for r in rows:
+        when = r["not_before"][:16].replace("T", " ")
+        status = f"{r['status']} (review)" if r["mode"] == "review" else r["status"]
+        table.add_row(
+            str(r["id"]), r["kind"], status, escape(r["contact"]), when, escape(r["subject"]),
+            escape(r["note"]),
+        )  # fmt: skip
+    console.print(table)
+
+
+def _queue_row(row: Outbox, contact: str, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "status": row.status,
+        "mode": row.mode,
+        "contact": contact,
+        "to": row.to_addr,
+        "subject": row.subject,
+        "not_before": row.not_before.astimezone(zone).isoformat(),
+        "not_after": row.not_after.astimezone(zone).isoformat() if row.not_after else None,
+        "sent_at": row.sent_at.astimezone(zone).isoformat() if row.sent_at else None,
+        "note": row.last_error,
+    }
+
+
+def _fail(err: Exception) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
+
+
+def _zone(rt: Runtime) -> ZoneInfo:
+    with rt.factory() as session:
+        account = session.get(Account, rt.account_id)
+        return ZoneInfo(account.timezone if account else "UTC")
+
+
+def _user_email(rt: Runtime) -> str:
+    with rt.factory() as session:
+        account = session.get(Account, rt.account_id)
+        assert account is not None
+        return account.email
