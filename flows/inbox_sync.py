@@ -16,6 +16,7 @@ from integrations.imap import HeaderItem, Mailbox, MailboxError
 from models.classify import classify
 from models.events import DomainEvent
 from models.inbox import InboundItem, cursor_for, load_thread_context, record_batch
+from models.mail_relevance import FIELDS as RELEVANCE_FIELDS
 from models.mail_relevance import is_relevant, scan_headers
 from models.uow import UnitOfWork
 
@@ -94,7 +95,7 @@ def _sync_chunk(
         ctx = load_thread_context(uow)
     contacts, ours = ctx.contact_addresses, ctx.our_message_ids
     mailbox.clear_untagged()
-    headers = list(mailbox.fetch_headers(folder, uids))
+    headers = list(mailbox.fetch_headers(folder, uids, fields=RELEVANCE_FIELDS))
     relevant: list[tuple[HeaderItem, str]] = []
     for item in headers:
         reason = is_relevant(scan_headers(item.header), contact_addresses=contacts, our_ids=ours)
@@ -102,12 +103,15 @@ def _sync_chunk(
             relevant.append((item, reason))
     small = [h.uid for h, _ in relevant if h.size <= max_bytes]
     bodies = {f.uid: f.raw for f in mailbox.fetch_full(folder, small, max_bytes=max_bytes)}
+    # Too big to fetch: classify from the whole header block, not just the relevance fields.
+    big = [h.uid for h, _ in relevant if h.size > max_bytes]
+    bodies.update({h.uid: h.header for h in mailbox.fetch_headers(folder, big)} if big else {})
     items = [
         InboundItem(
             uid=h.uid,
             verdict=classify(bodies.get(h.uid, h.header), today=now.date(), max_bytes=max_bytes),
             relevance=reason,
-            oversized=h.uid not in bodies,
+            oversized=h.size > max_bytes,
             raw_id_seed=h.header,
         )
         for h, reason in relevant

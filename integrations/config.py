@@ -131,6 +131,12 @@ class CadenceConfig(_Section):
     calendar_days_back: int = Field(default=14, ge=0)
     calendar_days_ahead: int = Field(default=90, ge=1)
 
+    @model_validator(mode="after")
+    def _window(self) -> CadenceConfig:
+        if self.send_window_end <= self.send_window_start:
+            raise ValueError("send_window_end must be after send_window_start (same day)")
+        return self
+
 
 class ModesConfig(_Section):
     """Whether each kind of email goes out on its own or waits in Drafts for approval."""

@@ -141,28 +141,37 @@ def record_batch(
 ) -> BatchOutcome:
     """Store the batch's relevant messages, apply their effects and advance the cursor."""
     outcome = BatchOutcome(counted_only=counted)
-    ctx = load_thread_context(uow)
-    for item in items:
-        mid = stable_message_id(item.verdict, item.raw_id_seed)
-        known = uow.session.scalars(
-            select(Message).where(Message.account_id == uow.account_id, Message.message_id == mid)
-        ).first()
-        if known is not None:
-            known.folder, known.uidvalidity, known.uid = folder, uidvalidity, item.uid
+    fx = Effects.for_batch(
+        uow, now=now, ctx=load_thread_context(uow), user_addresses=user_addresses
+    )
+    mids = [stable_message_id(item.verdict, item.raw_id_seed) for item in items]
+    # One query for the whole chunk instead of one per message.
+    known = {
+        m.message_id: m
+        for m in uow.session.scalars(
+            select(Message).where(
+                Message.account_id == uow.account_id, Message.message_id.in_(set(mids))
+            )
+        )
+    }
+    for item, mid in zip(items, mids, strict=True):
+        if mid in known:
+            row = known[mid]
+            row.folder, row.uidvalidity, row.uid = folder, uidvalidity, item.uid
             outcome.already_known += 1
             continue
         out = outgoing or bool(set(item.verdict.mail.from_addrs) & user_addresses)
         if not out and item.verdict.kind in (Kind.INVITATION, Kind.CANCELLATION):
             outcome.effects += _invitation(uow, item.verdict, user_addresses, now)
-        stored = _store(uow, item, mid, folder, uidvalidity, out, ctx, now)
+        stored = _store(fx, item, mid, folder, uidvalidity, out)
         if stored is None:
             outcome.counted_only += 1
             continue
+        known[mid] = stored  # the same Message-ID twice in one chunk is stored once
         outcome.stored += 1
-        effects = Effects(uow=uow, now=now, ctx=ctx, user_addresses=user_addresses)
-        outcome.effects += apply_verdict(effects, stored, item.verdict, outgoing=out)
+        outcome.effects += apply_verdict(fx, stored, item.verdict, outgoing=out)
         if out:
-            ctx = load_thread_context(uow)  # a new outreach makes its replies recognisable
+            fx.ctx = load_thread_context(uow)  # a new outreach makes its replies recognisable
     cur = cursor_for(uow, "imap", folder)
     cur.uidvalidity, cur.last_uid = uidvalidity, max(cur.last_uid, last_uid)
     cur.seen_count += len(items) + counted
@@ -192,27 +201,15 @@ def _invitation(
 
 
 def _store(
-    uow: UnitOfWork,
-    item: InboundItem,
-    mid: str,
-    folder: str,
-    uidvalidity: int,
-    outgoing: bool,
-    ctx: ThreadContext,
-    now: datetime,
+    fx: Effects, item: InboundItem, mid: str, folder: str, uidvalidity: int, outgoing: bool
 ) -> Message | None:
+    uow, ctx, now = fx.uow, fx.ctx, fx.now
     mail, verdict = item.verdict.mail, item.verdict
     contact_id, relation = _concerns(verdict, ctx, outgoing)
     thread = {mail.in_reply_to, *mail.references, verdict.original_message_id} - {None}
     if contact_id is None and not thread & ctx.our_message_ids:
         return None  # not about anyone we track: counted, not kept
-    interview_id = None
-    if contact_id is not None:
-        interview_id = uow.session.scalars(
-            select(Interview.id)
-            .where(Interview.contact_id == contact_id)
-            .order_by(Interview.id.desc())
-        ).first()
+    interview_id = fx.latest_interview_id(contact_id) if contact_id is not None else None
     flags = ["oversized"] if item.oversized else []
     message = Message(
         account_id=uow.account_id,
@@ -241,7 +238,6 @@ def _store(
         recorded_at=now,
     )
     uow.session.add(message)
-    uow.session.flush()
     return message
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from models.events import (
 )
 from models.interviews import open_interview, try_apply
 from models.lifecycle import Event, State
+from models.outbox_effects import record_sent
 from models.tables import Account, Contact, ContactEmail, Interview, Message, Outbox, Referral
 from models.uow import UnitOfWork
 
@@ -29,12 +30,52 @@ UNSENT = ("pending", "draft")
 
 @dataclass
 class Effects:
-    """The transaction and context effects are applied in."""
+    """The transaction and context effects are applied in, with per-batch lookups cached."""
 
     uow: UnitOfWork
     now: datetime
     ctx: ThreadContext
     user_addresses: frozenset[str]
+    # Interviews with mail not yet sent: only these can need a cancel (most have none).
+    unsent: set[int] = field(default_factory=set)
+    interviews: dict[int, Interview] = field(default_factory=dict)
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+    @classmethod
+    def for_batch(
+        cls, uow: UnitOfWork, *, now: datetime, ctx: ThreadContext, user_addresses: frozenset[str]
+    ) -> Effects:
+        """Effects for one batch, with the outbox rows that could still be stopped loaded once."""
+        unsent = set(
+            uow.session.scalars(
+                select(Outbox.interview_id).where(
+                    Outbox.account_id == uow.account_id, Outbox.status.in_(UNSENT)
+                )
+            )
+        )
+        latest: dict[int, Interview] = {}
+        for interview in uow.session.scalars(
+            select(Interview)
+            .where(Interview.account_id == uow.account_id, Interview.state != State.CLOSED.value)
+            .order_by(Interview.id)
+        ):
+            latest[interview.contact_id] = interview  # ordered by id: the newest wins
+        account = uow.session.get(Account, uow.account_id)
+        zone = ZoneInfo(account.timezone if account else "UTC")
+        return cls(uow, now, ctx, user_addresses, unsent, latest, zone)
+
+    def latest_interview_id(self, contact_id: int) -> int | None:
+        """The contact's newest interview id, if any (cached for the batch)."""
+        if contact_id in self.interviews:
+            return self.interviews[contact_id].id
+        found = self.uow.session.scalars(
+            select(Interview)
+            .where(Interview.contact_id == contact_id)
+            .order_by(Interview.id.desc())
+        ).first()
+        if found is not None and found.state != State.CLOSED.value:
+            self.interviews[contact_id] = found
+        return found.id if found is not None else None
 
 
 def apply_verdict(fx: Effects, message: Message, verdict: Verdict, *, outgoing: bool) -> list[str]:
@@ -53,26 +94,39 @@ def apply_verdict(fx: Effects, message: Message, verdict: Verdict, *, outgoing: 
 
 
 def _interview(fx: Effects, contact_id: int) -> Interview:
+    cached = fx.interviews.get(contact_id)
+    if cached is not None and cached.state != State.CLOSED.value:
+        return cached
     contact = fx.uow.session.get(Contact, contact_id)
     assert contact is not None
-    return open_interview(fx.uow, contact, now=fx.now)
+    fx.interviews[contact_id] = interview = open_interview(fx.uow, contact, now=fx.now)
+    return interview
 
 
 def _outgoing(fx: Effects, message: Message) -> list[str]:
-    # The user's own mail (from the phone, or a reviewed draft sent by hand) to a contact.
-    fx.uow.session.execute(
-        update(Outbox)
-        .where(
-            Outbox.account_id == fx.uow.account_id,
-            Outbox.message_id == message.message_id,
-            Outbox.status.in_(("draft", "sending", "needs_review", "pending")),
+    # Our own outbox mail seen in Sent (a draft the user sent by hand, or a send whose outcome
+    # was unknown): the sender's bookkeeping applies, exactly once.
+    row = fx.uow.session.scalars(
+        select(Outbox).where(
+            Outbox.account_id == fx.uow.account_id, Outbox.message_id == message.message_id
         )
-        .values(status="sent", sent_at=message.date or fx.now)
-    )
+    ).first()
+    if row is not None:
+        if row.status in ("draft", "sending", "needs_review", "pending"):
+            row.status, row.sent_at = "sent", message.date or fx.now
+        message.interview_id = row.interview_id
+        return ["outbox-sent"] if record_sent(fx.uow, row, now=fx.now) else []
+    # The user's own mail (from the phone, say) to a contact.
     if message.contact_id is None:
         return []
     interview = _interview(fx, message.contact_id)
     message.interview_id = interview.id
+    if interview.state == State.HELD.value:
+        # Mail the user writes to someone after meeting them is their thank-you: ours would
+        # be a second one.
+        try_apply(fx.uow, interview, Event.THANK_YOU_SENT, now=fx.now, cause="sent-folder")
+        _cancel_unsent(fx, [interview.id], kinds=("thank_you",))
+        return ["thanked-by-user"]
     if interview.state not in (State.PLANNED.value, State.UNDELIVERABLE.value):
         return []
     interview.outreach_message_id = message.message_id
@@ -122,9 +176,7 @@ def _auto_reply(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
     interview = _interview(fx, message.contact_id)
     message.interview_id = interview.id
     if verdict.return_date is not None:
-        account = fx.uow.session.get(Account, fx.uow.account_id)
-        zone = ZoneInfo(account.timezone if account else "UTC")
-        interview.paused_until = datetime.combine(verdict.return_date, time(0), zone)
+        interview.paused_until = datetime.combine(verdict.return_date, time(0), fx.zone)
     fx.uow.record(
         AutoReplyReceived(
             occurred_at=message.date or fx.now,
@@ -215,6 +267,9 @@ def _outreach_addresses(fx: Effects, contact_id: int) -> list[str]:
 
 
 def _cancel_unsent(fx: Effects, interview_ids: list[int], *, kinds: tuple[str, ...] | None) -> int:
+    interview_ids = [i for i in interview_ids if i in fx.unsent]
+    if not interview_ids:
+        return 0
     stmt = update(Outbox).where(Outbox.interview_id.in_(interview_ids), Outbox.status.in_(UNSENT))
     if kinds is not None:
         stmt = stmt.where(Outbox.kind.in_(kinds))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -85,7 +85,10 @@ def _next_meetings(session: Session, account_id: int, now: datetime) -> list[dic
 
 
 def _mail(session: Session, account_id: int, now: datetime, zone: ZoneInfo) -> dict[str, int]:
-    local_midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    # Midnight to midnight on the local calendar day, whatever its length (DST days are 23/25 h).
+    today = now.astimezone(zone).date()
+    local_midnight = datetime.combine(today, time(0), zone)
+    next_midnight = datetime.combine(today + timedelta(days=1), time(0), zone)
     counts = dict(
         session.execute(
             select(Outbox.status, func.count())
@@ -100,7 +103,7 @@ def _mail(session: Session, account_id: int, now: datetime, zone: ZoneInfo) -> d
             Outbox.account_id == account_id,
             Outbox.status == "sent",
             Outbox.sent_at >= local_midnight,
-            Outbox.sent_at < local_midnight + timedelta(days=1),
+            Outbox.sent_at < next_midnight,
         )
     )
     return {

@@ -6,13 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from deployments.cli import contacts, inspect_cmd, records
+from deployments.cli import contacts, followup_cmd, inspect_cmd, prep_cmd, records
 from deployments.cli.runtime import Runtime, err_console
 from integrations.config import ConfigError
+from integrations.render import TemplateMissing
 from integrations.secrets import SecretUnavailable
 from models.contact_import import ImportFormatError
 from models.contacts import AmbiguousContact, ContactNotFound
+from models.followups import OutreachRefused
+from models.prep import PrepSourceMissing, QuestionBankError
 
 app = typer.Typer(
     name="coffeechat",
@@ -47,6 +51,11 @@ app.command("status")(records.status)
 app.command("export")(records.export)
 app.add_typer(records.db_app, name="db")
 app.add_typer(inspect_cmd.app, name="inspect")
+app.command("prep")(prep_cmd.prep)
+app.command("outreach")(followup_cmd.outreach)
+app.command("milestone")(followup_cmd.milestone)
+app.command("approve")(followup_cmd.approve)
+app.command("queue")(followup_cmd.queue)
 
 
 @app.command("demo")
@@ -67,6 +76,10 @@ _USER_ERRORS = (
     ImportFormatError,
     ContactNotFound,
     AmbiguousContact,
+    OutreachRefused,
+    PrepSourceMissing,
+    QuestionBankError,
+    TemplateMissing,
 )
 
 
@@ -75,5 +88,6 @@ def main() -> None:
     try:
         app()
     except _USER_ERRORS as err:
-        err_console.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
+        # The message is data, not markup: "[smtp]" in it must print as written.
+        err_console.print(f"[red]error:[/red] {escape(str(err))}", markup=True, highlight=False)
         raise SystemExit(2) from None

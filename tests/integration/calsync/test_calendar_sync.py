@@ -23,9 +23,17 @@ from tests.testbed import Calendar, IcsFeedServer
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def vevent(uid: str, start: str, end: str, *, seq: int = 0, status: str = "CONFIRMED",
-           location: str = "Café Central", attendee: str = "ada@example.com",
-           summary: str = "Coffee with Ada") -> str:
+def vevent(
+    uid: str,
+    start: str,
+    end: str,
+    *,
+    seq: int = 0,
+    status: str = "CONFIRMED",
+    location: str = "Café Central",
+    attendee: str = "ada@example.com",
+    summary: str = "Coffee with Ada",
+) -> str:
     return (
         f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260301T100000Z\r\nSEQUENCE:{seq}\r\n"
         f"DTSTART;TZID=Europe/Berlin:{start}\r\nDTEND;TZID=Europe/Berlin:{end}\r\n"
@@ -36,8 +44,11 @@ def vevent(uid: str, start: str, end: str, *, seq: int = 0, status: str = "CONFI
 
 
 def vcalendar(*events: str) -> str:
-    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//coffeechat tests//EN\r\n"
-            + "".join(events) + "END:VCALENDAR\r\n")
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//coffeechat tests//EN\r\n"
+        + "".join(events)
+        + "END:VCALENDAR\r\n"
+    )
 
 
 @pytest.fixture
@@ -48,9 +59,12 @@ def app(tmp_path: Path) -> App:
     )
     app = build_app(settings)
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        contact, _ = upsert_contact(uow, ContactRow(line=0, name="Ada Lovelace",
-                                                    emails=("ada@example.com",)),
-                                    source="t", now=NOW)
+        contact, _ = upsert_contact(
+            uow,
+            ContactRow(line=0, name="Ada Lovelace", emails=("ada@example.com",)),
+            source="t",
+            now=NOW,
+        )
         interview = open_interview(uow, contact, now=NOW)
         apply_event(uow, interview, Event.OUTREACH_SENT, now=NOW)
         apply_event(uow, interview, Event.REPLY_RECEIVED, now=NOW)
@@ -70,23 +84,33 @@ def meetings(app: App) -> list[Meeting]:
 
 def log_types(app: App) -> list[str]:
     with app.factory() as s:
-        return list(s.scalars(select(EventLog.type).where(EventLog.type.like("Meeting%"))
-                              .order_by(EventLog.id)))
+        return list(
+            s.scalars(
+                select(EventLog.type).where(EventLog.type.like("Meeting%")).order_by(EventLog.id)
+            )
+        )
 
 
 def test_feed_new_reschedule_same_sequence_removed_and_unreachable(
     app: App, ics_http_server: IcsFeedServer
 ) -> None:
     cfg = CalendarConfig(name="feed", kind="ics_url", url=ics_http_server.url)
-    private = vevent("dentist", "20260303T080000", "20260303T090000", attendee="dr@example.org",
-                     summary="Dentist")
-    ics_http_server.set_body(vcalendar(vevent("m1", "20260304T100000", "20260304T103000"),
-                                       private))
+    private = vevent(
+        "dentist",
+        "20260303T080000",
+        "20260303T090000",
+        attendee="dr@example.org",
+        summary="Dentist",
+    )
+    ics_http_server.set_body(vcalendar(vevent("m1", "20260304T100000", "20260304T103000"), private))
     report = sync_calendar_source(app, cfg, NOW)
     assert report.effects == ["meeting-scheduled"] and state(app) == "scheduled"
     [m] = meetings(app)  # the dentist is none of our business
     assert (m.start_utc, m.timezone, m.match) == (
-        datetime(2026, 3, 4, 9, 0, tzinfo=UTC), "Europe/Berlin", "address")
+        datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+        "Europe/Berlin",
+        "address",
+    )
 
     before = ics_http_server.request_count
     again = sync_calendar_source(app, cfg, NOW + timedelta(minutes=5))
@@ -112,8 +136,13 @@ def test_feed_new_reschedule_same_sequence_removed_and_unreachable(
 
 
 def test_caldav_cancel_and_meeting_end(app: App, calendar: Calendar) -> None:
-    cfg = CalendarConfig(name="dav", kind="caldav", url=calendar.url,
-                         username=calendar.username, password="env:TEST_DAV_PASSWORD")
+    cfg = CalendarConfig(
+        name="dav",
+        kind="caldav",
+        url=calendar.url,
+        username=calendar.username,
+        password="env:TEST_DAV_PASSWORD",
+    )
     import os
 
     os.environ["TEST_DAV_PASSWORD"] = calendar.password
@@ -133,12 +162,18 @@ def test_caldav_status_cancelled(app: App, calendar: Calendar) -> None:
     import os
 
     os.environ["TEST_DAV_PASSWORD"] = calendar.password
-    cfg = CalendarConfig(name="dav", kind="caldav", url=calendar.url,
-                         username=calendar.username, password="env:TEST_DAV_PASSWORD")
+    cfg = CalendarConfig(
+        name="dav",
+        kind="caldav",
+        url=calendar.url,
+        username=calendar.username,
+        password="env:TEST_DAV_PASSWORD",
+    )
     calendar.put_event(vcalendar(vevent("c2", "20260305T140000", "20260305T143000")))
     sync_calendar_source(app, cfg, NOW)
-    calendar.put_event(vcalendar(vevent("c2", "20260305T140000", "20260305T143000", seq=1,
-                                        status="CANCELLED")))
+    calendar.put_event(
+        vcalendar(vevent("c2", "20260305T140000", "20260305T143000", seq=1, status="CANCELLED"))
+    )
     report = sync_calendar_source(app, cfg, NOW + timedelta(hours=1))
     assert report.effects == ["meeting-cancelled"]
     assert state(app) == "replied" and meetings(app)[0].status == "CANCELLED"

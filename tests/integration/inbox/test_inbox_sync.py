@@ -58,10 +58,18 @@ def add_contact(app: App, name: str, address: str, *, requested: bool = True) ->
             apply_event(uow, interview, Event.OUTREACH_SENT, now=sent_at)
             uow.session.add(
                 Message(
-                    account_id=app.account_id, contact_id=contact.id, interview_id=interview.id,
-                    message_id=interview.outreach_message_id, direction="out",
-                    folder="Sent", date=sent_at, from_addr="sam@example.net",
-                    to_addrs=[address], subject="Coffee?", kind="human", rule="outbox",
+                    account_id=app.account_id,
+                    contact_id=contact.id,
+                    interview_id=interview.id,
+                    message_id=interview.outreach_message_id,
+                    direction="out",
+                    folder="Sent",
+                    date=sent_at,
+                    from_addr="sam@example.net",
+                    to_addrs=[address],
+                    subject="Coffee?",
+                    kind="human",
+                    rule="outbox",
                     recorded_at=sent_at,
                 )
             )
@@ -142,8 +150,12 @@ def test_uidvalidity_reset_rematches_and_refires_nothing(
 ) -> None:
     interview = add_contact(app, "Ada Lovelace", "ada@example.com")
     mailbox.append(
-        mail("ada@example.com", "Re: Coffee?", mid="<r1@example.com>",
-             extra=f"In-Reply-To: {OUTREACH_ID}\r\n")
+        mail(
+            "ada@example.com",
+            "Re: Coffee?",
+            mid="<r1@example.com>",
+            extra=f"In-Reply-To: {OUTREACH_ID}\r\n",
+        )
     )
     sync_folder(app, imap, "INBOX", outgoing=False, now=NOW)
     events_before = count(app, EventLog)
@@ -188,7 +200,9 @@ def test_sent_folder_outreach_starts_the_interview(
 ) -> None:
     interview = add_contact(app, "Grace Hopper", "grace@example.com", requested=False)
     sent = mail(
-        "Sam Seeker <sam@example.net>", "Coffee next week?", mid="<phone-1@example.net>",
+        "Sam Seeker <sam@example.net>",
+        "Coffee next week?",
+        mid="<phone-1@example.net>",
         to="grace@example.com",
     )
     mailbox.append(sent, folder="Sent", flags=("\\Seen",))
@@ -196,8 +210,12 @@ def test_sent_folder_outreach_starts_the_interview(
     assert report.effects == ["outreach"]
     assert state(app, interview) == "requested"
     mailbox.append(
-        mail("grace@example.com", "Re: Coffee next week?", mid="<g1@example.com>",
-             extra="In-Reply-To: <phone-1@example.net>\r\n")
+        mail(
+            "grace@example.com",
+            "Re: Coffee next week?",
+            mid="<g1@example.com>",
+            extra="In-Reply-To: <phone-1@example.net>\r\n",
+        )
     )
     sync_folder(app, imap, "INBOX", outgoing=False, now=NOW)
     assert state(app, interview) == "replied"
@@ -209,9 +227,13 @@ def test_auto_reply_pauses_and_bounce_flags_the_address(
     ooo = add_contact(app, "Out Office", "ooo@example.com")
     gone = add_contact(app, "Gone Person", "gone@example.com")
     mailbox.append(
-        mail("ooo@example.com", "Automatic reply: Coffee?",
-             "I am out of the office until 3 December 2026.", mid="<o1@example.com>",
-             extra="Auto-Submitted: auto-replied\r\n")
+        mail(
+            "ooo@example.com",
+            "Automatic reply: Coffee?",
+            "I am out of the office until 3 December 2026.",
+            mid="<o1@example.com>",
+            extra="Auto-Submitted: auto-replied\r\n",
+        )
     )
     bounce = (
         "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\nTo: sam@example.net\r\n"

@@ -51,8 +51,12 @@ def test_idle_push_records_a_reply_quickly(
     wait_for(lambda: watcher.stats.syncs >= 1)
     time.sleep(0.3)  # let the watcher enter IDLE
     mailbox.append(
-        mail("ada@example.com", "Re: Coffee?", mid="<w1@example.com>",
-             extra=f"In-Reply-To: {OUTREACH_ID}\r\n")
+        mail(
+            "ada@example.com",
+            "Re: Coffee?",
+            mid="<w1@example.com>",
+            extra=f"In-Reply-To: {OUTREACH_ID}\r\n",
+        )
     )
     latency = wait_for(lambda: interview_state(app) == "replied")
     assert watcher.stats.wakeups >= 1  # it was the push, not the 300 s poll
@@ -72,8 +76,12 @@ def test_server_restart_is_survived_and_shown_meanwhile(
         assert inbox["failing"] and inbox["last_error"]
     mailbox.server.restart()
     mailbox.append(
-        mail("ada@example.com", "Re: Coffee?", mid="<w2@example.com>",
-             extra=f"In-Reply-To: {OUTREACH_ID}\r\n")
+        mail(
+            "ada@example.com",
+            "Re: Coffee?",
+            mid="<w2@example.com>",
+            extra=f"In-Reply-To: {OUTREACH_ID}\r\n",
+        )
     )
     wait_for(lambda: interview_state(app) == "replied", timeout=30)
     with app.factory() as s:

@@ -1,0 +1,268 @@
+"""Inbox benchmarks against a loopback Dovecot, each against a baseline measured in the same run.
+
+    python -m bench.bench_inbox [--messages 10000] [--big 100000] [--tries 20]
+
+1. Ingest N new messages (fetch, classify, record) vs raw imaplib UID FETCH 1:* (BODY.PEEK[HEADER]).
+2. Peak memory of a whole sync at N and at the big size (each in a fresh process).
+3. A poll that finds nothing new on the big folder vs on a 1,000-message folder.
+4. IDLE push: an APPENDed reply recorded in the database, median over --tries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import imaplib
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from flows.app import App, build_app, imap_credential, imap_endpoint
+from flows.inbox_sync import sync_folder
+from flows.watcher import InboxWatcher
+from integrations.config import Settings
+from integrations.imap import connect
+from models.contact_import import ContactRow
+from models.contacts import upsert_contact
+from models.interviews import apply_event, open_interview
+from models.lifecycle import Event
+from models.tables import Message
+from models.uow import UnitOfWork
+from tests.testbed.dovecot import DovecotServer
+from tests.testbed.tls import TestbedCA
+
+CONTACTS = 100
+NOW = datetime.now(UTC)
+
+
+def message(i: int) -> bytes:
+    """One of a realistic mix: 2% replies from contacts, 1% auto-replies, the rest bulk mail."""
+    when = format_datetime(NOW - timedelta(hours=1))
+    if i % 50 == 0:
+        c = (i // 50) % CONTACTS
+        head = (
+            f"From: Contact {c} <contact{c}@example.com>\r\nSubject: Re: Coffee?\r\n"
+            f"In-Reply-To: <outreach-{c}@bench.example>\r\n"
+        )
+        body = "Happy to talk next week.\r\n\r\n> Would you have time?\r\n"
+    elif i % 100 == 1:
+        c = (i // 100) % CONTACTS
+        head = (
+            f"From: contact{c}@example.com\r\nSubject: Automatic reply: Coffee?\r\n"
+            "Auto-Submitted: auto-replied\r\n"
+        )
+        body = "I am out of the office until Monday.\r\n"
+    else:
+        head = f"From: News {i % 37} <news{i % 37}@shop.example>\r\nSubject: Offer {i}\r\n"
+        body = "Lots of words about a sale. " * 20 + "\r\n"
+    return (
+        f"{head}To: jo@bench.example\r\nDate: {when}\r\nMessage-ID: <m{i}@bench.example>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
+    ).encode()
+
+
+def make_app(root: Path, host: str, port: int, user: str, password: str) -> App:
+    """An App on a fresh SQLite database, with contacts whose outreach went out."""
+    import os
+
+    os.environ["BENCH_IMAP_PASSWORD"] = password
+    settings = Settings(
+        data_dir=root,
+        account={"name": "Jo", "email": "jo@bench.example", "timezone": "UTC"},
+        imap={
+            "host": host,
+            "port": port,
+            "security": "plain",
+            "allow_plaintext": True,
+            "username": user,
+            "password": "env:BENCH_IMAP_PASSWORD",
+        },
+    )
+    app = build_app(settings)
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        for c in range(CONTACTS):
+            row = ContactRow(line=0, name=f"Contact {c}", emails=(f"contact{c}@example.com",))
+            contact, _ = upsert_contact(uow, row, source="bench", now=NOW)
+            interview = open_interview(uow, contact, now=NOW)
+            interview.outreach_message_id = f"<outreach-{c}@bench.example>"
+            apply_event(uow, interview, Event.OUTREACH_SENT, now=NOW - timedelta(days=3))
+            uow.session.add(
+                Message(
+                    account_id=app.account_id,
+                    contact_id=contact.id,
+                    interview_id=interview.id,
+                    message_id=interview.outreach_message_id,
+                    direction="out",
+                    folder="Sent",
+                    to_addrs=[f"contact{c}@example.com"],
+                    kind="human",
+                    rule="bench",
+                    recorded_at=NOW,
+                )
+            )
+        uow.commit()
+    return app
+
+
+def raw_header_fetch(host: str, port: int, user: str, password: str) -> float:
+    """The baseline: plain imaplib, headers of every message, no parsing."""
+    client = imaplib.IMAP4(host, port)
+    client.login(user, password)
+    client.select("INBOX", readonly=True)
+    start = time.perf_counter()
+    typ, _data = client.uid("FETCH", "1:*", "(BODY.PEEK[HEADER])")
+    elapsed = time.perf_counter() - start
+    assert typ == "OK"
+    client.logout()
+    return elapsed
+
+
+def child(args: argparse.Namespace) -> None:
+    """Sync a seeded mailbox in this fresh process; print timings and peak memory as JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(Path(tmp), args.host, args.port, args.user, args.password)
+        assert app.settings.imap is not None
+        with connect(imap_endpoint(app.settings.imap), imap_credential(app.settings.imap)) as box:
+            start = time.perf_counter()
+            report = sync_folder(app, box, "INBOX", outgoing=False, now=NOW)
+            ingest = time.perf_counter() - start
+            polls = []
+            for _ in range(20):
+                start = time.perf_counter()
+                sync_folder(app, box, "INBOX", outgoing=False, now=NOW)
+                polls.append(time.perf_counter() - start)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            json.dumps(
+                {
+                    "ingest": ingest,
+                    "stored": report.stored,
+                    "new": report.new,
+                    "poll_median": statistics.median(polls),
+                    "peak_mb": peak_mb,
+                }
+            )
+        )
+
+
+def run_child(server: DovecotServer, count: int) -> dict[str, float]:
+    """Seed a fresh user with ``count`` messages and sync it in a separate process."""
+    box = server.take_user()
+    box.seed_maildir(message(i) for i in range(count))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.bench_inbox",
+            "--child",
+            "--host",
+            box.host,
+            "--port",
+            str(box.port),
+            "--user",
+            box.user,
+            "--password",
+            box.password,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["baseline"] = raw_header_fetch(box.host, box.port, box.user, box.password)
+    return result
+
+
+def idle_latency(server: DovecotServer, tries: int) -> list[float]:
+    """Median delay from APPEND to the reply's row in the database, under the watcher."""
+    box = server.take_user()
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(Path(tmp), box.host, box.port, box.user, box.password)
+        stop = threading.Event()
+        watcher = InboxWatcher(app, stop=stop, poll_seconds=3600)
+        thread = threading.Thread(target=watcher.run, daemon=True)
+        thread.start()
+        delays = []
+        time.sleep(1.0)
+        for n in range(tries):
+            mid = f"<idle-{n}@bench.example>"
+            raw = message(0).replace(b"<m0@bench.example>", mid.encode())
+            time.sleep(0.3)
+            start = time.perf_counter()
+            box.append(raw)
+            while True:
+                with app.factory() as s:
+                    if s.scalar(select(Message.id).where(Message.message_id == mid)):
+                        break
+                if time.perf_counter() - start > 30:
+                    raise RuntimeError("reply never recorded")
+                time.sleep(0.005)
+            delays.append(time.perf_counter() - start)
+        stop.set()
+        thread.join(timeout=15)
+    return delays
+
+
+def main() -> None:
+    """Run every inbox benchmark and print figures with their ratios."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--big", type=int, default=100_000)
+    parser.add_argument("--tries", type=int, default=20)
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--user")
+    parser.add_argument("--password")
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        server = DovecotServer(TestbedCA(Path(tmp)).issue("dovecot"))
+        server.start()
+        try:
+            report(server, args)
+        finally:
+            server.close()
+
+
+def report(server: DovecotServer, args: argparse.Namespace) -> None:
+    """Print the four measurements."""
+    small = run_child(server, args.messages)
+    ratio = small["ingest"] / small["baseline"]
+    print(
+        f"1. ingest {args.messages} messages: ours {small['ingest']:.2f} s "
+        f"(stored {small['stored']:.0f}), raw header fetch {small['baseline']:.2f} s, "
+        f"ratio {ratio:.2f}x (target <= 3x)"
+    )
+    tiny = run_child(server, 1_000)
+    big = run_child(server, args.big)
+    print(
+        f"2. peak memory: {small['peak_mb']:.0f} MB at {args.messages}, "
+        f"{big['peak_mb']:.0f} MB at {args.big} (target < 300 MB, not growing)"
+    )
+    print(
+        f"3. poll with nothing new: {big['poll_median'] * 1000:.1f} ms at {args.big}, "
+        f"{tiny['poll_median'] * 1000:.1f} ms at 1000, ratio "
+        f"{big['poll_median'] / tiny['poll_median']:.2f}x (target < 50 ms and <= 1.5x)"
+    )
+    delays = idle_latency(server, args.tries)
+    print(
+        f"4. IDLE push to database: median {statistics.median(delays) * 1000:.0f} ms, "
+        f"max {max(delays) * 1000:.0f} ms over {len(delays)} (target median < 1 s; "
+        "Dovecot itself waits ~0.5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The ``prepare_interviews`` flow: prep sheets for meetings inside the lead time."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.app import load_app, utcnow
+from flows.cycle import CycleReport, prepare_sheets, send
+from flows.events import emit_domain_events
+
+
+@flow(name="prepare-interviews")
+def prepare_interviews(account: str = "default", config: str | None = None) -> list[str]:
+    """Make due prep sheets and deliver them at once (a meeting booked inside the lead time)."""
+    app = load_app(config, account)
+    now = utcnow()
+    report = CycleReport()
+    prepare_sheets(app, now, report)
+    send(app, now, report)
+    emit_domain_events(report.events)
+    return report.labels

@@ -1,0 +1,21 @@
+"""The ``send_follow_ups`` flow: plan thank-yous, nudges and updates, then send what is due."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.app import load_app, utcnow
+from flows.cycle import CycleReport, plan, send
+from flows.events import emit_domain_events
+
+
+@flow(name="send-follow-ups")
+def send_follow_ups(account: str = "default", config: str | None = None) -> dict[str, object]:
+    """Plan what is due and deliver it exactly once."""
+    app = load_app(config, account)
+    now = utcnow()
+    report = CycleReport()
+    plan(app, now, report)
+    send(app, now, report)
+    emit_domain_events(report.events)
+    return {"planned": report.labels, "sent": report.sent, "problems": report.problems}
