@@ -44,18 +44,21 @@ CONTACTS = 100
 NOW = datetime.now(UTC)
 
 
+EVERY = 50  # one message in EVERY is a reply from a contact, one in 2*EVERY an auto-reply
+
+
 def message(i: int) -> bytes:
-    """One of a realistic mix: 2% replies from contacts, 1% auto-replies, the rest bulk mail."""
+    """One of a mix: replies from contacts, auto-replies, the rest bulk mail (see --every)."""
     when = format_datetime(NOW - timedelta(hours=1))
-    if i % 50 == 0:
-        c = (i // 50) % CONTACTS
+    if i % EVERY == 0:
+        c = (i // EVERY) % CONTACTS
         head = (
             f"From: Contact {c} <contact{c}@example.com>\r\nSubject: Re: Coffee?\r\n"
             f"In-Reply-To: <outreach-{c}@bench.example>\r\n"
         )
         body = "Happy to talk next week.\r\n\r\n> Would you have time?\r\n"
-    elif i % 100 == 1:
-        c = (i // 100) % CONTACTS
+    elif i % (2 * EVERY) == 1:
+        c = (i // (2 * EVERY)) % CONTACTS
         head = (
             f"From: contact{c}@example.com\r\nSubject: Automatic reply: Coffee?\r\n"
             "Auto-Submitted: auto-replied\r\n"
@@ -218,12 +221,20 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=100_000)
     parser.add_argument("--tries", type=int, default=20)
+    parser.add_argument(
+        "--every",
+        type=int,
+        default=EVERY,
+        help="1 in N is a contact's reply (default 50: 3%% relevant)",
+    )
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     parser.add_argument("--user")
     parser.add_argument("--password")
     args = parser.parse_args()
+    global EVERY
+    EVERY = args.every
     if args.child:
         child(args)
         return

@@ -57,8 +57,8 @@ class AccountConfig(_Section):
         return value
 
 
-class ImapConfig(_Section):
-    """The mailbox to watch."""
+class _ServerConfig(_Section):
+    """What IMAP and SMTP share: where the server is and how to log in."""
 
     host: str
     port: int | None = None
@@ -68,6 +68,11 @@ class ImapConfig(_Section):
     oauth_token_command: SecretRef | None = None
     allow_plaintext: bool = False
     ca_file: Path | None = None
+
+
+class ImapConfig(_ServerConfig):
+    """The mailbox to watch."""
+
     sent_folder: str | None = None
     drafts_folder: str | None = None
     folders: list[str] = Field(default_factory=list)
@@ -82,17 +87,9 @@ class ImapConfig(_Section):
         return self
 
 
-class SmtpConfig(_Section):
+class SmtpConfig(_ServerConfig):
     """Where outgoing mail is submitted."""
 
-    host: str
-    port: int | None = None
-    security: Security = "ssl"
-    username: str
-    password: SecretRef | None = None
-    oauth_token_command: SecretRef | None = None
-    allow_plaintext: bool = False
-    ca_file: Path | None = None
     # auto: skip the Sent copy for providers that keep one themselves (Gmail, Microsoft 365).
     save_to_sent: Literal["auto", "always", "never"] = "auto"
 

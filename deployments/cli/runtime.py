@@ -15,9 +15,8 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows.app import App, build_app
 from integrations.config import Settings, load_settings
-from models.contacts import ensure_account
-from models.db import ensure_schema, make_engine, session_factory
 from models.uow import UnitOfWork
 
 console = Console()
@@ -42,37 +41,26 @@ class Runtime:
         return load_settings(self.config)
 
     @cached_property
+    def app(self) -> App:
+        """Database migrated and account row ensured, exactly as the flows do it."""
+        return build_app(self.settings, self.account_slug or None)
+
+    @property
     def engine(self) -> Engine:
-        """The database engine, schema upgraded on first use."""
-        engine = make_engine(self.settings.db_url)
-        ensure_schema(engine)
+        """The database engine."""
+        engine = self.factory.kw["bind"]
+        assert isinstance(engine, Engine)
         return engine
 
-    @cached_property
+    @property
     def factory(self) -> sessionmaker[Session]:
         """Session factory bound to the engine."""
-        return session_factory(self.engine)
+        return self.app.factory
 
-    @cached_property
+    @property
     def account_id(self) -> int:
         """The account's id, created from the configuration the first time."""
-        acc = self.settings.account
-        slug = self.account_slug or acc.slug
-        with self.factory() as session:
-            account = ensure_account(
-                session,
-                slug=slug,
-                name=acc.name,
-                email=acc.email or f"{slug}@localhost",
-                timezone=acc.timezone,
-                now=utcnow(),
-                other_addresses=acc.other_addresses,
-                signature=acc.signature,
-                elevator_pitch=acc.elevator_pitch,
-                goals=acc.goals,
-            )
-            session.commit()
-            return account.id
+        return self.app.account_id
 
     def uow(self) -> UnitOfWork:
         """A unit of work on this account."""
