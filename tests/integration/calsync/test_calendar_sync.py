@@ -177,3 +177,90 @@ def test_caldav_status_cancelled(app: App, calendar: Calendar) -> None:
     report = sync_calendar_source(app, cfg, NOW + timedelta(hours=1))
     assert report.effects == ["meeting-cancelled"]
     assert state(app) == "replied" and meetings(app)[0].status == "CANCELLED"
+
+
+def series(*, moved: bool = False, cancel_one: bool = False) -> str:
+    """A weekly series with Ada; optionally one instance moved or one cancelled (overrides)."""
+    master = (
+        "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20260301T100000Z\r\nSEQUENCE:0\r\n"
+        "DTSTART;TZID=Europe/Berlin:20260303T100000\r\nDTEND;TZID=Europe/Berlin:20260303T103000\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:Mentoring with Ada\r\n"
+        "ORGANIZER:mailto:sam@example.net\r\nATTENDEE:mailto:ada@example.com\r\nEND:VEVENT\r\n"
+    )
+    override = ""
+    if moved:
+        override = (
+            "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20260302T100000Z\r\nSEQUENCE:1\r\n"
+            "RECURRENCE-ID;TZID=Europe/Berlin:20260310T100000\r\n"
+            "DTSTART;TZID=Europe/Berlin:20260311T150000\r\nDTEND;TZID=Europe/Berlin:20260311T153000\r\n"
+            "SUMMARY:Mentoring with Ada\r\nORGANIZER:mailto:sam@example.net\r\n"
+            "ATTENDEE:mailto:ada@example.com\r\nEND:VEVENT\r\n"
+        )
+    if cancel_one:
+        override += (
+            "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20260302T110000Z\r\nSEQUENCE:1\r\n"
+            "RECURRENCE-ID;TZID=Europe/Berlin:20260317T100000\r\n"
+            "DTSTART;TZID=Europe/Berlin:20260317T100000\r\nDTEND;TZID=Europe/Berlin:20260317T103000\r\n"
+            "STATUS:CANCELLED\r\nSUMMARY:Mentoring with Ada\r\nORGANIZER:mailto:sam@example.net\r\n"
+            "ATTENDEE:mailto:ada@example.com\r\nEND:VEVENT\r\n"
+        )
+    return vcalendar(master + override)
+
+
+def test_recurring_instance_moved_then_one_cancelled(app: App, calendar: Calendar) -> None:
+    import os
+
+    os.environ["TEST_DAV_PASSWORD"] = calendar.password
+    cfg = CalendarConfig(
+        name="dav",
+        kind="caldav",
+        url=calendar.url,
+        username=calendar.username,
+        password="env:TEST_DAV_PASSWORD",
+    )
+    calendar.put_event(series())
+    sync_calendar_source(app, cfg, NOW)
+    assert len(meetings(app)) == 4  # each occurrence is its own meeting, keyed by RECURRENCE-ID
+    calendar.put_event(series(moved=True))
+    report = sync_calendar_source(app, cfg, NOW + timedelta(hours=1))
+    assert report.effects == ["meeting-rescheduled"]
+    moved = next(m for m in meetings(app) if m.recurrence_id.startswith("2026-03-10"))
+    assert moved.start_utc == datetime(2026, 3, 11, 14, 0, tzinfo=UTC) and moved.version == 2
+    calendar.put_event(series(moved=True, cancel_one=True))
+    report = sync_calendar_source(app, cfg, NOW + timedelta(hours=2))
+    assert report.effects == ["meeting-cancelled"]
+    statuses = sorted((m.recurrence_id[:10], m.status) for m in meetings(app))
+    assert statuses == [
+        ("2026-03-03", "CONFIRMED"),
+        ("2026-03-10", "CONFIRMED"),
+        ("2026-03-17", "CANCELLED"),
+        ("2026-03-24", "CONFIRMED"),
+    ]
+
+
+def test_name_in_summary_matches_with_lower_confidence(
+    app: App, ics_http_server: IcsFeedServer
+) -> None:
+    cfg = CalendarConfig(name="feed", kind="ics_url", url=ics_http_server.url)
+    # No attendee: the user put "Coffee with Ada Lovelace" in their own calendar.
+    ics_http_server.set_body(
+        vcalendar(
+            vevent(
+                "solo",
+                "20260304T100000",
+                "20260304T103000",
+                attendee="sam@example.net",
+                summary="Coffee with Ada Lovelace",
+            ),
+            vevent(
+                "other",
+                "20260305T100000",
+                "20260305T103000",
+                attendee="sam@example.net",
+                summary="Coffee with Ada",
+            ),  # a first name alone is not enough
+        )
+    )
+    assert sync_calendar_source(app, cfg, NOW).effects == ["meeting-scheduled"]
+    [m] = meetings(app)
+    assert (m.uid, m.match) == ("solo", "name")

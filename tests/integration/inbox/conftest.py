@@ -11,13 +11,13 @@ import pytest
 from flows.app import App, build_app, imap_credential, imap_endpoint
 from integrations.config import Settings
 from integrations.imap import Mailbox, connect
-from tests.testbed import Mailbox as TestMailbox
+from tests.testbed import Mailbox as BedMailbox
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def app(tmp_path: Path, mailbox: TestMailbox, monkeypatch: pytest.MonkeyPatch) -> App:
+def app(tmp_path: Path, mailbox: BedMailbox, monkeypatch: pytest.MonkeyPatch) -> App:
     """Settings pointing at the test mailbox; the password comes from an env reference."""
     monkeypatch.setenv("TEST_IMAP_PASSWORD", mailbox.password)
     settings = Settings(

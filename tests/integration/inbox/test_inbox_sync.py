@@ -19,7 +19,7 @@ from models.lifecycle import Event
 from models.tables import ContactEmail, EventLog, Interview, Meeting, Message, Outbox, SyncCursor
 from models.uow import UnitOfWork
 from tests.integration.inbox.conftest import NOW
-from tests.testbed import Mailbox as TestMailbox
+from tests.testbed import Mailbox as BedMailbox
 
 OUTREACH_ID = "<outreach-1@coffeechat.example.net>"
 
@@ -93,7 +93,7 @@ def count(app: App, table: type, **where: object) -> int:
 
 
 def test_backfill_reply_is_recorded_and_read_flag_untouched(
-    app: App, imap: Mailbox, mailbox: TestMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox
 ) -> None:
     interview = add_contact(app, "Ada Lovelace", "ada@example.com")
     reply = mail(
@@ -116,7 +116,7 @@ def test_backfill_reply_is_recorded_and_read_flag_untouched(
 
 
 def test_incremental_nothing_new_and_no_double_processing(
-    app: App, imap: Mailbox, mailbox: TestMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox
 ) -> None:
     add_contact(app, "Ada Lovelace", "ada@example.com")
     mailbox.append(mail("ada@example.com", "Hi", mid="<a1@example.com>"))
@@ -133,7 +133,7 @@ def test_incremental_nothing_new_and_no_double_processing(
 
 
 def test_mail_older_than_the_backfill_window_is_left_alone(
-    app: App, imap: Mailbox, mailbox: TestMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox
 ) -> None:
     add_contact(app, "Ada Lovelace", "ada@example.com")
     old = NOW - timedelta(days=60)
@@ -146,7 +146,7 @@ def test_mail_older_than_the_backfill_window_is_left_alone(
 
 
 def test_uidvalidity_reset_rematches_and_refires_nothing(
-    app: App, imap: Mailbox, mailbox: TestMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox
 ) -> None:
     interview = add_contact(app, "Ada Lovelace", "ada@example.com")
     mailbox.append(
@@ -175,7 +175,7 @@ def test_uidvalidity_reset_rematches_and_refires_nothing(
 
 
 def test_connection_dropped_mid_fetch_then_next_run_completes(
-    app: App, imap: Mailbox, mailbox: TestMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox
 ) -> None:
     add_contact(app, "Ada Lovelace", "ada@example.com")
     mailbox.seed_maildir(
@@ -196,7 +196,7 @@ def test_connection_dropped_mid_fetch_then_next_run_completes(
 
 
 def test_sent_folder_outreach_starts_the_interview(
-    app: App, imap: Mailbox, mailbox: TestMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox
 ) -> None:
     interview = add_contact(app, "Grace Hopper", "grace@example.com", requested=False)
     sent = mail(
@@ -222,7 +222,7 @@ def test_sent_folder_outreach_starts_the_interview(
 
 
 def test_auto_reply_pauses_and_bounce_flags_the_address(
-    app: App, imap: Mailbox, mailbox: TestMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox
 ) -> None:
     ooo = add_contact(app, "Out Office", "ooo@example.com")
     gone = add_contact(app, "Gone Person", "gone@example.com")
@@ -286,7 +286,7 @@ def itip(method: str, *, seq: int, status: str = "CONFIRMED") -> bytes:
 
 
 def test_emailed_invitation_then_cancellation(
-    app: App, imap: Mailbox, mailbox: TestMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox
 ) -> None:
     interview = add_contact(app, "Ada Lovelace", "ada@example.com")
     mailbox.append(itip("REQUEST", seq=0))

@@ -15,7 +15,7 @@ from models.status import status_report
 from models.tables import Interview, SyncCursor
 from tests.integration.inbox.conftest import NOW
 from tests.integration.inbox.test_inbox_sync import OUTREACH_ID, add_contact, mail
-from tests.testbed import Mailbox as TestMailbox
+from tests.testbed import Mailbox as BedMailbox
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def interview_state(app: App) -> str:
 
 
 def test_idle_push_records_a_reply_quickly(
-    app: App, mailbox: TestMailbox, watcher: InboxWatcher
+    app: App, mailbox: BedMailbox, watcher: InboxWatcher
 ) -> None:
     add_contact(app, "Ada Lovelace", "ada@example.com")
     wait_for(lambda: watcher.stats.syncs >= 1)
@@ -64,7 +64,7 @@ def test_idle_push_records_a_reply_quickly(
 
 
 def test_server_restart_is_survived_and_shown_meanwhile(
-    app: App, mailbox: TestMailbox, watcher: InboxWatcher
+    app: App, mailbox: BedMailbox, watcher: InboxWatcher
 ) -> None:
     add_contact(app, "Ada Lovelace", "ada@example.com")
     wait_for(lambda: watcher.stats.syncs >= 1)

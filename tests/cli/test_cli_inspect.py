@@ -1,0 +1,64 @@
+"""`coffeechat inspect mail|calendar` over the fixture corpora, as users would run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from deployments.cli import app
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+MAIL = sorted((FIXTURES / "mail").glob("*/*.eml"))
+CALENDARS = sorted((FIXTURES / "calendar").glob("*.ics"))
+
+
+@pytest.mark.parametrize("path", MAIL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_inspect_mail_json_kind_matches_directory(path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["inspect", "mail", str(path), "--json", "--today", "2026-11-25"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    report = json.loads(result.output)
+    assert report["kind"] == path.parent.name and report["rule"]
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(MAIL) >= 60 and len({p.parent.name for p in MAIL}) == 10
+
+
+@pytest.mark.parametrize("path", CALENDARS, ids=lambda p: p.name)
+def test_inspect_calendar_json_shape(path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["inspect", "calendar", str(path), "--json", "--from", "2026-01-01", "--to", "2026-12-31"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report) == {"components", "occurrences", "skipped"}
+    for occ in report["occurrences"]:
+        assert set(occ) == {
+            "uid",
+            "recurrence_id",
+            "start",
+            "end",
+            "timezone",
+            "all_day",
+            "status",
+            "summary",
+            "video_link",
+        }
+
+
+def test_inspect_garbage_never_tracebacks(tmp_path: Path) -> None:
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"\x00\xff" * 1000 + b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n")
+    for kind in ("mail", "calendar"):
+        result = CliRunner().invoke(app, ["inspect", kind, str(junk), "--json"])
+        assert result.exit_code == 0 and "Traceback" not in result.output
+        json.loads(result.output)
+    missing = CliRunner().invoke(app, ["inspect", "mail", str(tmp_path / "nope.eml")])
+    assert missing.exit_code == 2
