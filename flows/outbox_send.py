@@ -46,6 +46,7 @@ from models.outbox import (
     needs_review,
     release_draft,
 )
+from models.tables import Account
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,10 @@ def _smtp(app: App) -> _Smtp:
 def send_due(app: App, now: datetime, *, limit: int = 20) -> SendReport:
     """Send due automatic emails one claim at a time, then place due review-mode drafts."""
     report = SendReport()
+    paused = sending_paused(app)
+    if paused:
+        report.stopped = f"sending paused: {paused} (run `coffeechat resume-sending` once fixed)"
+        return report
     try:
         smtp = _smtp(app)
     except OutboxStateError as err:
@@ -147,6 +152,8 @@ def _deliver(app: App, smtp: _Smtp, row_id: int, now: datetime, report: SendRepo
         report.retry.append(row_id)
         report.stopped = f"sending stopped: {err}"
         log.error("outbox: %s", report.stopped)
+        if isinstance(err, SmtpAuthFailed | SmtpTlsFailure):
+            pause_sending(app, str(err))  # these do not fix themselves: stop retrying logins
         return False
     step_hook("accepted", row_id)
     report.events += mark_sent(app.factory, app.account_id, row_id, now)
@@ -160,6 +167,33 @@ def _deliver(app: App, smtp: _Smtp, row_id: int, now: datetime, report: SendRepo
             report.errors.append(f"Sent copy of row {row_id} not saved: {err}")
             log.warning("outbox row %s sent, but no copy saved in Sent: %s", row_id, err)
     return True
+
+
+def sending_paused(app: App) -> str:
+    """Why sending is paused for the account, or "" when it is not."""
+    with app.factory() as session:
+        account = session.get(Account, app.account_id)
+        return account.sending_paused if account is not None else ""
+
+
+def pause_sending(app: App, reason: str) -> None:
+    """Stop all sending for the account until the user resumes it."""
+    with app.factory() as session:
+        account = session.get(Account, app.account_id)
+        if account is not None:
+            account.sending_paused = reason[:2000]
+            session.commit()
+
+
+def resume_sending(app: App) -> str:
+    """Clear a pause; return the reason it had."""
+    with app.factory() as session:
+        account = session.get(Account, app.account_id)
+        if account is None:
+            return ""
+        reason, account.sending_paused = account.sending_paused, ""
+        session.commit()
+        return reason
 
 
 def _open_mailbox(app: App) -> Mailbox:

@@ -36,6 +36,7 @@ def status_report(session: Session, account_id: int, now: datetime) -> dict[str,
         "stages": _stages(session, account_id),
         "next_meetings": _next_meetings(session, account_id, now),
         "mail": _mail(session, account_id, now, ZoneInfo(account.timezone)),
+        "sending_paused": account.sending_paused or None,
         "sources": _sources(session, account_id),
     }
 

@@ -63,6 +63,9 @@ class Account(Base):
     signature: Mapped[str] = mapped_column(Text, default="")
     elevator_pitch: Mapped[str] = mapped_column(Text, default="")
     goals: Mapped[str] = mapped_column(Text, default="")
+    # Set when the mail server refused our login: every later attempt would be one more failed
+    # login (providers lock accounts over that), so sending waits until the user resumes it.
+    sending_paused: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime]
 
 

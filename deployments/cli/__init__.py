@@ -48,6 +48,7 @@ def _root(
 app.add_typer(contacts.app, name="contacts")
 app.command("note")(contacts.note)
 app.command("status")(records.status)
+app.command("resume-sending")(records.resume_sending)
 app.command("export")(records.export)
 app.add_typer(records.db_app, name="db")
 app.add_typer(inspect_cmd.app, name="inspect")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from deployments.cli.runtime import console, print_json, runtime, utcnow
@@ -34,6 +35,11 @@ def status(
         f"{mail['awaiting_approval']} awaiting approval, "
         f"{mail['needs_review']} need review, {mail['failed']} failed"
     )
+    if report["sending_paused"]:
+        console.print(
+            f"[red]sending paused:[/red] {escape(report['sending_paused'])} "
+            "(fix the account, then `coffeechat resume-sending`)"
+        )
     if report["next_meetings"]:
         table = Table("start (UTC)", "contact", "summary", "prep sheet", title="next meetings")
         for m in report["next_meetings"]:
@@ -51,6 +57,16 @@ def status(
             console.print(
                 f"  skipped {skip['item']}: {skip['reason']}", markup=False, highlight=False
             )
+
+
+def resume_sending(ctx: typer.Context) -> None:
+    """Let mail go out again after a refused login or TLS problem was fixed."""
+    from flows.outbox_send import resume_sending as resume
+
+    reason = resume(runtime(ctx).app)
+    console.print(
+        f"sending resumed (it was paused: {escape(reason)})" if reason else "sending was not paused"
+    )
 
 
 def export(

@@ -54,6 +54,7 @@ class SmtpServer:
         self.ca_path = tls.ca_path
         self.log_path = log_path
         self.require_auth = False
+        self.auth_attempts = 0
         self.require_starttls = False
         self._lock = threading.Condition()
         self._messages: list[ReceivedMessage] = []
@@ -80,6 +81,13 @@ class SmtpServer:
         logging.getLogger("mail.log").removeHandler(self._log_handler)
         self._log_handler.close()
 
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        """Check a login against the test user, counting every attempt."""
+        self.auth_attempts += 1
+        return _authenticate(server, session, envelope, mechanism, auth_data)
+
     def reset(self) -> None:
         """Forget received mail, faults, hooks and auth/TLS requirements (between tests)."""
         with self._lock:
@@ -87,6 +95,7 @@ class SmtpServer:
             self._faults.clear()
             self._hooks.clear()
         self.require_auth = False
+        self.auth_attempts = 0
         self.require_starttls = False
 
     @property
@@ -239,7 +248,7 @@ class _Listener(Controller):
             self._testbed,
             self.handler,
             hostname="testbed.localhost",
-            authenticator=_authenticate,
+            authenticator=self._testbed.authenticate,
             auth_require_tls=False,
             tls_context=self._testbed.tls.server_context() if self._starttls else None,
             require_starttls=self._starttls and self._testbed.require_starttls,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from flows import outbox_send
 from flows.app import App
-from flows.outbox_send import recover_in_flight, send_due
+from flows.outbox_send import recover_in_flight, resume_sending, send_due, sending_paused
 from models.lifecycle import State
 from models.tables import EventLog
 from tests.integration.sending.seed import (
@@ -118,6 +118,16 @@ def test_auth_failure_stops_the_whole_batch(
     assert report.retry == rows[:1] and report.sent == []
     assert set(statuses(app).values()) == {"pending"} and smtp.messages == []
     assert "wrong-password-123" not in row(app, rows[0]).last_error
+
+    # Paused for good: no more login attempts (providers lock accounts over repeated ones).
+    logins = smtp.auth_attempts
+    assert logins > 0  # the refused login itself was counted
+    later = send_due(app, NOW + timedelta(hours=1))
+    assert later.stopped is not None and "paused" in later.stopped
+    assert smtp.auth_attempts == logins and sending_paused(app)
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", smtp.password)
+    assert "refused the login" in resume_sending(app)
+    assert sorted(send_due(app, NOW + timedelta(hours=2)).sent) == sorted(rows)
 
 
 def test_drop_after_the_whole_message_is_unknown_and_never_resent(
