@@ -44,7 +44,8 @@ CONTACTS = 100
 NOW = datetime.now(UTC)
 
 
-EVERY = 50  # one message in EVERY is a reply from a contact, one in 2*EVERY an auto-reply
+DEFAULT_EVERY = 50  # one message in N is a reply from a contact, one in 2N an auto-reply
+EVERY = DEFAULT_EVERY
 
 
 def message(i: int) -> bytes:
@@ -224,7 +225,7 @@ def main() -> None:
     parser.add_argument(
         "--every",
         type=int,
-        default=EVERY,
+        default=DEFAULT_EVERY,
         help="1 in N is a contact's reply (default 50: 3%% relevant)",
     )
     parser.add_argument("--child", action="store_true")
