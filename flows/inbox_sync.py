@@ -155,3 +155,24 @@ def record_failure(
         cur.consecutive_failures += 1
         cur.last_error = f"{type(error).__name__}: {error}"[:2000]
         uow.commit()
+
+
+def folder_plan(app: App, mailbox: Mailbox) -> list[tuple[str, bool]]:
+    """Sent first (a new outreach makes its replies recognisable), INBOX, then extra folders."""
+    cfg = app.settings.imap
+    assert cfg is not None
+    sent = cfg.sent_folder or mailbox.special_folders().get("sent")
+    plan = [(sent, True)] if sent else []
+    return plan + [("INBOX", False)] + [(f, False) for f in cfg.folders if f != "INBOX"]
+
+
+def sync_account_mail(app: App, mailbox: Mailbox, now: datetime) -> list[FolderReport]:
+    """Sync every folder of the plan in one session; a failing folder is recorded, then raised."""
+    reports = []
+    for folder, outgoing in folder_plan(app, mailbox):
+        try:
+            reports.append(sync_folder(app, mailbox, folder, outgoing=outgoing, now=now))
+        except MailboxError as err:
+            record_failure(app, "imap", folder, err, now)
+            raise
+    return reports

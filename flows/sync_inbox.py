@@ -8,7 +8,7 @@ from prefect import flow, task
 
 from flows.app import imap_credential, imap_endpoint, load_app, utcnow
 from flows.events import emit_domain_events
-from flows.inbox_sync import FolderReport, record_failure, sync_folder
+from flows.inbox_sync import sync_account_mail
 from integrations.imap import MailboxError, connect
 
 
@@ -31,18 +31,8 @@ def sync_mail(account: str, config: str | None) -> list[dict[str, Any]]:
     if cfg is None:
         return []
     now = utcnow()
-    reports: list[FolderReport] = []
     with connect(imap_endpoint(cfg), imap_credential(cfg)) as box:
-        sent = cfg.sent_folder or box.special_folders().get("sent")
-        plan = [(sent, True)] if sent else []
-        plan += [("INBOX", False)] + [(f, False) for f in cfg.folders if f != "INBOX"]
-        for folder, outgoing in plan:
-            assert folder is not None
-            try:
-                reports.append(sync_folder(app, box, folder, outgoing=outgoing, now=now))
-            except MailboxError as err:
-                record_failure(app, "imap", folder, err, now)
-                raise
+        reports = sync_account_mail(app, box, now)
     emit_domain_events(e for r in reports for e in r.events)
     return [
         {"folder": r.folder, "new": r.new, "stored": r.stored, "effects": r.effects}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows.app import App, imap_credential, imap_endpoint, utcnow
-from flows.inbox_sync import FolderReport, record_failure, sync_folder
+from flows.inbox_sync import FolderReport, record_failure, sync_account_mail
 from integrations.imap import AuthenticationFailed, Mailbox, MailboxError, connect
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,7 @@ class InboxWatcher:
                 attempt += 1
 
     def _watch(self, box: Mailbox) -> None:
-        sent = self.cfg.sent_folder or box.special_folders().get("sent")
-        self._sync(box, sent)
+        self._sync(box)
         last_full = time.monotonic()
         while not self.stop.is_set():
             remaining = self.poll_seconds - (time.monotonic() - last_full)
@@ -91,21 +90,11 @@ class InboxWatcher:
                 self.stats.wakeups += 1
             due = time.monotonic() - last_full >= self.poll_seconds
             if woke or due:
-                self._sync(box, sent)
+                self._sync(box)
                 last_full = time.monotonic()
 
-    def _sync(self, box: Mailbox, sent: str | None) -> None:
-        now = utcnow()
-        plan = [(sent, True)] if sent else []
-        plan += [("INBOX", False)] + [(f, False) for f in self.cfg.folders if f != "INBOX"]
-        reports = []
-        for folder, outgoing in plan:
-            assert folder is not None
-            try:
-                reports.append(sync_folder(self.app, box, folder, outgoing=outgoing, now=now))
-            except MailboxError as err:
-                record_failure(self.app, "imap", folder, err, now)
-                raise
+    def _sync(self, box: Mailbox) -> None:
+        reports = sync_account_mail(self.app, box, utcnow())
         self.stats.syncs += 1
         if self.on_sync is not None:
             self.on_sync(reports)

@@ -131,7 +131,9 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
         return []
     interview.outreach_message_id = message.message_id
     interview.thread_subject = message.subject
-    try_apply(fx.uow, interview, Event.OUTREACH_SENT, now=fx.now, cause="sent-folder")
+    # The interview was requested when the mail went, not when we noticed it.
+    sent_at = min(message.date, fx.now) if message.date else fx.now
+    try_apply(fx.uow, interview, Event.OUTREACH_SENT, now=sent_at, cause="sent-folder")
     fx.uow.record(
         OutreachSent(
             occurred_at=message.date or fx.now,

@@ -61,13 +61,22 @@ app.command("queue")(followup_cmd.queue)
 
 @app.command("demo")
 def demo(
-    data_dir: Annotated[Path | None, typer.Option(help="Keep the demo's data here.")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo world here (running again in it continues the story)."),
+    ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Leave the servers running for a mail client until Ctrl-C."),
+    ] = False,
 ) -> None:
-    """Run a self-contained demo world end to end (no account, no servers needed)."""
+    """Run the demo world: local IMAP, SMTP and CalDAV servers and the real flows (no account)."""
     from deployments.cli.runtime import console
     from deployments.demo import run_demo
 
-    run_demo(console, data_dir)
+    summary = run_demo(console, data_dir, keep=keep)
+    if summary["problems"]:
+        raise typer.Exit(1)
 
 
 # Failures the user can act on: one clear line, exit status 2, never a traceback.

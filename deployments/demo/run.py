@@ -1,0 +1,186 @@
+"""``coffeechat demo``: the world started, the real sync and cycle run over it, the story told."""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from deployments.demo.summary import Summary, connection_help, summarize
+from deployments.demo.world import World, open_world
+from flows.app import App, imap_credential, imap_endpoint, utcnow
+from flows.cycle import CycleReport, run_cycle
+from flows.inbox_sync import FolderReport, sync_account_mail
+from integrations.config import ConfigError
+from integrations.imap import connect
+
+
+@contextmanager
+def _step(console: Console, what: str) -> Iterator[None]:
+    started = time.monotonic()
+    with console.status(what):
+        yield
+    console.print(f"[green]✓[/green] {what} [dim]({time.monotonic() - started:.1f} s)[/dim]")
+
+
+def sync_mail(app: App, now: datetime) -> list[FolderReport]:
+    """Sent first, then INBOX: exactly what the sync_inbox flow runs."""
+    cfg = app.settings.imap
+    assert cfg is not None
+    with connect(imap_endpoint(cfg), imap_credential(cfg)) as box:
+        return sync_account_mail(app, box, now)
+
+
+def run_demo(
+    console: Console,
+    data_dir: Path | None = None,
+    keep: bool = False,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Run the demo world end to end; print and return the summary (``now``: tests' clock)."""
+    if data_dir is not None and _not_a_demo_dir(data_dir):
+        raise ConfigError(
+            f"{data_dir} holds a coffeechat database that is not the demo's: the demo would "
+            "write its story into it; choose another --data-dir"
+        )
+    root = data_dir or Path(tempfile.mkdtemp(prefix="coffeechat-demo-"))
+    console.print(f"[bold]coffeechat demo[/bold] — data in {root}")
+    try:
+        with ExitStack() as stack:
+            with _step(console, "starting IMAP + SMTP (pymap, aiosmtpd) and CalDAV (Radicale)"):
+                world = open_world(root, stack, now)
+            seeded = "story seeded: outreach went to five people 8 business days ago"
+            console.print("  " + (seeded if world.fresh else "continuing the story in this dir"))
+            delivered = world.mail.deliveries
+            now = now or utcnow()
+            with _step(console, "inbox sync over IMAP: Sent, then INBOX"):
+                folders = sync_mail(world.app, now)
+            _print_folders(console, folders)
+            with _step(console, "cycle: calendar (CalDAV), prep sheets, follow-ups, sending"):
+                cycle = run_cycle(world.app, now)
+            _print_cycle(console, cycle)
+            summary = summarize(world, now)
+            world.mail.save(world.mail_dir)  # now, not only at exit: --keep may end in a kill
+            summary.sent_this_run = len(cycle.sent)
+            summary.delivered_this_run = world.mail.deliveries - delivered
+            summary.problems = cycle.problems
+            print_summary(console, summary, temp=data_dir is None and not keep)
+            if keep:
+                _keep_running(console, world)
+    finally:
+        if data_dir is None and not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return dataclasses.asdict(summary)
+
+
+def _not_a_demo_dir(path: Path) -> bool:
+    return (path / "coffeechat.db").exists() and not (path / "world" / "story.json").exists()
+
+
+def _print_folders(console: Console, folders: list[FolderReport]) -> None:
+    for r in folders:
+        effects = ", ".join(sorted(set(r.effects), key=r.effects.index)) or "nothing new"
+        console.print(
+            f"  {r.folder}: {r.new} new, {r.stored} about your contacts, "
+            f"{r.counted} ignored -> {effects}"
+        )
+
+
+def _print_cycle(console: Console, cycle: CycleReport) -> None:
+    console.print(f"  {', '.join(cycle.labels) or 'nothing due'}; {len(cycle.sent)} sent")
+    for problem in cycle.problems:
+        console.print(f"  [red]problem:[/red] {escape(problem)}")
+
+
+def print_summary(console: Console, s: Summary, *, temp: bool) -> None:
+    """The story, as the user should read it."""
+    console.rule("what coffeechat found and did")
+    table = Table("from", "detected as", "rule", "note", box=None, pad_edge=False)
+    for d in s.detected:
+        note = f"back on {d['return_date']:%a %d %b}" if d["return_date"] else d["relation"] or ""
+        table.add_row(d["contact"], d["kind"], d["rule"], note)
+    console.print(table)
+    for address in s.referrals:
+        console.print(f"referral suggested in a reply: {address} (proposed, for you to accept)")
+    for sheet in s.prep_sheets:
+        gone = "  [dim](deleted at exit: use --data-dir or --keep to keep it)[/dim]" if temp else ""
+        console.print(f"prep sheet: {sheet['path']} (email to you: {sheet['email']}){gone}")
+    t = s.thank_you
+    if t:
+        console.print(
+            f"thank-you to {t['to']}: {t['status']}; in their inbox (read over IMAP): "
+            f"{t['copies_in_mailbox']} copy"
+        )
+        console.print("  " + escape(t["text"].strip()[:400]).replace("\n", "\n  "), style="italic")
+    n = s.nudge
+    if n and n["status"] == "draft":
+        console.print(
+            f"nudge to {n['to']}: waiting in your Drafts for approval (review mode, "
+            f"the default): `coffeechat approve {n['id']}` sends it"
+        )
+    elif n:
+        console.print(
+            f"nudge to {n['to']}: {n['status']}, due {n['not_before']} "
+            "(nudges go out on weekdays only; then it waits in Drafts)"
+        )
+    stages = ", ".join(f"{stage} {count}" for stage, count in s.stages.items())
+    console.print(f"pipeline: {stages}")
+    console.print(f"this run: {s.sent_this_run} sent, {s.delivered_this_run} delivered by SMTP")
+
+
+def _keep_running(console: Console, world: World) -> None:
+    console.rule("the world keeps running (Ctrl-C stops it)")
+    table = Table(box=None, show_header=False)
+    for what, how in connection_help(world):
+        table.add_row(what, how)
+    ui = _prefect_ui()
+    table.add_row(
+        "Prefect UI",
+        ui
+        or "no Prefect server found (the demo calls the flow code "
+        "directly; `coffeechat run` starts one)",
+    )
+    console.print(table)
+    # SIGTERM (a service manager, `kill`) stops the world as cleanly as Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        console.print(f"stopping the demo world; its files stay in {world.root}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _prefect_ui() -> str | None:
+    """The UI of a configured or default local Prefect server, if one answers."""
+    api = os.environ.get("PREFECT_API_URL", "http://127.0.0.1:4200/api").rstrip("/")
+    host_port = api.split("://", 1)[-1].split("/", 1)[0]
+    connection = http.client.HTTPConnection(host_port, timeout=0.5)
+    try:
+        connection.request("GET", "/api/health")
+        ok = connection.getresponse().status == 200
+    except OSError:
+        ok = False
+    finally:
+        connection.close()
+    return api.removesuffix("/api") if ok else None

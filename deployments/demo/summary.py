@@ -1,0 +1,130 @@
+"""What the demo run did, read back from the database and, over IMAP, from the mailboxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
+from typing import Any
+
+from sqlalchemy import select
+
+from deployments.demo.config import SECRET_ENV
+from deployments.demo.story import GRACE, ME
+from deployments.demo.world import World
+from integrations.imap import Credential, ImapEndpoint, connect
+from models.status import status_report
+from models.tables import Contact, Message, Outbox, PrepSheet, Referral
+
+
+@dataclass
+class Summary:
+    """The story's outcome, JSON-friendly."""
+
+    data_dir: str
+    detected: list[dict[str, Any]] = field(default_factory=list)
+    prep_sheets: list[dict[str, Any]] = field(default_factory=list)
+    thank_you: dict[str, Any] = field(default_factory=dict)
+    nudge: dict[str, Any] = field(default_factory=dict)
+    stages: dict[str, int] = field(default_factory=dict)
+    sent_this_run: int = 0
+    delivered_this_run: int = 0
+    referrals: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def read_mailbox(world: World, user: str, folder: str, message_id: str) -> list[bytes]:
+    """Every copy of message_id in user's folder, fetched over IMAP like any mail client."""
+    endpoint = ImapEndpoint(
+        host=world.mail.host,
+        port=world.mail.imap_port,
+        security="plain",
+        username=user,
+        allow_plaintext=True,
+    )
+    with connect(endpoint, lambda: Credential("password", world.password)) as box:
+        uids = box.search_message_id(folder, message_id)
+        return [item.raw for item in box.fetch_full(folder, uids, max_bytes=1_000_000)]
+
+
+def summarize(world: World, now: datetime) -> Summary:
+    """Collect what was detected, prepared, sent and drafted."""
+    app = world.app
+    out = Summary(str(world.root))
+    with app.factory() as session:
+        for message, name in session.execute(
+            select(Message, Contact.name)
+            .join(Contact, Contact.id == Message.contact_id)
+            .where(Message.account_id == app.account_id, Message.direction == "in")
+            .order_by(Message.date)
+        ):
+            out.detected.append(
+                {
+                    "contact": name,
+                    "kind": message.kind,
+                    "rule": message.rule,
+                    "relation": message.relation,
+                    "subject": message.subject,
+                    "return_date": message.return_date,
+                }
+            )
+        out.referrals = list(session.scalars(select(Referral.address)))
+        for sheet, status in session.execute(
+            select(PrepSheet, Outbox.status).join(Outbox, Outbox.id == PrepSheet.outbox_id)
+        ):
+            out.prep_sheets.append({"path": sheet.path, "email": status})
+        rows = {
+            row.kind: row
+            for row in session.scalars(
+                select(Outbox).where(Outbox.kind.in_(("thank_you", "nudge")))
+            )
+        }
+        out.report = status_report(session, app.account_id, now)
+    out.stages = {k: v for k, v in out.report["stages"].items() if v}
+    thanks = rows.get("thank_you")
+    if thanks is not None:
+        copies = read_mailbox(world, thanks.to_addr, "INBOX", thanks.message_id)
+        out.thank_you = {
+            "to": thanks.to_addr,
+            "status": thanks.status,
+            "subject": thanks.subject,
+            "copies_in_mailbox": len(copies),
+            "text": _text(copies[0]) if copies else "",
+        }
+    nudge = rows.get("nudge")
+    if nudge is not None:
+        drafts = read_mailbox(world, ME, "Drafts", nudge.message_id)
+        out.nudge = {
+            "id": nudge.id,
+            "to": nudge.to_addr,
+            "status": nudge.status,
+            "not_before": nudge.not_before.isoformat(),
+            "in_drafts": len(drafts),
+        }
+    return out
+
+
+def _text(raw: bytes) -> str:
+    message = BytesParser(policy=default).parsebytes(raw)
+    body = message.get_body(("plain",)) if isinstance(message, EmailMessage) else None
+    return str(body.get_content()) if body is not None else ""
+
+
+def connection_help(world: World) -> list[tuple[str, str]]:
+    """(what, how) lines for pointing a mail client, a calendar app or the CLI at the world."""
+    m = world.mail
+    users = ", ".join(u for u in (ME, GRACE.address))
+    return [
+        ("IMAP", f"{m.host}:{m.imap_port}  (no TLS; LOGIN)"),
+        ("SMTP", f"{m.host}:{m.smtp_port}  (no TLS; AUTH PLAIN/LOGIN)"),
+        ("CalDAV", f"{world.calendar.base_url}  user jo"),
+        ("users", f"{users}, and every contact's address but nobody@gone.example"),
+        ("password", f"{world.password}  (every mailbox and the calendar)"),
+        (
+            "CLI",
+            f"COFFEECHAT_CONFIG={world.config_path} {SECRET_ENV}={world.password} coffeechat queue",
+        ),
+    ]
