@@ -18,7 +18,7 @@ from models.calendar import Window, parse_calendar
 from models.classify import Kind, Relation, ThreadContext, Verdict, match_reply
 from models.inbox_effects import Effects, apply_verdict
 from models.meetings import apply_calendar
-from models.tables import Account, Contact, ContactEmail, Interview, Message, Outbox, SyncCursor
+from models.tables import Account, ContactEmail, Interview, Message, Outbox, SyncCursor
 from models.uow import UnitOfWork
 
 EXCERPT = 500
@@ -259,10 +259,3 @@ def _concerns(
         if addr in ctx.contact_addresses:
             return ctx.contact_addresses[addr], None
     return None, None
-
-
-def contact_of(uow: UnitOfWork, contact_id: int) -> Contact:
-    """Load a contact by id (it must exist)."""
-    contact = uow.session.get(Contact, contact_id)
-    assert contact is not None
-    return contact

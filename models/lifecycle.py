@@ -105,8 +105,6 @@ TRANSITIONS: Final = MappingProxyType(_TABLE)
 
 # States in which automatic mail to the contact may still be sent.
 MAILABLE: Final = frozenset(_OPEN) - {S.UNDELIVERABLE}
-# States with a conversation under way (a reply or meeting has happened or is due).
-ENGAGED: Final = frozenset({S.REPLIED, S.SCHEDULED, S.PREPPED, S.HELD, S.THANKED, S.UPDATED})
 
 
 class IllegalTransition(ValueError):
