@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from deployments.cli import contacts, followup_cmd, inspect_cmd, prep_cmd, records
+from deployments.cli import (
+    connect_cmd,
+    contacts,
+    followup_cmd,
+    inspect_cmd,
+    prep_cmd,
+    records,
+    run_cmd,
+)
 from deployments.cli.runtime import Runtime, err_console
 from integrations.config import ConfigError
 from integrations.render import TemplateMissing
@@ -45,6 +53,8 @@ def _root(
     ctx.obj = Runtime(config=config, account_slug=account)
 
 
+app.command("connect")(connect_cmd.connect)
+app.command("run")(run_cmd.run)
 app.add_typer(contacts.app, name="contacts")
 app.command("note")(contacts.note)
 app.command("status")(records.status)

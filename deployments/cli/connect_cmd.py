@@ -1,0 +1,331 @@
+"""``coffeechat connect``: set up (or edit) the mailbox, SMTP and calendars, checked live.
+
+Flags for everything; on a terminal, whatever is missing is asked for. A section is touched
+only when a flag names it (or, for IMAP, when there is none yet), so running the command
+again edits one part of the setup and leaves the rest of the file as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import tomlkit
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+
+from deployments import connect as c
+from deployments.cli.runtime import console, runtime
+from integrations.config import (
+    CalendarConfig,
+    ConfigError,
+    ImapConfig,
+    Settings,
+    SmtpConfig,
+    config_path,
+    default_data_dir,
+    describe_errors,
+)
+from integrations.secrets import SecretReference, SecretUnavailable
+
+Opt = typer.Option
+KINDS = {"ics_url": "ics_url", "ics": "ics_url", "caldav": "caldav", "ics_file": "ics_file"}
+LOGIN_KEYS = ("password", "oauth_token_command")
+
+
+class Wizard:
+    """The state of one ``connect``: the document, typed secrets, and what the checks found."""
+
+    def __init__(self, path: Path, from_stdin: bool, store: str | None) -> None:
+        """Read the existing file; secrets come from stdin lines, the env store, or a prompt."""
+        self.path = path
+        self.doc = c.read_document(path)
+        self.current: dict[str, Any] = self.doc.unwrap()
+        self.lines = sys.stdin.read().splitlines() if from_stdin else None
+        self.tty = not from_stdin and sys.stdin.isatty()
+        self.store = store or os.environ.get("COFFEECHAT_SECRET_STORE")
+        self.outcome = c.Outcome()
+        self.pending: list[tuple[SecretReference, c.Secret]] = []
+        self.imap_login: tuple[SecretReference, c.Secret | None] | None = None
+
+    def ask(self, value: Any, label: str, default: Any = None) -> Any:
+        """A flag's value, else a prompt on a terminal, else the default."""
+        if value is not None or not self.tty:
+            return value if value is not None else default
+        return typer.prompt(label, default=default) if default is not None else typer.prompt(label)
+
+    def login(
+        self, purpose: str, label: str, oauth: str | None, old: dict[str, Any], user: str, host: str
+    ) -> tuple[SecretReference, c.Secret | None]:
+        """The reference to write and the typed secret (None: the reference is used as is)."""
+        if oauth:
+            return SecretReference("command", oauth), None
+        old_ref = c.existing_ref(old, "password") or c.existing_ref(old, "oauth_token_command")
+        if self.store is None and old_ref is None:
+            self.store = self.ask(None, "Store secrets in (env:NAME, keyring or prefect)")
+            if not self.store:
+                raise typer.BadParameter("--secret-store is needed to store a new secret")
+        ref = c.secret_ref(self.store, purpose, user, host) if self.store else old_ref
+        assert ref is not None
+        secret = self._take(label, ref)
+        if secret is None:
+            if old_ref is None:
+                raise typer.BadParameter(
+                    f"no {label}: use --password-stdin, a terminal, or --secret-store env:NAME "
+                    "with NAME set"
+                )
+            return old_ref, None
+        self.pending.append((ref, secret))
+        return ref, secret
+
+    def _take(self, label: str, ref: SecretReference) -> c.Secret | None:
+        if self.lines is not None:
+            if not self.lines:
+                raise typer.BadParameter(f"--password-stdin: no line left for the {label}")
+            return c.Secret(self.lines.pop(0))
+        if ref.scheme == "env" and os.environ.get(ref.target):
+            return c.Secret(os.environ[ref.target])
+        if self.tty:
+            typed = typer.prompt(label, default="", hide_input=True, show_default=False)
+            return c.Secret(typed) if typed else None
+        return None
+
+    def store_all(self) -> list[str]:
+        """Save every typed secret where its reference points; notes for the user."""
+        if not self.pending:
+            return []
+        server = None
+        if any(r.scheme == "prefect" for r, _ in self.pending) and not os.environ.get(
+            "PREFECT_API_URL"
+        ):
+            server = _start_prefect(self.current)
+        try:
+            notes = [c.store(ref, secret) for ref, secret in self.pending]
+        finally:
+            if server is not None:
+                server.stop()
+        return [n for n in dict.fromkeys(notes) if n]
+
+
+def _start_prefect(current: dict[str, Any]) -> Any:
+    """The local server ``coffeechat run`` will use, so the block is there when it runs."""
+    from deployments.prefect_server import LocalPrefectServer, point_prefect_at, telemetry_off
+
+    telemetry_off()
+    server = LocalPrefectServer(Path(current.get("data_dir") or default_data_dir()) / "prefect")
+    console.print("starting the local Prefect server to hold the Secret block...")
+    server.start()
+    point_prefect_at(server.api_url)
+    return server
+
+
+def _model(kind: Any, values: dict[str, Any]) -> Any:
+    try:
+        return kind.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as err:
+        raise typer.BadParameter(describe_errors(err)) from None
+
+
+def _with_login(values: dict[str, Any], ref: SecretReference) -> dict[str, Any]:
+    key = "oauth_token_command" if ref.scheme == "command" else "password"
+    return values | dict.fromkeys(LOGIN_KEYS) | {key: str(ref)}
+
+
+def _imap(w: Wizard, flags: dict[str, Any], oauth: str | None) -> dict[str, Any] | None:
+    old: dict[str, Any] = w.current.get("imap") or {}
+    if not (flags["host"] or flags["username"] or oauth or not old):
+        return None
+    host = w.ask(flags["host"] or old.get("host"), "IMAP host")
+    user = w.ask(flags["username"] or old.get("username"), "IMAP user")
+    if not host or not user:
+        raise typer.BadParameter("give --imap-host and --imap-user")
+    values = {k: flags.get(k) or old.get(k) for k in ImapConfig.model_fields if k not in LOGIN_KEYS}
+    values |= {"host": host, "username": user, "security": values["security"] or "ssl"}
+    ref, secret = w.login("imap", "IMAP password", oauth, old, user, host)
+    values = _with_login(values, ref)
+    cfg = _model(ImapConfig, values)
+    c.check_imap(cfg, c.credential_for(secret, ref), w.outcome)
+    # What SPECIAL-USE (or a well-known name) found is written down, so a rename is noticed.
+    for role in ("sent", "drafts"):
+        values[f"{role}_folder"] = w.outcome.folders.get(role, values[f"{role}_folder"])
+    w.imap_login = (ref, secret)
+    return values
+
+
+def _smtp(w: Wizard, flags: dict[str, Any], oauth: str | None, same: bool) -> dict[str, Any] | None:
+    old: dict[str, Any] = w.current.get("smtp") or {}
+    host = flags["host"] or (None if old else w.ask(None, "SMTP host (empty: skip)", ""))
+    if not (host or flags["username"] or same):
+        return None
+    host = host or old.get("host")
+    imap = w.current.get("imap") or {}
+    user = flags["username"] or old.get("username") or imap.get("username")
+    if not host or not user:
+        raise typer.BadParameter("give --smtp-host and --smtp-user")
+    values = {k: flags.get(k) or old.get(k) for k in SmtpConfig.model_fields if k not in LOGIN_KEYS}
+    values |= {"host": host, "username": user, "security": values["security"] or "ssl"}
+    if same and w.imap_login is not None:
+        ref, secret = w.imap_login
+    else:
+        ref, secret = w.login("smtp", "SMTP password", oauth, old, user, host)
+    values = _with_login(values, ref)
+    c.check_smtp(_model(SmtpConfig, values), c.credential_for(secret, ref), w.outcome)
+    return values
+
+
+def _calendars(
+    w: Wizard, specs: list[str], users: list[str], ca_file: Path | None
+) -> list[dict[str, Any]]:
+    logins = dict(_pair(u, "--calendar-user") for u in users)
+    found = []
+    for spec in specs:
+        name, rest = _pair(spec, "--calendar")
+        kind, _, target = rest.partition(":")
+        if kind not in KINDS or not target:
+            raise typer.BadParameter(f"--calendar {name}=KIND:URL-or-PATH, KIND one of {KINDS}")
+        kind = KINDS[kind]
+        values: dict[str, Any] = {"name": name, "kind": kind, "username": logins.get(name)}
+        values["path" if kind == "ics_file" else "url"] = target
+        values["ca_file"] = str(ca_file) if ca_file else None
+        secret = ref = None
+        if values["username"]:
+            old: dict[str, Any] = next(
+                (x for x in w.current.get("calendars", []) if x.get("name") == name), {}
+            )
+            ref, secret = w.login(
+                f"calendar-{name}",
+                f"password of calendar {name}",
+                None,
+                old,
+                values["username"],
+                name,
+            )
+            values["password"] = str(ref)
+        cfg = _model(CalendarConfig, values)
+        password = c.password_of(secret, ref) if ref else None
+        c.check_calendar(cfg, password, w.outcome)
+        found.append(values)
+    return found
+
+
+def _pair(text: str, flag: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise typer.BadParameter(f"{flag} expects NAME=VALUE, got {text!r}")
+    return name.strip(), value.strip()
+
+
+def _report(outcome: c.Outcome) -> None:
+    for what in outcome.passed:
+        console.print(f"[green]ok[/green]     {escape(what)}")
+    for role, folder in outcome.folders.items():
+        console.print(f"       {role} folder: {escape(folder)}")
+    for failure in outcome.failures:
+        console.print(
+            f"[red]FAILED[/red] {escape(failure.what)}: {failure.problem}: {escape(failure.detail)}"
+        )
+
+
+def connect(
+    ctx: typer.Context,
+    imap_host: Annotated[str | None, Opt(help="IMAP server host.")] = None,
+    imap_port: Annotated[int | None, Opt(help="IMAP port (default: by security).")] = None,
+    imap_security: Annotated[str | None, Opt(help="ssl, starttls or plain.")] = None,
+    imap_user: Annotated[str | None, Opt(help="IMAP login.")] = None,
+    imap_ca_file: Annotated[Path | None, Opt(help="Extra CA to trust for IMAP.")] = None,
+    imap_allow_plaintext: Annotated[bool, Opt(help="Plain IMAP, loopback only.")] = False,
+    imap_folder: Annotated[list[str] | None, Opt(help="Extra folder to watch (repeat).")] = None,
+    sent_folder: Annotated[str | None, Opt(help="Sent folder (default: SPECIAL-USE).")] = None,
+    drafts_folder: Annotated[str | None, Opt(help="Drafts folder (default: SPECIAL-USE).")] = None,
+    oauth_token_command: Annotated[
+        str | None, Opt(help="Command printing an OAuth2 access token (IMAP and SMTP).")
+    ] = None,
+    smtp_host: Annotated[str | None, Opt(help="SMTP submission host.")] = None,
+    smtp_port: Annotated[int | None, Opt(help="SMTP port (default: by security).")] = None,
+    smtp_security: Annotated[str | None, Opt(help="ssl, starttls or plain.")] = None,
+    smtp_user: Annotated[str | None, Opt(help="SMTP login (default: the IMAP one).")] = None,
+    smtp_ca_file: Annotated[Path | None, Opt(help="Extra CA to trust for SMTP.")] = None,
+    smtp_allow_plaintext: Annotated[bool, Opt(help="Plain SMTP, loopback only.")] = False,
+    smtp_same_password: Annotated[bool, Opt(help="SMTP logs in with the IMAP secret.")] = False,
+    calendar: Annotated[
+        list[str] | None, Opt(help="NAME=KIND:URL-or-PATH; KIND ics_url, caldav or ics_file.")
+    ] = None,
+    calendar_user: Annotated[list[str] | None, Opt(help="NAME=USER: a calendar login.")] = None,
+    calendar_ca_file: Annotated[Path | None, Opt(help="Extra CA for new calendars.")] = None,
+    secret_store: Annotated[str | None, Opt(help="env[:VARNAME], keyring or prefect.")] = None,
+    password_stdin: Annotated[
+        bool, Opt(help="Read secrets from stdin, one a line: IMAP, SMTP, calendars.")
+    ] = False,
+    email: Annotated[str | None, Opt(help="Your email address.")] = None,
+    name: Annotated[str | None, Opt(help="Your name.")] = None,
+    timezone: Annotated[str | None, Opt(help="Your IANA time zone.")] = None,
+) -> None:
+    """Connect your mailbox, SMTP server and calendars; every connection is tried live."""
+    w = Wizard(config_path(runtime(ctx).config), password_stdin, secret_store)
+    imap = _imap(
+        w,
+        {
+            "host": imap_host,
+            "port": imap_port,
+            "security": imap_security,
+            "username": imap_user,
+            "ca_file": str(imap_ca_file) if imap_ca_file else None,
+            "allow_plaintext": imap_allow_plaintext or None,
+            "folders": imap_folder,
+            "sent_folder": sent_folder,
+            "drafts_folder": drafts_folder,
+        },
+        oauth_token_command,
+    )
+    smtp = _smtp(
+        w,
+        {
+            "host": smtp_host,
+            "port": smtp_port,
+            "security": smtp_security,
+            "username": smtp_user,
+            "ca_file": str(smtp_ca_file) if smtp_ca_file else None,
+            "allow_plaintext": smtp_allow_plaintext or None,
+        },
+        oauth_token_command,
+        smtp_same_password,
+    )
+    calendars = _calendars(w, calendar or [], calendar_user or [], calendar_ca_file)
+    _report(w.outcome)
+    if w.outcome.failures:
+        console.print("nothing written: fix the above and run coffeechat connect again")
+        raise typer.Exit(1)
+    _write(w, imap, smtp, calendars, {"email": email, "name": name, "timezone": timezone})
+
+
+def _write(
+    w: Wizard,
+    imap: dict[str, Any] | None,
+    smtp: dict[str, Any] | None,
+    calendars: list[dict[str, Any]],
+    account: dict[str, Any],
+) -> None:
+    if imap is not None:
+        c.set_section(w.doc, "imap", imap)
+    if smtp is not None:
+        c.set_section(w.doc, "smtp", smtp)
+    for values in calendars:
+        c.set_calendar(w.doc, values)
+    if any(account.values()):
+        c.set_section(w.doc, "account", {k: v for k, v in account.items() if v})
+    try:
+        Settings(**w.doc.unwrap())
+    except ValidationError as err:
+        raise ConfigError(f"{w.path}: would be invalid: {describe_errors(err)}") from None
+    try:
+        notes = w.store_all()  # only once everything checked out and the file will be valid
+    except SecretUnavailable as err:
+        console.print(f"[red]error:[/red] {escape(str(err))}; nothing written")
+        raise typer.Exit(2) from None
+    c.write_atomically(w.path, tomlkit.dumps(w.doc))
+    console.print(f"wrote {escape(str(w.path))} (mode 0600; it holds references, no secrets)")
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")

@@ -1,0 +1,140 @@
+"""``coffeechat run``: watch the inbox, run the cycle, keep a local Prefect beside it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from deployments.cli.runtime import err_console, runtime
+from deployments.prefect_server import (
+    LocalPrefectServer,
+    PrefectServerError,
+    point_prefect_at,
+    telemetry_off,
+)
+
+
+def run(
+    ctx: typer.Context,
+    cycle_seconds: Annotated[
+        float,
+        typer.Option(min=1, help="Run the cycle this often (and at once after new mail)."),
+    ] = 30.0,
+    no_prefect_server: Annotated[
+        bool,
+        typer.Option(
+            "--no-prefect-server",
+            help="Do not start a local Prefect server (history and UI off, unless "
+            "PREFECT_API_URL names one).",
+        ),
+    ] = False,
+    prefect_port: Annotated[
+        int, typer.Option(help="Port of the local Prefect server (0: a free one).")
+    ] = 0,
+    poll_seconds: Annotated[
+        float | None,
+        typer.Option(help="Full inbox check this often besides IDLE (default: from config)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    """Run coffeechat as a service until Ctrl-C or SIGTERM."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call
+    rt = runtime(ctx)
+    settings = rt.settings  # validate the config before starting anything
+    config = str(rt.config) if rt.config is not None else None
+    account = rt.account_slug or None
+    stop = threading.Event()
+    _install_signal_handlers(stop)
+    telemetry_off()
+    api_url = os.environ.get("PREFECT_API_URL") or None
+    server: LocalPrefectServer | None = None
+    if api_url is None and not no_prefect_server:
+        server = LocalPrefectServer(settings.data_dir / "prefect", port=prefect_port)
+        err_console.print("starting a local Prefect server (telemetry off)...")
+        try:
+            server.start(stop=stop)
+        except PrefectServerError as err:
+            if stop.is_set():
+                raise typer.Exit(0) from None
+            # History is a convenience; mail handling goes on without it.
+            err_console.print(f"[yellow]warning:[/yellow] {err}; running without Prefect")
+            server = None
+        else:
+            api_url = server.api_url
+            err_console.print(f"Prefect UI: {server.ui_url}")
+    try:
+        code = _serve(stop, api_url, account, config, cycle_seconds, poll_seconds)
+    finally:
+        if server is not None:
+            server.stop()
+    raise typer.Exit(code)
+
+
+def _serve(
+    stop: threading.Event,
+    api_url: str | None,
+    account: str | None,
+    config: str | None,
+    cycle_seconds: float,
+    poll_seconds: float | None,
+) -> int:
+    """Run the service in a worker thread; the main thread only waits for signals."""
+    point_prefect_at(api_url)
+    from deployments.service import PrefectLink, Service
+    from flows.app import load_app
+
+    if stop.is_set():
+        return 0
+    app = load_app(config, account)
+    link = PrefectLink(api_url, account, config) if api_url is not None else None
+    service = Service(
+        app, stop=stop, prefect=link, cycle_seconds=cycle_seconds, poll_seconds=poll_seconds
+    )
+    failure: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            service.run()
+        except BaseException as err:  # reported by the main thread below
+            failure.append(err)
+            stop.set()
+
+    # A flow run in the main thread would swap in Prefect's SIGTERM handler, which aborts the
+    # step mid-transaction; in a worker thread it cannot, and our handler just sets stop.
+    worker = threading.Thread(target=body, name="coffeechat-service")
+    worker.start()
+    target = f"{app.settings.imap.username}@{app.settings.imap.host}" if app.settings.imap else "-"
+    err_console.print(f"coffeechat running for {target}; Ctrl-C to stop")
+    while worker.is_alive():
+        worker.join(0.5)
+    if failure:
+        err = failure[0]
+        err_console.print(f"[red]error:[/red] service stopped: {type(err).__name__}: {err}")
+        return 1
+    err_console.print("stopped cleanly")
+    return 0
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    """First Ctrl-C/SIGTERM: finish the current step and stop; a second one: stop at once."""
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err_console.print(f"{signal.Signals(signum).name}: finishing the current step...")
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)

@@ -1,0 +1,276 @@
+"""``coffeechat run``: the one-machine service, a long-lived process rather than Prefect workers.
+
+Why in-process: an ephemeral Prefect runs no schedules, and ``serve()`` starts a subprocess per
+flow run (seconds and ~90 MB each), so a reply would take 6-8 s to act on. Here one thread
+watches the inbox with IMAP IDLE and records mail (and its effects: a reply cancels a pending
+nudge) as it arrives; the main thread runs the cycle (calendars, prep sheets, follow-ups,
+sending) every ``cycle_seconds`` and at once after the watcher recorded something. When a
+Prefect API is available each cycle is a flow run (history and the UI) and domain events are
+emitted; when it is not, or it fails, the same plain functions run without it: mail handling
+never waits for Prefect. A stop request is honoured between steps, so a transaction in
+progress always completes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.app import App, utcnow
+from flows.cycle import CycleReport, plan, prepare_sheets, send, sync_calendars
+from flows.inbox_sync import FolderReport
+from flows.outbox_send import recover_in_flight
+from flows.watcher import InboxWatcher
+from models.events import DomainEvent
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[App, datetime, CycleReport], None]
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("sync-calendars", sync_calendars),
+    ("prepare-sheets", prepare_sheets),
+    ("plan-follow-ups", plan),
+    ("send", send),
+)
+# After a failed Prefect call the cycle runs without Prefect for this long before trying again.
+PREFECT_BACKOFF = 300.0
+# At start no send of ours is in flight; one older than this was cut off by a crash.
+STARTUP_STALE = timedelta(minutes=2)
+
+
+@dataclass
+class ServiceStats:
+    """Counters a test or benchmark can read."""
+
+    cycles: int = 0
+    flow_runs: int = 0
+    plain_runs: int = 0
+    prefect_failures: int = 0
+    events_emitted: int = 0
+    last_cycle_at: datetime | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class PrefectLink:
+    """The Prefect API, if any: runs a cycle as a flow run and emits events; never blocks mail."""
+
+    def __init__(self, api_url: str, account: str | None, config: str | None) -> None:
+        """Use the API at api_url (the caller has put it in PREFECT_API_URL before import)."""
+        self.api_url = api_url
+        self.account = account
+        self.config = config
+        self._down_until = 0.0
+        self._flow: Any = None
+
+    def available(self) -> bool:
+        """False while backing off after a failure, or when the health check fails."""
+        from deployments.prefect_server import healthy
+
+        if self.backing_off():
+            return False
+        if healthy(self.api_url):
+            return True
+        self.failed("health check failed")
+        return False
+
+    def backing_off(self) -> bool:
+        """True while the service runs without Prefect after a failure."""
+        return time.monotonic() < self._down_until
+
+    def failed(self, why: str) -> None:
+        """Back off from Prefect for a while; the service goes on without it."""
+        log.warning("Prefect unavailable (%s); running without it for a while", why)
+        self._down_until = time.monotonic() + PREFECT_BACKOFF
+
+    def run_cycle(self, stop: threading.Event) -> CycleReport:
+        """One cycle as a ``coffeechat-cycle`` flow run with one task per step."""
+        if self._flow is None:
+            self._flow = _cycle_flow(stop)
+        report: CycleReport = self._flow(account=self.account, config=self.config)
+        return report
+
+    def emit(self, events: list[DomainEvent]) -> int:
+        """Emit events to Prefect (the event log already holds them)."""
+        from flows.events import emit_domain_events
+
+        return emit_domain_events(events) if events else 0
+
+    def close(self) -> None:
+        """Deliver queued logs and events while the server is still up (it stops after us)."""
+        if "prefect" not in sys.modules:
+            return
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        for worker in (APILogWorker, EventsWorker):
+            try:
+                worker.drain_all(timeout=5)
+            except Exception as err:  # shutting down: a lost log line is no reason to fail
+                log.warning("could not flush Prefect %s: %s", worker.__name__, err)
+
+
+def _cycle_flow(stop: threading.Event) -> Any:
+    """Build the cycle flow; Prefect is imported here, after PREFECT_API_URL was set."""
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+
+    from flows.app import load_app
+
+    def as_task(name: str, step: Step) -> Any:
+        # Scalars in, a report out: Prefect never walks (or stores) the App or a session.
+        def body(account: str | None, config: str | None, now: datetime) -> CycleReport:
+            part = CycleReport()
+            step(load_app(config, account), now, part)
+            return part
+
+        body.__name__ = name.replace("-", "_")
+        return task(name=name, cache_policy=NO_CACHE, persist_result=False)(body)
+
+    tasks = [(name, as_task(name, step)) for name, step in STEPS]
+
+    def cycle(account: str | None = None, config: str | None = None) -> CycleReport:
+        now = utcnow()
+        report = CycleReport()
+        for _name, step_task in tasks:
+            if stop.is_set():
+                break
+            merge(report, step_task(account, config, now))
+        return report
+
+    return flow(name="coffeechat-cycle", persist_result=False, log_prints=False)(cycle)
+
+
+def merge(into: CycleReport, part: CycleReport) -> None:
+    """Add one step's report to the cycle's."""
+    into.labels += part.labels
+    into.sent += part.sent
+    into.problems += part.problems
+    into.events += part.events
+
+
+def plain_cycle(app: App, stop: threading.Event, now: datetime) -> CycleReport:
+    """The cycle without Prefect: the same steps, a stop request honoured between them."""
+    report = CycleReport()
+    for _name, step in STEPS:
+        if stop.is_set():
+            break
+        step(app, now, report)
+    return report
+
+
+class Service:
+    """The inbox watcher thread plus the cycle loop, until ``stop`` is set."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        stop: threading.Event,
+        prefect: PrefectLink | None = None,
+        cycle_seconds: float = 30.0,
+        poll_seconds: float | None = None,
+    ) -> None:
+        """Prepare the service; run() blocks until stop is set."""
+        self.app = app
+        self.stop = stop
+        self.prefect = prefect
+        self.cycle_seconds = cycle_seconds
+        self.poll_seconds = poll_seconds
+        self.wake = threading.Event()
+        self.stats = ServiceStats()
+        self._pending: list[DomainEvent] = []
+        self._lock = threading.Lock()
+        self.watcher: InboxWatcher | None = None
+
+    def run(self) -> None:
+        """Recover in-flight mail, start watching, cycle until stopped, then stop the watcher."""
+        recovered = recover_in_flight(self.app, utcnow(), stale_after=STARTUP_STALE)
+        if recovered.error:
+            self.stats.problems.append(recovered.error)
+        self._queue(recovered.events)
+        thread = self._start_watcher()
+        try:
+            while not self.stop.is_set():
+                self._cycle()
+                self._sleep()
+        finally:
+            self.stop.set()
+            self.wake.set()
+            if thread is not None:
+                # The watcher notices stop within its IDLE slice (5 s) and ends its own sync.
+                thread.join(timeout=30)
+            self._flush_events()
+            if self.prefect is not None:
+                self.prefect.close()
+
+    def _sleep(self) -> None:
+        """Until the next cycle is due, the watcher wakes us, or stop is set (seen within 1 s)."""
+        deadline = time.monotonic() + self.cycle_seconds
+        while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            if self.wake.wait(min(left, 1.0)):
+                break
+        self.wake.clear()
+
+    def _start_watcher(self) -> threading.Thread | None:
+        if self.app.settings.imap is None:
+            log.warning("no [imap] section: not watching a mailbox")
+            return None
+        self.watcher = InboxWatcher(
+            self.app, stop=self.stop, on_sync=self._synced, poll_seconds=self.poll_seconds
+        )
+        thread = threading.Thread(target=self.watcher.run, name="inbox-watcher", daemon=True)
+        thread.start()
+        return thread
+
+    def _synced(self, reports: list[FolderReport]) -> None:
+        """Called in the watcher thread: queue events, wake the cycle if anything changed."""
+        events = [e for r in reports for e in r.events]
+        self._queue(events)
+        if events or any(r.effects or r.stored for r in reports):
+            self.wake.set()
+
+    def _queue(self, events: list[DomainEvent]) -> None:
+        with self._lock:
+            self._pending += events
+
+    def _cycle(self) -> None:
+        report = None
+        link = self.prefect
+        if link is not None and link.available():
+            try:
+                report = link.run_cycle(self.stop)
+                self.stats.flow_runs += 1
+            except Exception as err:  # every step is idempotent: running it again is safe
+                self.stats.prefect_failures += 1
+                link.failed(type(err).__name__)
+        if report is None:
+            try:
+                report = plain_cycle(self.app, self.stop, utcnow())
+                self.stats.plain_runs += 1
+            except Exception as err:  # one bad cycle must not end the service; the next retries
+                log.exception("cycle failed: %s", type(err).__name__)
+                self.stats.problems.append(f"cycle: {type(err).__name__}: {err}")
+                return
+        self.stats.cycles += 1
+        self.stats.last_cycle_at = utcnow()
+        for problem in report.problems:
+            log.warning("cycle: %s", problem)
+        self.stats.problems = (self.stats.problems + report.problems)[-50:]
+        self._queue(report.events)
+        self._flush_events()
+
+    def _flush_events(self) -> None:
+        with self._lock:
+            events, self._pending = self._pending, []
+        if not events or self.prefect is None or self.prefect.backing_off():
+            return  # the event log holds them; Prefect only misses a notification
+        try:
+            self.stats.events_emitted += self.prefect.emit(events)
+        except Exception as err:  # the event log is the record; a missed emit is only a delay
+            log.warning("could not emit events: %s", type(err).__name__)
