@@ -12,20 +12,6 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-# The header fields the relevance scan reads: fetching only these is a fraction of the bytes.
-FIELDS = (
-    "From",
-    "To",
-    "Cc",
-    "In-Reply-To",
-    "References",
-    "Content-Type",
-    "X-Failed-Recipients",
-    "Return-Path",
-    "Message-ID",
-    "Subject",
-    "Date",
-)
 _FIELD = re.compile(
     rb"^(from|to|cc|in-reply-to|references|content-type|x-failed-recipients|return-path|"
     rb"message-id|subject)[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)",

@@ -13,15 +13,6 @@ log = logging.getLogger(__name__)
 
 # The literal is requested last so every other item comes before it on the same line.
 HEADER_ITEMS = "(UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER])"
-_FIELD_NAME = re.compile(r"^[A-Za-z0-9-]+$")
-
-
-def header_fields_items(fields: Sequence[str]) -> str:
-    """FETCH items for UID, size and only the named header fields."""
-    bad = [f for f in fields if not _FIELD_NAME.match(f)]
-    if bad or not fields:
-        raise ValueError(f"not header field names: {bad or 'none given'}")
-    return f"(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({' '.join(fields)})])"
 
 
 MAX_UID = 2**32 - 1

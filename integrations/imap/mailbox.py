@@ -186,21 +186,11 @@ class Mailbox:
         return fetch.parse_search(data)
 
     def fetch_headers(
-        self,
-        folder: str,
-        uids: Sequence[int],
-        *,
-        chunk: int = 2000,
-        fields: Sequence[str] | None = None,
+        self, folder: str, uids: Sequence[int], *, chunk: int = 2000
     ) -> Iterator[HeaderItem]:
-        """Yield headers, size, flags and internal date per UID, in chunks; never sets \\Seen.
-
-        With ``fields``, only those header fields are fetched (and no flags or internal date):
-        a fraction of the bytes, for a first pass that decides what deserves a full fetch.
-        """
-        items = fetch.HEADER_ITEMS if fields is None else fetch.header_fields_items(fields)
+        """Yield headers, size, flags and internal date per UID, in chunks; never sets \\Seen."""
         for part in fetch.chunks(fetch.normalise_uids(uids), chunk):
-            yield from fetch.parse_headers(self._fetch(folder, part, items))
+            yield from fetch.parse_headers(self._fetch(folder, part, fetch.HEADER_ITEMS))
 
     def fetch_full(
         self, folder: str, uids: Sequence[int], *, max_bytes: int, chunk: int = 200
