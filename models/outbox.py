@@ -272,6 +272,38 @@ def needs_review(factory: sessionmaker[Session], row_id: int, reason: str) -> bo
     return _move(factory, row_id, ("sending",), status="needs_review", last_error=reason)
 
 
+def settle_review(
+    factory: sessionmaker[Session], account_id: int, row_id: int, decision: str, now: datetime
+) -> list[DomainEvent]:
+    """The user's call on a row we could not settle: "sent", "resend" or "drop".
+
+    Only a person can know whether an email whose sending was interrupted arrived (they can
+    ask, or look in the recipient's reply); "resend" keeps the Message-ID, so a copy that did
+    arrive is recognisably the same message.
+    """
+    with factory() as session:
+        row = session.get(Outbox, row_id)
+        if row is None or row.account_id != account_id:
+            raise OutboxStateError(f"no outbox row {row_id} for this account")
+        status = row.status
+    allowed = {"sent": ("needs_review",), "resend": ("needs_review", "failed"),
+               "drop": ("needs_review", "failed")}  # fmt: skip
+    if decision not in allowed:
+        raise OutboxStateError(f"unknown decision {decision!r}: use sent, resend or drop")
+    if status not in allowed[decision]:
+        raise OutboxStateError(f"row {row_id} is {status}; '{decision}' applies to "
+                               f"{' or '.join(allowed[decision])} rows")  # fmt: skip
+    if decision == "sent":
+        return mark_sent(factory, account_id, row_id, now)
+    if decision == "resend":
+        _move(factory, row_id, allowed["resend"], status="pending", not_before=now,
+              last_error="resend approved by the user")  # fmt: skip
+    else:
+        _move(factory, row_id, allowed["drop"], status="cancelled",
+              last_error="dropped by the user")  # fmt: skip
+    return []
+
+
 def backoff(attempts: int) -> timedelta:
     """Delay before the next try after attempts tries: 5 min, doubling, at most 4 hours."""
     delay: timedelta = RETRY_BASE * (2 ** max(attempts - 1, 0))

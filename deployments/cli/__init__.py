@@ -66,6 +66,7 @@ app.command("prep")(prep_cmd.prep)
 app.command("outreach")(followup_cmd.outreach)
 app.command("milestone")(followup_cmd.milestone)
 app.command("approve")(followup_cmd.approve)
+app.command("review")(followup_cmd.review)
 app.command("queue")(followup_cmd.queue)
 
 

@@ -122,6 +122,25 @@ def approve(
     console.print(f"outbox #{outbox_id} {outcome}", highlight=False, soft_wrap=True)
 
 
+def review(
+    ctx: typer.Context,
+    outbox_id: Annotated[int, typer.Argument(help="The outbox row (see `coffeechat queue`).")],
+    decision: Annotated[
+        str,
+        typer.Argument(help="sent (it arrived), resend (send it again, same Message-ID) or drop."),
+    ],
+) -> None:
+    """Settle an email whose sending was interrupted (needs review) or that failed."""
+    from models.outbox import OutboxStateError, settle_review
+
+    rt = runtime(ctx)
+    try:
+        settle_review(rt.factory, rt.account_id, outbox_id, decision.lower(), utcnow())
+    except OutboxStateError as err:
+        _fail(err)
+    console.print(f"outbox #{outbox_id}: {decision.lower()}", highlight=False)
+
+
 def queue(
     ctx: typer.Context,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

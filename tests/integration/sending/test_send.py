@@ -14,6 +14,7 @@ from flows import outbox_send
 from flows.app import App
 from flows.outbox_send import recover_in_flight, resume_sending, send_due, sending_paused
 from models.lifecycle import State
+from models.outbox import OutboxStateError, settle_review
 from models.tables import EventLog
 from tests.integration.sending.seed import (
     NOW,
@@ -145,6 +146,14 @@ def test_drop_after_the_whole_message_is_unknown_and_never_resent(
     assert recovered.needs_review == [row_id]
     assert row(app, row_id).status == "needs_review" and smtp.messages == []
     assert interview_state(app, interview) == State.HELD.value
+    # Only the user can settle it: "resend" sends it once more, with the same Message-ID.
+    message_id = row(app, row_id).message_id
+    settle_review(app.factory, app.account_id, row_id, "resend", NOW + timedelta(hours=2))
+    assert send_due(app, NOW + timedelta(hours=2)).sent == [row_id]
+    assert [m.message_id for m in smtp.messages] == [message_id]
+    assert interview_state(app, interview) == State.THANKED.value
+    with pytest.raises(OutboxStateError, match="is sent"):
+        settle_review(app.factory, app.account_id, row_id, "drop", NOW + timedelta(hours=3))
 
 
 def test_recovery_finds_a_copy_in_sent_and_applies_the_effects(
