@@ -16,7 +16,7 @@ from integrations.imap import HeaderItem, Mailbox, MailboxError
 from models.classify import classify
 from models.events import DomainEvent
 from models.inbox import InboundItem, cursor_for, load_thread_context, record_batch
-from models.mail_relevance import is_relevant, scan_headers
+from models.mail_relevance import RelevanceIndex, relevance
 from models.uow import UnitOfWork
 
 CHUNK = 1000
@@ -92,7 +92,7 @@ def _sync_chunk(
 ) -> None:
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:
         ctx = load_thread_context(uow)
-    contacts, ours = ctx.contact_addresses, ctx.our_message_ids
+    index = RelevanceIndex.build(ctx.contact_addresses, ctx.our_message_ids)
     mailbox.clear_untagged()
     # The whole header block, not HEADER.FIELDS: Dovecot serves it straight from the file,
     # while picking fields makes it parse every message (measured slower here: 5.8 s vs 4.7 s
@@ -100,7 +100,7 @@ def _sync_chunk(
     headers = list(mailbox.fetch_headers(folder, uids))
     relevant: list[tuple[HeaderItem, str]] = []
     for item in headers:
-        reason = is_relevant(scan_headers(item.header), contact_addresses=contacts, our_ids=ours)
+        reason = relevance(item.header, index)
         if reason is not None:
             relevant.append((item, reason))
     small = [h.uid for h, _ in relevant if h.size <= max_bytes]

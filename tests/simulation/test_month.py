@@ -1,0 +1,234 @@
+"""A simulated month over the real servers, checked against a careful person's expectations.
+
+Fifty contacts (and the three they refer) written to by coffeechat or by hand; replies at
+random delays, out-of-office answers with return dates, bounces, one "please don't contact
+me", silence; meetings booked by emailed invitation, on the ICS feed and in CalDAV, some moved,
+some cancelled, two across the end of summer time (25 October 2026, Europe/Berlin); two
+milestones. The clock advances in 30-60 minute steps; each step syncs INBOX and Sent and runs
+one cycle. The month runs once per module; each test checks one family of expectations.
+
+Replay a failure with ``COFFEECHAT_SIM_SEED=<seed> pytest -m slow tests/simulation``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from flows.app import App, build_app
+from integrations.config import Settings
+from tests.simulation.eventlog import check_event_log
+from tests.simulation.oracle import Oracle, Violation, dst_story, summary
+from tests.simulation.scenario import USER, USER_NAME, generate
+from tests.simulation.world import World
+from tests.testbed import IcsFeedServer, SmtpServer
+from tests.testbed.caldav import RadicaleServer
+from tests.testbed.dovecot import DovecotServer
+from tests.testbed.ports import remove_dir, scratch_dir
+
+# The month runs in the first test's setup: allow it more than the suite's 300 s default.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+@dataclass
+class Month:
+    """The finished month and its verdicts."""
+
+    seed: int
+    world: World
+    oracle: Oracle
+    app: App
+    seconds: float
+    cpu: float
+    event_log: list[Violation]
+
+    def check(self, name: str, violations: list[Violation] | None = None) -> None:
+        """Fail with the seed and every violation of one check."""
+        found = (
+            violations
+            if violations is not None
+            else [v for v in (*self.oracle.violations, *self.event_log) if v.check == name]
+        )
+        assert not found, (
+            f"seed {self.seed} (replay: COFFEECHAT_SIM_SEED={self.seed}): "
+            f"{len(found)} {name} violation(s):\n" + "\n".join(f"  {v}" for v in found)
+        )
+
+
+def _seed() -> int:
+    value = os.environ.get("COFFEECHAT_SIM_SEED")
+    return int(value) if value else random.SystemRandom().randrange(2**32)
+
+
+@pytest.fixture(scope="module")
+def month(
+    dovecot: DovecotServer,
+    smtp_server: SmtpServer,
+    radicale: RadicaleServer,
+) -> Iterator[Month]:
+    """Run the month once for every test in this module."""
+    seed = _seed()
+    print(f"simulated month: seed {seed}")
+    if not dovecot.process.running:
+        dovecot.start()
+    if not radicale.process.running:
+        radicale.start()
+    mailbox, calendar = dovecot.take_user(), radicale.new_calendar()
+    smtp_server.reset()
+    feed = IcsFeedServer()
+    feed.start()
+    ca = smtp_server.ca_path
+    data_dir = scratch_dir("month")  # tmpfs: SQLite's fsyncs are not what is measured here
+    env = pytest.MonkeyPatch()
+    env.setenv("SIM_IMAP_PASSWORD", mailbox.password)
+    env.setenv("SIM_SMTP_PASSWORD", smtp_server.password)
+    env.setenv("SIM_CALDAV_PASSWORD", calendar.password)
+    config: dict[str, Any] = {
+        "data_dir": data_dir,
+        "account": {
+            "name": USER_NAME,
+            "email": USER,
+            "timezone": "Europe/Berlin",
+            "elevator_pitch": "Backend developer moving towards developer relations.",
+        },
+        "imap": {
+            "host": mailbox.host,
+            "port": mailbox.port,
+            "security": "plain",
+            "allow_plaintext": True,
+            "username": mailbox.user,
+            "password": "env:SIM_IMAP_PASSWORD",
+        },
+        "smtp": {
+            "host": smtp_server.host,
+            "port": smtp_server.port,
+            "security": "starttls",
+            "ca_file": str(smtp_server.ca_path),
+            "username": smtp_server.username,
+            "password": "env:SIM_SMTP_PASSWORD",
+            "save_to_sent": "always",
+        },
+        "calendars": [
+            # With a CA file the feed source does not load the whole system trust store,
+            # which costs ~130 ms on every cycle here (it is built anew each cycle).
+            {"name": "feed", "kind": "ics_url", "url": feed.url, "ca_file": str(ca)},
+            {
+                "name": "dav",
+                "kind": "caldav",
+                "url": calendar.url,
+                "username": calendar.username,
+                "password": "env:SIM_CALDAV_PASSWORD",
+            },
+        ],
+        "modes": {"outreach": "auto", "nudge": "auto"},
+    }
+    app = build_app(Settings.model_validate(config))
+    scenario = generate(seed)
+    world = World(scenario, app, mailbox=mailbox, smtp=smtp_server, feed=feed, calendar=calendar)
+    started, cpu = time.monotonic(), time.process_time()
+    try:
+        try:
+            world.run()
+        except Exception as err:
+            raise AssertionError(
+                f"seed {seed} (replay: COFFEECHAT_SIM_SEED={seed}): the month stopped at "
+                f"{world.now.isoformat()}: {type(err).__name__}: {err}"
+            ) from err
+        seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+        oracle = Oracle(scenario, world).run()
+        result = Month(seed, world, oracle, app, seconds, cpu, check_event_log(app, oracle))
+        phases = ", ".join(f"{k} {v:.0f} s" for k, v in world.seconds.items())
+        print(f"simulated month: {seconds:.0f} s ({cpu:.0f} s CPU here; {phases})")
+        print(f"simulated month: {summary(world, oracle)}")
+        for line in dst_story(world, oracle):
+            print(f"simulated month: {line}")
+        yield result
+    finally:
+        feed.stop()
+        smtp_server.reset()
+        if radicale.process.running:
+            radicale.request("DELETE", calendar.path)
+        env.undo()
+        remove_dir(data_dir)
+
+
+def test_cycles_report_no_problems(month: Month) -> None:
+    """No cycle reported a failing calendar, a stopped sender or anything else."""
+    problems = [Violation("cycles", str(at), p) for at, p in month.world.problems]
+    month.check("cycles", problems)
+
+
+def test_outreach_goes_out_once_in_working_hours(month: Month) -> None:
+    """Each requested outreach went once, on a weekday between 08:00 and 20:00 Berlin time."""
+    month.check("outreach")
+
+
+def test_prep_sheet_per_meeting_version_within_a_day_before(month: Month) -> None:
+    """One sheet per version current within 24 h of its start; none for cancelled meetings."""
+    month.check("prep_sheets")
+
+
+def test_thank_you_once_after_each_meeting_held(month: Month) -> None:
+    """After end + 2 h, 08:00-20:00, within 24 h; never for a cancelled meeting."""
+    month.check("thank_yous")
+
+
+def test_one_nudge_only_for_the_silent_who_opted_in(month: Month) -> None:
+    """After 7 business days and any return date; never after a reply, booking or bounce."""
+    month.check("nudge")
+
+
+def test_updates_only_with_news_and_four_weeks_apart(month: Month) -> None:
+    """Milestones and met referrals reach those who helped, 28 days after their thank-you."""
+    month.check("updates")
+
+
+def test_follow_ups_stay_in_the_conversation(month: Month) -> None:
+    """In-Reply-To the last message, the root in References, 'Re:' and the thread's subject."""
+    month.check("threads")
+
+
+def test_nothing_else_was_sent(month: Month) -> None:
+    """No unexpected mail, nothing twice, nothing to bounced or opted-out contacts."""
+    month.check("nothing_else")
+
+
+def test_event_log_tells_the_story(month: Month) -> None:
+    """Each interview's state chain is legal, ends where the world says, events add up."""
+    month.check("event_log")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the update interval ignores a thank-you the user sent themselves "
+    "(followup_updates.last_touch reads only outbox rows), so the next milestone goes out "
+    "days after it instead of 28 days",
+)
+def test_thank_you_written_by_hand_counts(month: Month) -> None:
+    """The user's own thank-you (seen in Sent well after the end) replaces ours, and the
+    update interval counts from it: no update within 28 days of it."""
+    month.check("thanks_by_hand")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the user's thank-you synced before any cycle saw the meeting end is stored "
+    "but ignored (inbox_effects._outgoing wants 'held'); the planner then skips ours because "
+    "the user wrote, and the interview stays 'held' for ever (no updates, ever)",
+)
+def test_thank_you_written_by_hand_at_once_counts(month: Month) -> None:
+    """The same when the user writes within minutes of the end, before any cycle has seen the
+    meeting end: the interview is thanked, not left 'held'."""
+    month.check("thanks_by_hand_at_once")
+
+
+def test_month_runs_in_a_few_minutes(month: Month) -> None:
+    """The whole month stays cheap enough to run in CI (CPU of this process: other sessions
+    on a shared machine stretch the wall clock, not this)."""
+    assert month.cpu < 180, f"seed {month.seed}: the month took {month.cpu:.0f} s of CPU"
