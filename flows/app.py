@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from integrations.config import ImapConfig, Settings, load_settings
+from integrations.config import ConfigError, ImapConfig, Settings, load_settings
 from integrations.imap import Credential, ImapEndpoint
 from integrations.secrets import resolve
 from models.contacts import ensure_account
@@ -49,6 +49,11 @@ def build_app(settings: Settings, account: str | None = None) -> App:
     ensure_schema(engine)
     factory = session_factory(engine)
     acc = settings.account
+    if account and acc.slug != "default" and account != acc.slug:
+        # Filling account A's row from account B's file would mix two people's identities.
+        raise ConfigError(
+            f"account {account!r} does not match the config's account.slug {acc.slug!r}"
+        )
     slug = account or acc.slug
     with factory() as session:
         row = ensure_account(

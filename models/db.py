@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,7 +84,27 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
+# An arbitrary, fixed key: every coffeechat process agrees on it.
+_MIGRATION_LOCK = 7_161_722_315
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Upgrade the database when it is behind; cheap when it is already current."""
-    if current_revision(engine) != head_revision():
+    """Upgrade the database when it is behind; cheap when it is already current.
+
+    Several workers starting on an empty PostgreSQL database would otherwise all run the first
+    migration at once and all but one fail; an advisory lock lets one migrate while the
+    others wait, then find the schema current.
+    """
+    if current_revision(engine) == head_revision():
+        return
+    if engine.dialect.name != "postgresql":
         upgrade(engine)
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+        try:
+            if current_revision(engine) != head_revision():
+                upgrade(engine)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+            conn.commit()

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from models.cadence import next_send_time, update_allowed
 from models.followup_mail import PlanContext, Planned, introducer, people, recipient, thread_of
 from models.lifecycle import State
-from models.tables import Contact, Interview, Meeting, Milestone, Note, Outbox, Referral
+from models.tables import Contact, Interview, Meeting, Message, Milestone, Note, Outbox, Referral
 
 HELPED = (State.THANKED.value, State.UPDATED.value)
 # Rows that went out or still will: a failed or cancelled one was no touch.
@@ -62,7 +62,20 @@ def plan_updates(ctx: PlanContext) -> list[str]:
 
 
 def last_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
-    """When the contact last got (or will get) a thank-you or update from us."""
+    """When the contact last got (or will get) a thank-you or update, ours or the user's own."""
+    ours = _last_outbox_touch(ctx, contact_id)
+    # Mail the user wrote themselves (a thank-you from their phone) counts as a touch too.
+    by_hand = ctx.uow.session.scalar(
+        select(func.max(Message.date)).where(
+            Message.contact_id == contact_id,
+            Message.direction == "out",
+            Message.message_id.not_in(select(Outbox.message_id)),
+        )
+    )
+    return max((t for t in (ours, by_hand) if t is not None), default=None)
+
+
+def _last_outbox_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
     return ctx.uow.session.scalar(
         select(Outbox.not_before)
         .join(Interview, Interview.id == Outbox.interview_id)

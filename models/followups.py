@@ -33,7 +33,8 @@ from models.followup_mail import (
 )
 from models.followup_outreach import NUDGE_TAG, OutreachRefused, create_outreach
 from models.followup_updates import plan_updates
-from models.lifecycle import State
+from models.interviews import try_apply
+from models.lifecycle import Event, State
 from models.tables import Account, Contact, Interview, Meeting, Message, Note, Outbox
 from models.uow import UnitOfWork
 
@@ -91,8 +92,13 @@ def _plan_thank_yous(ctx: PlanContext) -> list[str]:
 def _thank_you(ctx: PlanContext, meeting: Meeting, interview: Interview) -> list[str]:
     contact = ctx.uow.session.get(Contact, interview.contact_id)
     to = recipient(contact) if contact is not None else None
-    if contact is None or to is None or _user_wrote_since(ctx, contact.id, meeting.end_utc):
+    if contact is None or to is None:
         return []
+    if _user_wrote_since(ctx, contact.id, meeting.end_utc):
+        # They thanked the contact themselves (perhaps before the sync saw the meeting end):
+        # that is the thank-you, and the interview moves on so updates can follow later.
+        try_apply(ctx.uow, interview, Event.THANK_YOU_SENT, now=ctx.now, cause="sent-folder")
+        return ["thanked-by-user"]
     cad = ctx.cadence
     slot = thank_you_slot(meeting.end_utc, cad, ctx.zone)
     earliest = meeting.end_utc + timedelta(hours=cad.thank_you_delay_hours)

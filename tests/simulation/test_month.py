@@ -204,24 +204,12 @@ def test_event_log_tells_the_story(month: Month) -> None:
     month.check("event_log")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the update interval ignores a thank-you the user sent themselves "
-    "(followup_updates.last_touch reads only outbox rows), so the next milestone goes out "
-    "days after it instead of 28 days",
-)
 def test_thank_you_written_by_hand_counts(month: Month) -> None:
     """The user's own thank-you (seen in Sent well after the end) replaces ours, and the
     update interval counts from it: no update within 28 days of it."""
     month.check("thanks_by_hand")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the user's thank-you synced before any cycle saw the meeting end is stored "
-    "but ignored (inbox_effects._outgoing wants 'held'); the planner then skips ours because "
-    "the user wrote, and the interview stays 'held' for ever (no updates, ever)",
-)
 def test_thank_you_written_by_hand_at_once_counts(month: Month) -> None:
     """The same when the user writes within minutes of the end, before any cycle has seen the
     meeting end: the interview is thanked, not left 'held'."""
