@@ -17,7 +17,6 @@ their content, attendees included, at WARNING. The REPORT body is the server's o
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +43,7 @@ from integrations.calendar.base import (
     is_loopback,
     redact_url,
 )
+from integrations.tls import verifying_context
 
 # What talking to a server through caldav can raise; anything else is a bug and surfaces.
 _FAILURES = (
@@ -96,7 +96,7 @@ class CalDavSource:
         if password and parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ValueError(f"{self._where}: refusing to send a password over plain http")
         if ca_file is not None:
-            ssl.create_default_context(cafile=str(ca_file))  # fail now on an unreadable CA
+            verifying_context(ca_file)  # fail now on an unreadable CA
         self._username = username
         self._password = password
         self._ca_file = str(ca_file) if ca_file is not None else None

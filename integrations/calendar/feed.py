@@ -35,6 +35,7 @@ from integrations.calendar.base import (
     is_loopback,
     redact_url,
 )
+from integrations.tls import verifying_context
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
@@ -69,8 +70,9 @@ class IcsFeedSource:
         self._password = password
         self._timeout = timeout
         self._max_bytes = max_bytes
-        # Verified against the given CA, or the system store; never CERT_NONE.
-        self._context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        # Verified against the given CA, or the system store; never CERT_NONE. Built (once
+        # per process) only when an https connection needs it: http feeds never pay for it.
+        self._ca_file = ca_file or None
 
     def __repr__(self) -> str:
         return f"IcsFeedSource(name={self.name!r}, url={redact_url(self._url)!r})"
@@ -139,7 +141,7 @@ class IcsFeedSource:
         connection: http.client.HTTPConnection
         if parts.scheme == "https":
             connection = http.client.HTTPSConnection(
-                host, parts.port, timeout=self._timeout, context=self._context
+                host, parts.port, timeout=self._timeout, context=verifying_context(self._ca_file)
             )
         else:
             connection = http.client.HTTPConnection(host, parts.port, timeout=self._timeout)

@@ -25,6 +25,7 @@ from integrations.imap.errors import (
     server_text,
     translated,
 )
+from integrations.tls import verifying_context
 
 Security = Literal["ssl", "starttls", "plain"]
 _DEFAULT_PORTS: dict[str, int] = {"ssl": 993, "starttls": 143, "plain": 143}
@@ -99,9 +100,7 @@ def check_policy(endpoint: ImapEndpoint) -> None:
 def tls_context(endpoint: ImapEndpoint) -> ssl.SSLContext:
     """Return a verifying client context, trusting endpoint.ca_file when given."""
     try:
-        return ssl.create_default_context(
-            cafile=str(endpoint.ca_file) if endpoint.ca_file is not None else None
-        )
+        return verifying_context(endpoint.ca_file)
     except (OSError, ssl.SSLError) as err:
         raise TlsFailure(f"cannot load CA file {endpoint.ca_file}: {err}") from err
 

@@ -32,6 +32,7 @@ from integrations.smtp.errors import (
     reply_error,
     server_text,
 )
+from integrations.tls import verifying_context
 
 Security = Literal["ssl", "starttls", "plain"]
 _DEFAULT_PORTS: dict[str, int] = {"ssl": 465, "starttls": 587, "plain": 25}
@@ -105,9 +106,7 @@ def _wire_bytes(message: EmailMessage) -> bytes:
 
 def _context(endpoint: SmtpEndpoint) -> ssl.SSLContext:
     try:
-        return ssl.create_default_context(
-            cafile=str(endpoint.ca_file) if endpoint.ca_file is not None else None
-        )
+        return verifying_context(endpoint.ca_file)
     except (OSError, ssl.SSLError) as err:
         raise SmtpTlsFailure(f"cannot load CA file {endpoint.ca_file}: {err}") from None
 
