@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 
 from flows.app import App, imap_credential, imap_endpoint
+from flows.smtp_slot import HostSlot, SlotUnavailable
 from integrations.imap import Credential, FolderNotFound, Mailbox, MailboxError, connect
 from integrations.smtp import (
     SmtpAuthFailed,
@@ -39,6 +40,7 @@ from models.outbox import (
     claim_due,
     claim_for_draft,
     due_drafts,
+    has_due,
     in_flight,
     load_mail,
     mark_failed,
@@ -103,13 +105,19 @@ def send_due(app: App, now: datetime, *, limit: int = 20) -> SendReport:
         report.stopped = str(err)
         return report
     cap = app.settings.cadence.daily_cap
-    for _ in range(limit):
-        # One row per claim: a crash leaves at most one email in doubt, not a whole batch.
-        claimed = claim_due(app.factory, app.account_id, now, 1, daily_cap=cap)
-        if not claimed:
-            break
-        step_hook("claimed", claimed[0])
-        if not _deliver(app, smtp, claimed[0], now, report):
+    slot = HostSlot(smtp.endpoint.host)
+    for _ in range(limit if has_due(app.factory, app.account_id, now) else 0):
+        try:
+            # The host's slot is taken before the claim, so waiting for it never leaves a
+            # row in 'sending'; it is held per email so accounts sharing a host interleave.
+            with slot.held():
+                # One row per claim: a crash leaves at most one email in doubt, not a batch.
+                claimed = claim_due(app.factory, app.account_id, now, 1, daily_cap=cap)
+                if not claimed or not _send_claimed(app, smtp, claimed[0], now, report):
+                    break
+        except SlotUnavailable as err:
+            report.stopped = f"waiting to send: {err}"
+            log.warning("outbox: %s", report.stopped)
             break
     if report.stopped is None and app.settings.imap is not None:
         for row_id in due_drafts(app.factory, app.account_id, now, limit):
@@ -119,6 +127,12 @@ def send_due(app: App, now: datetime, *, limit: int = 20) -> SendReport:
             except (MailboxError, MailBuildError) as err:
                 report.errors.append(f"draft for row {row_id}: {err}")
     return report
+
+
+def _send_claimed(app: App, smtp: _Smtp, row_id: int, now: datetime, report: SendReport) -> bool:
+    """The step hook, then delivery; False when all sending must stop."""
+    step_hook("claimed", row_id)
+    return _deliver(app, smtp, row_id, now, report)
 
 
 def _deliver(app: App, smtp: _Smtp, row_id: int, now: datetime, report: SendReport) -> bool:

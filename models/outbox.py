@@ -126,6 +126,12 @@ def _due(session: Session, account_id: int, now: datetime, mode: str, limit: int
     )
 
 
+def has_due(factory: sessionmaker[Session], account_id: int, now: datetime) -> bool:
+    """Whether any automatic row is due now (a cheap look before taking a sending slot)."""
+    with factory() as session:
+        return bool(_due(session, account_id, now, "auto", 1))
+
+
 def claim_due(
     factory: sessionmaker[Session],
     account_id: int,

@@ -32,14 +32,12 @@ from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments.runner import RunnerDeployment
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import create_engine, func, select
 
-from deployments.prefect_server import LocalPrefectServer
 from models.tables import Account, Interview, Message, Outbox
 from tests.scaleout.cluster import Worker, running_workers, worker_env
 from tests.scaleout.world import Seeker, build_world
-from tests.testbed import DovecotServer, PostgresServer, SmtpServer
+from tests.testbed import DovecotServer, SmtpServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1200)]
 
@@ -56,29 +54,6 @@ JOB_VARIABLES = {
 }
 RUN_TIMEOUT = 900  # seconds for all 80 runs: ~480 s on a busy 2-core machine
 ENTRYPOINTS = ("flows/sync_inbox.py:sync_inbox", "flows/dispatcher.py:dispatch")
-
-
-@pytest.fixture
-def prefect_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A real Prefect server on loopback with its own SQLite; this process talks to it."""
-    monkeypatch.setenv("DO_NOT_TRACK", "1")
-    server = LocalPrefectServer(tmp_path / "prefect-server")
-    try:
-        server.start()
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
-            yield server.api_url
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def database(postgres_server: PostgresServer) -> Iterator[str]:
-    """An empty PostgreSQL database shared by every account."""
-    if not postgres_server.process.running:
-        postgres_server.start()
-    url = postgres_server.create_database()
-    yield url
-    postgres_server.drop_database(url)
 
 
 @pytest.fixture

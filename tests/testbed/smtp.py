@@ -56,6 +56,10 @@ class SmtpServer:
         self.require_auth = False
         self.auth_attempts = 0
         self.require_starttls = False
+        # A slow server: every DATA is held this long, so concurrent sessions overlap visibly.
+        self.data_delay = 0.0
+        self.in_data = 0
+        self.max_in_data = 0
         self._lock = threading.Condition()
         self._messages: list[ReceivedMessage] = []
         self._faults: list[_Fault] = []
@@ -97,6 +101,9 @@ class SmtpServer:
         self.require_auth = False
         self.auth_attempts = 0
         self.require_starttls = False
+        self.data_delay = 0.0
+        self.in_data = 0
+        self.max_in_data = 0
 
     @property
     def messages(self) -> list[ReceivedMessage]:
@@ -172,9 +179,24 @@ class _Recorder:
             # session.ssl is only filled in by STARTTLS; implicit TLS shows on the transport.
             tls=session.ssl is not None or _is_tls(smtp),
         )
+        await self._hold()
         for hook in self.server._record(message):
             hook(message)
         return "250 2.0.0 OK"
+
+    async def _hold(self) -> None:
+        """Wait data_delay seconds, counting how many sessions are inside DATA at once."""
+        server = self.server
+        if server.data_delay <= 0:
+            return
+        with server._lock:
+            server.in_data += 1
+            server.max_in_data = max(server.max_in_data, server.in_data)
+        try:
+            await asyncio.sleep(server.data_delay)
+        finally:
+            with server._lock:
+                server.in_data -= 1
 
 
 def _is_tls(smtp: SMTP) -> bool:
