@@ -34,7 +34,13 @@ from integrations.config import CalendarConfig, ImapConfig, SmtpConfig
 from integrations.imap import Credential, FolderNotFound, MailboxError, connect
 from integrations.imap import errors as imap_errors
 from integrations.secrets import SecretReference, SecretUnavailable, parse_ref, resolve
-from integrations.smtp import SmtpAuthFailed, SmtpError, SmtpTlsFailure, smtp_endpoint
+from integrations.smtp import (
+    SmtpAuthFailed,
+    SmtpCredentialUnavailable,
+    SmtpError,
+    SmtpTlsFailure,
+    smtp_endpoint,
+)
 from integrations.smtp import client as smtp_client
 from models.calendar import Window
 
@@ -87,6 +93,7 @@ _PROBLEMS: tuple[tuple[type[Exception], Problem], ...] = (
     (imap_errors.ConnectionDropped, "unreachable"),
     (FolderNotFound, "folder"),
     (SmtpAuthFailed, "authentication"),
+    (SmtpCredentialUnavailable, "secret"),
     (SmtpTlsFailure, "tls"),
     (SmtpError, "unreachable"),
     (SourceAuthFailed, "authentication"),
@@ -163,17 +170,23 @@ def check_calendar(
     outcome.passed.append(what)
 
 
-def credential_for(secret: Secret | None, ref: SecretReference | None) -> SecretSource:
-    """A just-in-time credential: the typed secret, else whatever the reference holds."""
+def credential_for(
+    secret: Secret | None, ref: SecretReference | None, *, oauth: bool | None = None
+) -> SecretSource:
+    """A just-in-time credential: the typed secret, else whatever the reference holds.
+
+    oauth says whether the reference is an ``oauth_token_command`` (an XOAUTH2 token) or a
+    ``password``; None guesses from the scheme, which takes a ``command:`` password (a
+    password manager's) for a token.
+    """
+    token = oauth if oauth is not None else ref is not None and ref.scheme == "command"
 
     def credential() -> Credential:
         if secret is not None:
             return Credential("password", secret.reveal())
         if ref is None:
             raise SecretUnavailable("no password or token given")
-        if ref.scheme == "command":
-            return Credential("xoauth2", resolve(ref))
-        return Credential("password", resolve(ref))
+        return Credential("xoauth2" if token else "password", resolve(ref))
 
     return credential
 

@@ -9,6 +9,7 @@ from integrations.imap import Credential
 from integrations.smtp.client import SmtpEndpoint, send
 from integrations.smtp.errors import (
     SmtpAuthFailed,
+    SmtpCredentialUnavailable,
     SmtpError,
     SmtpOutcomeUnknown,
     SmtpPlaintextRefused,
@@ -23,6 +24,7 @@ from integrations.smtp.settings import smtp_credential, smtp_endpoint
 __all__ = [
     "Credential",
     "SmtpAuthFailed",
+    "SmtpCredentialUnavailable",
     "SmtpEndpoint",
     "SmtpError",
     "SmtpOutcomeUnknown",

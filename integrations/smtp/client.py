@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Literal, overload
 
 from integrations.imap import Credential
+from integrations.secrets import SecretUnavailable
 from integrations.smtp.errors import (
     SmtpAuthFailed,
+    SmtpCredentialUnavailable,
     SmtpError,
     SmtpOutcomeUnknown,
     SmtpPlaintextRefused,
@@ -189,6 +191,10 @@ def _authenticate(
         else:
             client.login(endpoint.username, secret)
         return None
+    except SecretUnavailable as err:  # the message names the reference, never the value
+        return SmtpCredentialUnavailable(
+            f"cannot read the login secret of {endpoint.username!r} for {endpoint.where}: {err}"
+        )
     except smtplib.SMTPServerDisconnected:
         return SmtpTransient(f"{endpoint.where} closed the connection during login")
     except smtplib.SMTPResponseException as err:

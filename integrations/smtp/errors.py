@@ -44,6 +44,14 @@ class SmtpUnreachable(SmtpError):
     """No usable session: DNS, refused connection, timeout, or a server refusing us at greeting."""
 
 
+class SmtpCredentialUnavailable(SmtpUnreachable):
+    """Our own login secret could not be read (env, keyring, token command): no AUTH was tried.
+
+    Unlike a refused login it does not pause sending: the server never saw a bad credential,
+    so trying again later (a token helper back online, a variable set) costs nothing.
+    """
+
+
 class SmtpPlaintextRefused(SmtpTlsFailure):
     """Plaintext SMTP was configured where it is not allowed."""
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tests.testbed.imap import StoredMessage, check_ok, parse_fetch, quote_folder
 from tests.testbed.maildir import MaildirWriter, chown_tree
+from tests.testbed.oauth import TokenAuthority, shared_authority
 from tests.testbed.ports import LOOPBACK, ManagedProcess, free_port, scratch_dir, wait_until
 from tests.testbed.tls import TlsFiles
 
@@ -30,7 +31,7 @@ ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 # A wrong password must fail at once in tests, not after Dovecot's 2 s anti-brute-force delay.
 auth_failure_delay = 0
 # Dovecot also delays the next login from an IP after failures (2, 4, 8... s) through
@@ -44,9 +45,17 @@ first_valid_uid = 1
 mail_location = maildir:~/Maildir
 mail_fsync = never
 mail_max_userip_connections = 200
+# Passwords are checked only for PLAIN/LOGIN, and tokens only for XOAUTH2/OAUTHBEARER: a wrong
+# password never reaches the token authority, and a token is never tried as a password.
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
 }}
 userdb {{
   driver = static
@@ -83,13 +92,29 @@ namespace inbox {{
 }}
 """
 
+# The oauth2 passdb's settings: RFC 7662 introspection against the test bed's token authority.
+_OAUTH2 = """\
+introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+force_introspection = yes
+timeout_msecs = 5000
+"""
+
 
 class DovecotServer:
-    """A running Dovecot with POOL_SIZE users (user001...) whose password is 'pw-<user>'."""
+    """A running Dovecot with POOL_SIZE users (user001...) whose password is 'pw-<user>'.
 
-    def __init__(self, tls: TlsFiles) -> None:
+    Each user can also log in with XOAUTH2/OAUTHBEARER and a token from .oauth (see
+    tests.testbed.oauth), which Dovecot checks by introspection at every login.
+    """
+
+    def __init__(self, tls: TlsFiles, oauth: TokenAuthority | None = None) -> None:
         """Write the config and user pool; call start() to run it."""
         self.host = LOOPBACK
+        self.oauth = oauth if oauth is not None else shared_authority()
         self.port = free_port()
         self.ssl_port = free_port()
         self.tls = tls
@@ -107,6 +132,7 @@ class DovecotServer:
                 key=tls.key_path,
             )
         )
+        (self.root / "oauth2.conf.ext").write_text(_OAUTH2.format(url=self.oauth.introspection_url))
         users = [f"user{n:03d}" for n in range(1, POOL_SIZE + 1)]
         # The passwd-file is written once: Dovecot re-reads it at most once a second.
         (self.root / "passwd").write_text("".join(f"{u}:{self.password_for(u)}\n" for u in users))

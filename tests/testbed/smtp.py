@@ -1,12 +1,19 @@
-"""aiosmtpd on loopback: AUTH, STARTTLS, implicit TLS, a record of mail and scripted faults."""
+"""aiosmtpd on loopback: AUTH, STARTTLS, implicit TLS, a record of mail and scripted faults.
+
+AUTH takes the test user's password (PLAIN, LOGIN) or, with XOAUTH2, any token the shared
+token authority (tests.testbed.oauth) holds for the user named in the XOAUTH2 string.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
@@ -16,6 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.testbed.dovecot import Mailbox
+from tests.testbed.oauth import TokenAuthority, shared_authority
 from tests.testbed.ports import LOOPBACK, free_port
 from tests.testbed.tls import TlsFiles
 
@@ -30,6 +38,15 @@ class ReceivedMessage:
     message_id: str | None
     auth_user: str | None
     tls: bool
+    auth_kind: str | None = None  # "password" or "xoauth2"; None when not logged in
+
+
+@dataclass(frozen=True)
+class OAuthLogin:
+    """What an XOAUTH2 client sent: the user and the bearer token (never shown by repr)."""
+
+    user: str
+    token: str = field(repr=False)
 
 
 @dataclass
@@ -47,9 +64,10 @@ class SmtpServer:
     username = "testbed"
     password = "testbed-secret"
 
-    def __init__(self, tls: TlsFiles, log_path: Path) -> None:
+    def __init__(self, tls: TlsFiles, log_path: Path, oauth: TokenAuthority | None = None) -> None:
         """Prepare both listeners; start() binds them."""
         self.host = LOOPBACK
+        self.oauth = oauth if oauth is not None else shared_authority()
         self.tls = tls
         self.ca_path = tls.ca_path
         self.log_path = log_path
@@ -60,6 +78,8 @@ class SmtpServer:
         self.data_delay = 0.0
         self.in_data = 0
         self.max_in_data = 0
+        # What clients answered to the JSON error of a refused XOAUTH2 (Gmail expects b"").
+        self.xoauth2_error_replies: list[bytes] = []
         self._lock = threading.Condition()
         self._messages: list[ReceivedMessage] = []
         self._faults: list[_Fault] = []
@@ -88,8 +108,12 @@ class SmtpServer:
     def authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
     ) -> AuthResult:
-        """Check a login against the test user, counting every attempt."""
+        """Check a login against the test user (or a token with the authority), counting each."""
         self.auth_attempts += 1
+        if isinstance(auth_data, OAuthLogin):
+            user = self.oauth.check(auth_data.token, "smtp")
+            ok = user is not None and user == auth_data.user
+            return AuthResult(success=ok, handled=False, auth_data=auth_data)
         return _authenticate(server, session, envelope, mechanism, auth_data)
 
     def reset(self) -> None:
@@ -104,6 +128,7 @@ class SmtpServer:
         self.data_delay = 0.0
         self.in_data = 0
         self.max_in_data = 0
+        self.xoauth2_error_replies = []
 
     @property
     def messages(self) -> list[ReceivedMessage]:
@@ -175,9 +200,10 @@ class _Recorder:
             rcpt_tos=tuple(envelope.rcpt_tos),
             raw=raw,
             message_id=headers.get("Message-ID"),
-            auth_user=auth.login.decode() if isinstance(auth, LoginPassword) else None,
+            auth_user=_auth_user(auth),
             # session.ssl is only filled in by STARTTLS; implicit TLS shows on the transport.
             tls=session.ssl is not None or _is_tls(smtp),
+            auth_kind=_auth_kind(auth),
         )
         await self._hold()
         for hook in self.server._record(message):
@@ -199,6 +225,18 @@ class _Recorder:
                 server.in_data -= 1
 
 
+def _auth_user(auth: object) -> str | None:
+    if isinstance(auth, OAuthLogin):
+        return auth.user
+    return auth.login.decode() if isinstance(auth, LoginPassword) else None
+
+
+def _auth_kind(auth: object) -> str | None:
+    if isinstance(auth, OAuthLogin):
+        return "xoauth2"
+    return "password" if isinstance(auth, LoginPassword) else None
+
+
 def _is_tls(smtp: SMTP) -> bool:
     transport = smtp.transport
     return transport is not None and transport.get_extra_info("ssl_object") is not None
@@ -212,6 +250,31 @@ def _authenticate(
         SmtpServer.password.encode(),
     )
     return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+
+_GMAIL_ERROR = json.dumps(
+    {"status": "400", "schemes": "Bearer", "scope": "https://mail.google.com/"},
+    separators=(",", ":"),
+)
+_GMAIL_REFUSAL = "535 5.7.8 Username and Password not accepted (testbed)"
+
+
+def _b64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _parse_xoauth2(blob: bytes) -> OAuthLogin | None:
+    """Split 'user=U^Aauth=Bearer T^A^A' into user and token; None when malformed."""
+    fields = dict(
+        part.split("=", 1) for part in blob.decode("utf-8", "replace").split("\x01") if "=" in part
+    )
+    scheme, _, token = fields.get("auth", "").partition(" ")
+    if "user" not in fields or scheme.lower() != "bearer" or not token:
+        return None
+    return OAuthLogin(fields["user"], token)
 
 
 class _FaultySMTP(SMTP):
@@ -255,6 +318,25 @@ class _FaultySMTP(SMTP):
             and not (self.session is not None and self.session.authenticated)
             and command in {"MAIL", "RCPT", "DATA"}
         )
+
+    async def auth_XOAUTH2(self, _: SMTP, args: list[str]) -> AuthResult:
+        """XOAUTH2 as Gmail speaks it; a refused token gets a 334 JSON error, then 535."""
+        # Usually the initial response (AUTH XOAUTH2 <base64>); else asked for with "334 ".
+        blob = _b64(args[1]) if len(args) > 1 else await self.challenge_auth("")
+        login = _parse_xoauth2(blob) if isinstance(blob, bytes) else None
+        if login is None:
+            if isinstance(blob, bytes) or len(args) > 1:  # MISSING: "501 ..." was already sent
+                await self.push("501 5.5.2 Cannot decode the XOAUTH2 response")
+            return AuthResult(success=False, handled=True)
+        result = self._authenticate("XOAUTH2", login)
+        if result.success:
+            return result
+        # Gmail's error details; the client must answer with an empty line before the verdict.
+        reply = await self.challenge_auth(_GMAIL_ERROR)
+        if not isinstance(reply, bytes):  # "*" or bad base64: "501 ..." was already sent
+            return AuthResult(success=False, handled=True)
+        self._testbed.xoauth2_error_replies.append(reply)
+        return AuthResult(success=False, handled=False, message=_GMAIL_REFUSAL)
 
 
 class _Listener(Controller):
