@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flows.app import App, imap_credential, imap_endpoint, utcnow
 from flows.inbox_sync import FolderReport, record_failure, sync_account_mail
 from integrations.imap import AuthenticationFailed, Mailbox, MailboxError, connect
+from integrations.secrets import SecretUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,18 @@ class InboxWatcher:
                 # A wrong password will not fix itself quickly: wait the longest step.
                 self._failed(err)
                 self.stop.wait(BACKOFF[-1])
+            except SecretUnavailable as err:
+                # The token helper or keyring is down: like a wrong password, not quick to mend.
+                self._failed(err)
+                self.stop.wait(BACKOFF[-1])
             except MailboxError as err:
+                self._failed(err)
+                self.stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
+                attempt += 1
+            except Exception as err:
+                # Anything else (the database locked or gone, a bug on one odd message) must not
+                # end the thread: a watcher that died quietly would miss every reply from now on.
+                log.exception("inbox watcher: unexpected %s", type(err).__name__)
                 self._failed(err)
                 self.stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
                 attempt += 1
@@ -99,8 +111,11 @@ class InboxWatcher:
         if self.on_sync is not None:
             self.on_sync(reports)
 
-    def _failed(self, err: MailboxError) -> None:
+    def _failed(self, err: Exception) -> None:
         self.stats.failures += 1
         self.stats.last_error = f"{type(err).__name__}: {err}"
         log.warning("inbox watcher: %s", self.stats.last_error)
-        record_failure(self.app, "imap", "INBOX", err, utcnow())
+        try:
+            record_failure(self.app, "imap", "INBOX", err, utcnow())
+        except Exception as db_err:  # the database itself may be what failed; keep watching
+            log.warning("inbox watcher: could not record the failure: %s", db_err)
