@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +37,19 @@ KINDS = {"ics_url": "ics_url", "ics": "ics_url", "caldav": "caldav", "ics_file":
 LOGIN_KEYS = ("password", "oauth_token_command")
 
 
+@dataclass(frozen=True)
+class Login:
+    """A login reference to write, the secret typed for it (if any) and its config key."""
+
+    ref: SecretReference
+    secret: c.Secret | None
+    key: str  # "password" or "oauth_token_command"
+
+    def credential(self) -> c.SecretSource:
+        """The just-in-time credential the live check logs in with."""
+        return c.credential_for(self.secret, self.ref, oauth=self.key == "oauth_token_command")
+
+
 class Wizard:
     """The state of one ``connect``: the document, typed secrets, and what the checks found."""
 
@@ -49,7 +63,7 @@ class Wizard:
         self.store = store or os.environ.get("COFFEECHAT_SECRET_STORE")
         self.outcome = c.Outcome()
         self.pending: list[tuple[SecretReference, c.Secret]] = []
-        self.imap_login: tuple[SecretReference, c.Secret | None] | None = None
+        self.imap_login: Login | None = None
 
     def ask(self, value: Any, label: str, default: Any = None) -> Any:
         """A flag's value, else a prompt on a terminal, else the default."""
@@ -59,15 +73,22 @@ class Wizard:
 
     def login(
         self, purpose: str, label: str, oauth: str | None, old: dict[str, Any], user: str, host: str
-    ) -> tuple[SecretReference, c.Secret | None]:
-        """The reference to write and the typed secret (None: the reference is used as is)."""
+    ) -> Login:
+        """The reference to write, the typed secret (None: the reference is used as is), its key."""
         if oauth:
-            return SecretReference("command", oauth), None
-        old_ref = c.existing_ref(old, "password") or c.existing_ref(old, "oauth_token_command")
+            return Login(SecretReference("command", oauth), None, "oauth_token_command")
+        # Which key a kept reference came from decides what it is: a `command:` under
+        # `password` is a password manager's, not an OAuth token helper.
+        old_key = next((k for k in LOGIN_KEYS if c.existing_ref(old, k) is not None), "password")
+        old_ref = c.existing_ref(old, old_key)
         if self.store is None and old_ref is None:
             self.store = self.ask(None, "Store secrets in (env:NAME, keyring or prefect)")
             if not self.store:
-                raise typer.BadParameter("--secret-store is needed to store a new secret")
+                reuse = " or --smtp-same-password (log in as for IMAP)" if purpose == "smtp" else ""
+                raise typer.BadParameter(
+                    f"the {label} is new: give --secret-store (env:NAME, keyring or prefect), "
+                    f"--oauth-token-command{reuse}"
+                )
         ref = c.secret_ref(self.store, purpose, user, host) if self.store else old_ref
         assert ref is not None
         secret = self._take(label, ref)
@@ -77,9 +98,9 @@ class Wizard:
                     f"no {label}: use --password-stdin, a terminal, or --secret-store env:NAME "
                     "with NAME set"
                 )
-            return old_ref, None
+            return Login(old_ref, None, old_key)
         self.pending.append((ref, secret))
-        return ref, secret
+        return Login(ref, secret, "password")
 
     def _take(self, label: str, ref: SecretReference) -> c.Secret | None:
         if self.lines is not None:
@@ -129,9 +150,8 @@ def _model(kind: Any, values: dict[str, Any]) -> Any:
         raise typer.BadParameter(describe_errors(err)) from None
 
 
-def _with_login(values: dict[str, Any], ref: SecretReference) -> dict[str, Any]:
-    key = "oauth_token_command" if ref.scheme == "command" else "password"
-    return values | dict.fromkeys(LOGIN_KEYS) | {key: str(ref)}
+def _with_login(values: dict[str, Any], login: Login) -> dict[str, Any]:
+    return values | dict.fromkeys(LOGIN_KEYS) | {login.key: str(login.ref)}
 
 
 def _imap(w: Wizard, flags: dict[str, Any], oauth: str | None) -> dict[str, Any] | None:
@@ -144,35 +164,42 @@ def _imap(w: Wizard, flags: dict[str, Any], oauth: str | None) -> dict[str, Any]
         raise typer.BadParameter("give --imap-host and --imap-user")
     values = {k: flags.get(k) or old.get(k) for k in ImapConfig.model_fields if k not in LOGIN_KEYS}
     values |= {"host": host, "username": user, "security": values["security"] or "ssl"}
-    ref, secret = w.login("imap", "IMAP password", oauth, old, user, host)
-    values = _with_login(values, ref)
+    login = w.login("imap", "IMAP password", oauth, old, user, host)
+    values = _with_login(values, login)
     cfg = _model(ImapConfig, values)
-    c.check_imap(cfg, c.credential_for(secret, ref), w.outcome)
+    c.check_imap(cfg, login.credential(), w.outcome)
     # What SPECIAL-USE (or a well-known name) found is written down, so a rename is noticed.
     for role in ("sent", "drafts"):
         values[f"{role}_folder"] = w.outcome.folders.get(role, values[f"{role}_folder"])
-    w.imap_login = (ref, secret)
+    w.imap_login = login
     return values
 
 
-def _smtp(w: Wizard, flags: dict[str, Any], oauth: str | None, same: bool) -> dict[str, Any] | None:
+def _smtp(
+    w: Wizard,
+    flags: dict[str, Any],
+    oauth: str | None,
+    same: bool,
+    imap: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
     old: dict[str, Any] = w.current.get("smtp") or {}
     host = flags["host"] or (None if old else w.ask(None, "SMTP host (empty: skip)", ""))
     if not (host or flags["username"] or same):
         return None
     host = host or old.get("host")
-    imap = w.current.get("imap") or {}
+    # The IMAP login of this run (or of the file): most providers use the same one for SMTP.
+    imap = imap or w.current.get("imap") or {}
     user = flags["username"] or old.get("username") or imap.get("username")
     if not host or not user:
         raise typer.BadParameter("give --smtp-host and --smtp-user")
     values = {k: flags.get(k) or old.get(k) for k in SmtpConfig.model_fields if k not in LOGIN_KEYS}
     values |= {"host": host, "username": user, "security": values["security"] or "ssl"}
     if same and w.imap_login is not None:
-        ref, secret = w.imap_login
+        login = w.imap_login
     else:
-        ref, secret = w.login("smtp", "SMTP password", oauth, old, user, host)
-    values = _with_login(values, ref)
-    c.check_smtp(_model(SmtpConfig, values), c.credential_for(secret, ref), w.outcome)
+        login = w.login("smtp", "SMTP password", oauth, old, user, host)
+    values = _with_login(values, login)
+    c.check_smtp(_model(SmtpConfig, values), login.credential(), w.outcome)
     return values
 
 
@@ -195,7 +222,7 @@ def _calendars(
             old: dict[str, Any] = next(
                 (x for x in w.current.get("calendars", []) if x.get("name") == name), {}
             )
-            ref, secret = w.login(
+            login = w.login(
                 f"calendar-{name}",
                 f"password of calendar {name}",
                 None,
@@ -203,6 +230,7 @@ def _calendars(
                 values["username"],
                 name,
             )
+            ref, secret = login.ref, login.secret
             values["password"] = str(ref)
         cfg = _model(CalendarConfig, values)
         password = c.password_of(secret, ref) if ref else None
@@ -292,6 +320,7 @@ def connect(
         },
         oauth_token_command,
         smtp_same_password,
+        imap,
     )
     calendars = _calendars(w, calendar or [], calendar_user or [], calendar_ca_file)
     _report(w.outcome)
