@@ -19,6 +19,7 @@ import asyncio
 import base64
 import http.client
 import logging
+import os
 import tempfile
 import time
 import uuid
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import pytest
@@ -203,13 +205,16 @@ def _files_since(roots: list[Path], since: float) -> Iterator[Path]:
     for root in roots:
         if not root.exists():
             continue
-        for path in root.rglob("*"):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            if path.is_file() and stat.st_mtime >= since and stat.st_size < 50_000_000:
-                yield path
+        # os.walk, not rglob: a directory another process deletes mid-scan is skipped, not fatal.
+        for folder, _dirs, names in os.walk(root):
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    stat = path.lstat()
+                except OSError:
+                    continue
+                if S_ISREG(stat.st_mode) and stat.st_mtime >= since and stat.st_size < 50_000_000:
+                    yield path
 
 
 def test_secrets_appear_nowhere(

@@ -8,6 +8,8 @@ Fixtures (registered in tests/conftest.py; session ones start once, on free port
     postgres_server          PostgresServer: create_database() -> SQLAlchemy URL
     database_url             a fresh empty database URL, parametrized sqlite / postgresql
     testbed_ca               the CA every server cert is signed by (.ca_path)
+Dovecot and aiosmtpd also accept XOAUTH2 with tokens from one loopback token authority
+(tests.testbed.oauth: issue, expire and introspect tokens; a token command for configs).
 Servers write logs to .log_path; a failing test's report shows their last lines.
 """
 

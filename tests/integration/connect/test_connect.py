@@ -178,7 +178,7 @@ def test_missing_calendar_and_wrong_calendar_password(
 def test_oauth_token_command_is_a_reference_not_a_secret(
     connect: Connect, mailbox: BedMailbox
 ) -> None:
-    # Dovecot here has no XOAUTH2: the point is that the command is stored, and the failure named.
+    # The token authority knows no such token: the failure is named and the token not echoed.
     result = connect(*imap_args(mailbox), "--oauth-token-command", "printf token-123")
     assert result.code == 1
     assert "authentication" in result.output and "token-123" not in result.output

@@ -93,7 +93,7 @@ def test_wrong_non_ascii_password_uses_sasl_and_fails_cleanly(mailbox: Account) 
     _assert_no_secret(caught.value, secret)
 
 
-def test_xoauth2_refused_by_server_without_oauth(mailbox: Account) -> None:
+def test_an_unknown_xoauth2_token_is_refused_without_leaking(mailbox: Account) -> None:
     token = "ya29.secret-access-token-991"
     with pytest.raises(AuthenticationFailed) as caught:
         connect(ssl_endpoint(mailbox), lambda: Credential("xoauth2", token))
