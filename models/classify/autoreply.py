@@ -12,14 +12,19 @@ _STRONG_SUBJECT = re.compile(
     r"|autosvar|automatisch antwoord|automatische antwort|abwesenheitsnotiz|réponse automatique"
     r"|reponse automatique|respuesta automática|respuesta automatica|resposta automática"
     r"|risposta automatica|automaattinen vastaus|automatyczna odpowiedź|automatisk svar"
-    r"|out of (?:the )?office(?: autoreply| auto reply)?|ooo|自动回复|自動返信|自動回覆)\]?\s*:)",
+    r"|out of (?:the )?office(?: autoreply| auto reply)?|ooo|自动回复|自動返信|自動回覆"
+    r"|odpowiedź automatyczna|автоматический ответ|자동 회신|自動応答|תשובה אוטומטית"
+    r"|automatická odpověď|automatická odpoveď|otomatik yanıt|automatikus válasz"
+    r"|răspuns automat|automatisk svar)\]?\s*[:：])",
     re.IGNORECASE,
 )
 # Weaker subjects that a person could also write: they need the body to agree.
 _WEAK_SUBJECT = re.compile(
     r"^\s*(?:out of (?:the )?office|away from (?:the )?office|on vacation|on leave|vacation reply"
     r"|abwesend|abwesenheit|absence|absent|ausente|fuera de la oficina|frånvaro|afwezig"
-    r"|afwezigheid|congés|en vacances|i am away|i'm away)\b",
+    r"|afwezigheid|congés|en vacances|i am away|i'm away)\b"
+    # Lotus Notes: "Jane Doe is out of the office."
+    r"|^.{1,80}\bis out of (?:the )?office\.?\s*$",
     re.IGNORECASE,
 )
 _OOO_BODY = re.compile(
@@ -28,7 +33,8 @@ _OOO_BODY = re.compile(
     r"|will (?:be )?(?:back|return)|i am currently away"
     r"|außer haus|nicht im büro|abwesend|bin (?:ab|wieder)|absent(?:e)? du bureau|de retour"
     r"|fuera de la oficina|ausente|estaré de vuelta|är tillbaka|ledig|frånvarande|afwezig|ben terug"
-    r"|weer aanwezig|mit begrenztem zugriff|will respond (?:when|upon)",
+    r"|weer aanwezig|mit begrenztem zugriff|will respond (?:when|upon)"
+    r"|will not return until|will respond to your message when i return",
     re.IGNORECASE,
 )
 _PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
@@ -84,7 +90,53 @@ def list_header(mail: ParsedMail) -> str | None:
 def autoreply_subject(mail: ParsedMail) -> str | None:
     """'strong' or 'weak+body' when the subject reads as an out-of-office reply, else None."""
     if _STRONG_SUBJECT.match(mail.subject):
-        return "strong"
-    if _WEAK_SUBJECT.match(mail.subject) and _OOO_BODY.search(mail.text_new[:3000]):
+        # a person who answers their own out-of-office may leave its subject untouched
+        return None if replies_to_an_autoreply(mail) else "strong"
+    if (
+        _WEAK_SUBJECT.match(mail.subject)
+        and _OOO_BODY.search(mail.text_new[:3000])
+        and not _person_answering(mail)
+    ):
         return "weak+body"
     return None
+
+
+def _person_answering(mail: ParsedMail) -> bool:
+    """A threaded message that asks something: "Out of office next week, can we meet after?"
+
+    Both are needed. Client-side template rules (the only out-of-office notices that reach this
+    rule: servers add Auto-Submitted or X-Autoreply) send new messages, not replies, and a notice
+    alone may well ask "Urgent? Call the desk".
+    """
+    return bool(mail.in_reply_to) and "?" in mail.text_new[:3000]
+
+
+# A sender's own statement that the message is machine-made: strong enough without any header.
+_SELF_DECLARED = re.compile(
+    r"\bthis is an? (?:automated|automatic(?:ally generated)?|auto-generated|system-generated)"
+    r" (?:response|reply|message|e-?mail|acknowledge?ment|confirmation|notice)"
+    r"|\bthis is an automatic (?:confirmation|acknowledge?ment)"
+    r"|\bthis (?:e-?mail|message) (?:was|has been|is) (?:sent |generated )?automatically"
+    r"|\bi will be out of the office starting\b.{0,80}\bwill not return until"
+    r"|此邮件为系统自动回复|此为系统自动回复|自動送信メール|자동 발송",
+    re.IGNORECASE | re.DOTALL,
+)
+# A quoted header block whose Subject is an auto-reply subject: the writer answered an OOO.
+_QUOTED_AUTO_SUBJECT = re.compile(
+    r"^\s*\*?(?:Subject|Betreff|Objet|Asunto|Oggetto|Onderwerp|Ämne)\s*:\*?\s*"
+    r"(?:automatic reply|automatische antwort|réponse automatique|respuesta automática"
+    r"|out of office)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def self_declared_automatic(mail: ParsedMail) -> bool:
+    """True when the new text says, in so many words, that it was sent automatically."""
+    return bool(_SELF_DECLARED.search(mail.text_new[:3000]))
+
+
+def replies_to_an_autoreply(mail: ParsedMail) -> bool:
+    """True when the quoted history holds an auto-reply's headers and the new text is no OOO."""
+    return bool(_QUOTED_AUTO_SUBJECT.search(mail.text_body[:20000])) and not _OOO_BODY.search(
+        mail.text_new[:3000]
+    )

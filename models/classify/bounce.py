@@ -139,17 +139,26 @@ def looks_like_bounce(signals: tuple[str, ...]) -> bool:
         return True
     sender = sum(1 for s in signals if s in SENDER_SIGNALS)
     content = len(signals) - sender
+    if signals == ("null-return-path", "failure-text"):
+        return False  # RFC 3834 auto-replies use <> too; "does not exist" in one proves little
     return (sender >= 1 and content >= 1) or content >= 3
+
+
+_REPLY_OR_FORWARD = re.compile(
+    r"^\s*(?:re|fwd?|fw|aw|wg|tr|rv|sv|vs|odp|antw)\s*(?:\[\d+\])?\s*:", re.IGNORECASE
+)
 
 
 def text_bounce_signals(mail: ParsedMail) -> tuple[str, ...]:
     """Names of the text/plain bounce signals present (see looks_like_bounce)."""
     body = _before_original(mail.text_body[:50_000])
+    # "Fwd: Delivery Status Notification": a person passing a bounce on, not the bounce itself
+    forwarded = bool(_REPLY_OR_FORWARD.match(mail.subject))
     signals = {
         "x-failed-recipients": mail.has_header("x-failed-recipients"),
         "daemon-sender": from_daemon(mail),
         "null-return-path": null_return_path(mail),
-        "bounce-subject": bool(BOUNCE_SUBJECT.search(mail.subject)),
+        "bounce-subject": bool(BOUNCE_SUBJECT.search(mail.subject)) and not forwarded,
         "failure-text": bool(_BODY_FAIL.search(body)),
         "original-enclosed": bool(mail.embedded_message_ids),
     }

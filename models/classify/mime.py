@@ -139,7 +139,13 @@ def _visit_leaf(part: Message, ctype: str, sink: _Collected) -> None:
         sink.report_text.append(_report_block_text(part))
     elif ctype in _EMBEDDED_HEADER_TYPES:
         sink.embedded.extend(_embedded_ids(part, ctype))
-    elif ctype in _CALENDAR_TYPES and sink.calendar is None:
+    elif sink.calendar is None and (
+        ctype in _CALENDAR_TYPES
+        or (
+            ctype == "application/octet-stream"
+            and str(part.get_filename() or "").lower().endswith((".ics", ".vcs"))
+        )
+    ):
         sink.calendar = _part_text(part, sink)
         sink.method_param = clean(str(part.get_param("method") or ""), 40).upper()
     elif ctype == "text/plain" and not sink.plain and not attached:

@@ -10,18 +10,21 @@ from datetime import date, timedelta
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
-        "january jan januar jänner janvier janv enero ene januari gennaio gen",
-        "february feb februar février fevrier févr fevr febrero februari febbraio",
-        "march mar märz maerz mrz mars marzo maart",
-        "april apr avril avr abril aprile",
-        "may mai mayo maj mei maggio",
-        "june jun juni juin junio giugno",
-        "july jul juli juillet juil julio luglio",
-        "august aug août aout agosto augusti augustus ago",
-        "september sep sept septembre septiembre setiembre settembre",
-        "october oct oktober octobre octubre okt ottobre ott",
-        "november nov novembre noviembre",
-        "december dec dezember dez décembre decembre déc diciembre dic dicembre",
+        "january jan januar jänner janvier janv enero "
+        "ene januari gennaio gen janeiro stycznia января",
+        "february feb februar février fevrier févr "
+        "fevr febrero februari febbraio fevereiro lutego февраля",
+        "march mar märz maerz mrz mars marzo maart março marco marca марта",
+        "april apr avril avr abril aprile kwietnia апреля",
+        "may mai mayo maj mei maggio maio maja мая",
+        "june jun juni juin junio giugno junho czerwca июня",
+        "july jul juli juillet juil julio luglio julho lipca июля",
+        "august aug août aout agosto augusti augustus ago sierpnia августа",
+        "september sep sept septembre septiembre setiembre settembre setembro września сентября",
+        "october oct oktober octobre octubre okt ottobre ott outubro października октября",
+        "november nov novembre noviembre novembro listopada ноября",
+        "december dec dezember dez décembre decembre "
+        "déc diciembre dic dicembre dezembro grudnia декабря",
     ),
     start=1,
 ):
@@ -52,7 +55,12 @@ _DAY_FIRST = re.compile(
 )
 _MONTH_FIRST = re.compile(rf"\b{_WORD}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?")
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_NUMERIC = re.compile(r"(?<![\d.])\b(\d{1,2})([./-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\b(?![./-]?\d)")
+# 12月7日 / 12월 7일 without a year (Japanese, Chinese, Korean)
+_CJK_MONTH_DAY = re.compile(r"(?<![\d年년])(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
+_NUMERIC = re.compile(
+    r"(?<![\d.])\b(\d{1,2})([./-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\b(?![./-]?\d)"
+    r"(?!\s*(?:working |business |calendar )?(?:days?|weeks?|hours?|minutes?)\b)"
+)
 _WEEKDAY = re.compile(r"\b([^\W\d_]{5,10})\b")
 _TOMORROW = re.compile(r"\b(?:tomorrow|morgen|demain|mañana|imorgon)\b", re.IGNORECASE)
 
@@ -60,7 +68,9 @@ _TOMORROW = re.compile(r"\b(?:tomorrow|morgen|demain|mañana|imorgon)\b", re.IGN
 _RETURN_CUE = re.compile(
     r"\b(?:back|return|returning|again|zurück|wieder|ab(?: dem)?|retour|à partir du|a partir del?"
     r"|de vuelta|regreso|regresaré|volveré|tillbaka|åter|från och med|fr\.o\.m\.?|terug"
-    r"|weer|vanaf|rientro|in the office on)\b|戻り|より出社",
+    r"|weer|vanaf|rientro|in the office on|retorno|volto|de volta|wracam|powrót|вернусь|выйду"
+    r"|not (?:return|be back) until)\b"
+    r"|戻り|より出社|복귀|返回",
     re.IGNORECASE,
 )
 _UNTIL_CUE = re.compile(
@@ -96,6 +106,17 @@ def _numeric(match: re.Match[str], english: bool) -> tuple[int, int] | None:
     return None if english else (second, first)
 
 
+def _month_first_text(text: str) -> bool | None:
+    """True/False when an unambiguous numeric date (11/20/2026, 20/11/2026) settles the order."""
+    for m in _NUMERIC.finditer(text):
+        first, second = int(m.group(1)), int(m.group(3))
+        if m.group(2) == "/" and second > 12 >= first:
+            return True
+        if first > 12 >= second:
+            return False
+    return None
+
+
 def _dates(text: str, english: bool) -> Iterator[_Found]:
     for m in _ISO.finditer(text):
         year, month, day = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.groups()[3:]
@@ -108,11 +129,17 @@ def _dates(text: str, english: bool) -> Iterator[_Found]:
         month = _MONTHS.get(m.group(1).lower())
         if month:
             yield _Found(m.start(), month, int(m.group(2)), _year(m.group(3)))
+    for m in _CJK_MONTH_DAY.finditer(text):
+        yield _Found(m.start(), int(m.group(1)), int(m.group(2)), None)
     iso_spans = [m.span() for m in _ISO.finditer(text)]
+    month_first = _month_first_text(text)
     for m in _NUMERIC.finditer(text):
         if any(a <= m.start() < b for a, b in iso_spans):
             continue
         month_day = _numeric(m, english)
+        if month_day is None and month_first is not None:
+            first, second = int(m.group(1)), int(m.group(3))
+            month_day = (first, second) if month_first else (second, first)
         if month_day:
             yield _Found(m.start(), month_day[0], month_day[1], _year(m.group(4)))
 

@@ -7,6 +7,7 @@ what is left is human. The first rule that returns a Verdict decides, and its na
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -78,7 +79,9 @@ def dsn_report(mail: ParsedMail, today: date | None) -> Verdict | None:
 
 def arf_report(mail: ParsedMail, today: date | None) -> Verdict | None:
     """An abuse complaint (ARF, report-type=feedback-report): stop mailing that person."""
-    if mail.report_type != "feedback-report":
+    if mail.report_type != "feedback-report" and not (
+        not mail.report_type and "feedback-type:" in mail.report_text.lower()
+    ):
         return None
     complainants = tuple(
         bounce.addr_after_type(line.split(":", 1)[1])
@@ -105,12 +108,27 @@ def mdn_report(mail: ParsedMail, today: date | None) -> Verdict | None:
     return None
 
 
+_TEXT_RECEIPT_SUBJECT = re.compile(r"^\s*(?:read|return receipt|gelesen|lu|leído|letto)\b", re.I)
+_TEXT_RECEIPT_BODY = re.compile(
+    r"\bwas read on\b|\bwas\b.{0,80}\breceived\s+by\s*:|\bwurde am .{0,120} gelesen", re.I | re.S
+)
+
+
+def text_receipt(mail: ParsedMail, today: date | None) -> Verdict | None:
+    """A read receipt written as plain text (Lotus Notes "Return Receipt", old clients)."""
+    if not _TEXT_RECEIPT_SUBJECT.match(mail.subject):
+        return None
+    if not _TEXT_RECEIPT_BODY.search(mail.text_body[:3000]):
+        return None
+    return Verdict(Kind.READ_RECEIPT, "text_receipt", mail, original_message_id=_original_id(mail))
+
+
 def text_bounce(mail: ParsedMail, today: date | None) -> Verdict | None:
     """A text/plain bounce or delay warning (Gmail, Exim, qmail, Yahoo, Domino, old Exchange)."""
     signals = bounce.text_bounce_signals(mail)
     delay = bounce.text_delay_signals(mail)
     from_system = any(s in bounce.SENDER_SIGNALS for s in signals)
-    if delay and from_system and "bounce-subject" not in signals:
+    if delay and from_system and ("bounce-subject" not in signals or "delay-subject" in delay):
         return Verdict(
             Kind.DELAY_NOTICE,
             "text_delay",
@@ -136,9 +154,10 @@ def _auto(mail: ParsedMail, rule: str, today: date | None, *notes: str) -> Verdi
     if rule == "list_headers" or "list" in notes:
         # list mail is not written to us: no return date to look for (and it costs time)
         return Verdict(Kind.AUTO_REPLY, rule, mail, notes=notes)
-    return Verdict(
-        Kind.AUTO_REPLY, rule, mail, return_date=extract_return_date(text, reference), notes=notes
-    )
+    found = extract_return_date(text, reference)
+    if found and mail.date and found < mail.date.date():
+        found = None  # "I left on 30 October": a date before the notice itself is no return date
+    return Verdict(Kind.AUTO_REPLY, rule, mail, return_date=found, notes=notes)
 
 
 def auto_submitted(mail: ParsedMail, today: date | None) -> Verdict | None:
@@ -182,6 +201,11 @@ def autoreply_subject(mail: ParsedMail, today: date | None) -> Verdict | None:
     return _auto(mail, "autoreply_subject", today, strength) if strength else None
 
 
+def autoreply_body(mail: ParsedMail, today: date | None) -> Verdict | None:
+    """No header says so, but the text does: "This is an automated response." (client rules)."""
+    return _auto(mail, "autoreply_body", today) if autoreply.self_declared_automatic(mail) else None
+
+
 def null_sender(mail: ParsedMail, today: date | None) -> Verdict | None:
     """An empty envelope sender (Return-Path: <>) that was not a bounce: machine-generated."""
     return _auto(mail, "null_sender", today) if bounce.null_return_path(mail) else None
@@ -206,6 +230,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("dsn_report", dsn_report),
     ("arf_report", arf_report),
     ("mdn_report", mdn_report),
+    ("text_receipt", text_receipt),
     ("text_bounce", text_bounce),
     ("auto_submitted", auto_submitted),
     ("autoreply_header", autoreply_header),
@@ -215,6 +240,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("list_headers", list_headers),
     ("autoreply_subject", autoreply_subject),
     ("null_sender", null_sender),
+    ("autoreply_body", autoreply_body),
 )
 
 
