@@ -1,8 +1,10 @@
 """Syncing one IMAP folder: new UIDs, headers, the few full bodies that matter, one commit a chunk.
 
 Plain functions (no Prefect) so tests and the long-running watcher call exactly what the flow
-calls. Per chunk: fetch headers, keep what might concern an interview, fetch those bodies,
-classify (pure), then record messages + effects + cursor in one transaction.
+calls. Per chunk: fetch headers, keep what might concern an interview, fetch those bodies, ask
+for the next chunk's headers (the server prepares them meanwhile), classify (pure), then record
+messages + effects + cursor in one transaction. The cursor only ever covers committed chunks: a
+connection lost mid-way costs the next run one chunk's refetch, and loses or doubles nothing.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flows.app import App
-from integrations.imap import HeaderItem, Mailbox, MailboxError
-from models.classify import classify
+from integrations.imap import HeaderItem, Mailbox, MailboxError, PendingHeaders
+from models.classify import ThreadContext, classify
 from models.events import DomainEvent
 from models.inbox import InboundItem, cursor_for, load_thread_context, record_batch
 from models.mail_relevance import RelevanceIndex, relevance
 from models.uow import UnitOfWork
 
-CHUNK = 1000
+CHUNK = 2000
 # After this many UIDVALIDITY changes in a row something is wrong with the server: stop.
 MAX_UIDVALIDITY_CHANGES = 3
 
@@ -70,41 +72,55 @@ def sync_folder(
     else:
         uids = mailbox.uids_after(folder, last_uid)
     report.new = len(uids)
-    for part in [uids[i : i + chunk] for i in range(0, len(uids), chunk)]:
-        _sync_chunk(
-            app, mailbox, folder, part, status.uidvalidity, outgoing, max_bytes, now, report
-        )
+    run = _FolderRun(app, mailbox, folder, status.uidvalidity, outgoing, max_bytes, now, report)
+    parts = [uids[i : i + chunk] for i in range(0, len(uids), chunk)]
+    pending = mailbox.prefetch_headers(folder, parts[0]) if parts else None
+    for n, part in enumerate(parts):
+        assert pending is not None
+        following = parts[n + 1] if n + 1 < len(parts) else None
+        pending = _sync_chunk(run, part, pending, following)
     # Everything below UIDNEXT existed when we looked; what the window left out stays out.
     _mark_success(app, folder, status.uidvalidity, status.uidnext - 1, now)
     return report
 
 
+@dataclass
+class _FolderRun:
+    app: App
+    mailbox: Mailbox
+    folder: str
+    uidvalidity: int
+    outgoing: bool
+    max_bytes: int
+    now: datetime
+    report: FolderReport
+    # What the last chunk's transaction knew (contacts, our Message-IDs): the next scan's index.
+    ctx: ThreadContext | None = None
+
+
 def _sync_chunk(
-    app: App,
-    mailbox: Mailbox,
-    folder: str,
-    uids: Sequence[int],
-    uidvalidity: int,
-    outgoing: bool,
-    max_bytes: int,
-    now: datetime,
-    report: FolderReport,
-) -> None:
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        ctx = load_thread_context(uow)
+    run: _FolderRun, uids: Sequence[int], headers: PendingHeaders, following: Sequence[int] | None
+) -> PendingHeaders | None:
+    """Scan, classify and record one chunk; return the next chunk's headers, already asked for."""
+    app, mailbox, folder, max_bytes, now = run.app, run.mailbox, run.folder, run.max_bytes, run.now
+    ctx = run.ctx
+    if ctx is None:
+        with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+            ctx = load_thread_context(uow)
     index = RelevanceIndex.build(ctx.contact_addresses, ctx.our_message_ids)
-    mailbox.clear_untagged()
     # The whole header block, not HEADER.FIELDS: Dovecot serves it straight from the file,
     # while picking fields makes it parse every message (measured slower here: 5.8 s vs 4.7 s
     # for 10,000 messages under load).
-    headers = list(mailbox.fetch_headers(folder, uids))
+    fetched = headers.result()
     relevant: list[tuple[HeaderItem, str]] = []
-    for item in headers:
+    for item in fetched:
         reason = relevance(item.header, index)
         if reason is not None:
             relevant.append((item, reason))
     small = [h.uid for h, _ in relevant if h.size <= max_bytes]
     bodies = {f.uid: f.raw for f in mailbox.fetch_full(folder, small, max_bytes=max_bytes)}
+    # Ask for the next chunk now: the server prepares it while we classify and record this one.
+    upcoming = mailbox.prefetch_headers(folder, following) if following else None
     items = [
         InboundItem(
             uid=h.uid,
@@ -119,19 +135,21 @@ def _sync_chunk(
         outcome = record_batch(
             uow,
             folder=folder,
-            outgoing=outgoing,
-            uidvalidity=uidvalidity,
+            outgoing=run.outgoing,
+            uidvalidity=run.uidvalidity,
             last_uid=max(uids),
             items=items,
-            counted=len(headers) - len(relevant),
+            counted=len(fetched) - len(relevant),
             user_addresses=app.user_addresses,
             now=now,
         )
-        report.events += uow.commit()
-    report.stored += outcome.stored
-    report.counted += outcome.counted_only
-    report.already_known += outcome.already_known
-    report.effects += outcome.effects
+        run.report.events += uow.commit()
+    run.ctx = outcome.ctx
+    run.report.stored += outcome.stored
+    run.report.counted += outcome.counted_only
+    run.report.already_known += outcome.already_known
+    run.report.effects += outcome.effects
+    return upcoming
 
 
 def _mark_success(app: App, folder: str, uidvalidity: int, seen_uid: int, now: datetime) -> None:

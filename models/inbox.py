@@ -43,6 +43,9 @@ class BatchOutcome:
     already_known: int = 0
     counted_only: int = 0
     effects: list[str] = field(default_factory=list)
+    # The thread context as the batch left it (kept current after our own outgoing mail), so
+    # the next chunk's relevance scan need not load it again.
+    ctx: ThreadContext | None = None
 
 
 def stable_message_id(verdict: Verdict, seed: bytes) -> str:
@@ -141,6 +144,29 @@ def record_batch(
 ) -> BatchOutcome:
     """Store the batch's relevant messages, apply their effects and advance the cursor."""
     outcome = BatchOutcome(counted_only=counted)
+    if items:  # a chunk with nothing relevant (most chunks of a real mailbox) only moves the cursor
+        outcome.ctx = _record_items(
+            uow, items, folder, outgoing, uidvalidity, user_addresses, now, outcome
+        )
+    cur = cursor_for(uow, "imap", folder)
+    cur.uidvalidity, cur.last_uid = uidvalidity, max(cur.last_uid, last_uid)
+    cur.seen_count += len(items) + counted
+    cur.last_success_at = cur.last_attempt_at = now
+    cur.consecutive_failures, cur.last_error = 0, ""
+    return outcome
+
+
+def _record_items(
+    uow: UnitOfWork,
+    items: Sequence[InboundItem],
+    folder: str,
+    outgoing: bool,
+    uidvalidity: int,
+    user_addresses: frozenset[str],
+    now: datetime,
+    outcome: BatchOutcome,
+) -> ThreadContext:
+    """Store and apply each item (counted into outcome); return the context as it ends up."""
     fx = Effects.for_batch(
         uow, now=now, ctx=load_thread_context(uow), user_addresses=user_addresses
     )
@@ -172,12 +198,7 @@ def record_batch(
         outcome.effects += apply_verdict(fx, stored, item.verdict, outgoing=out)
         if out:
             fx.ctx = load_thread_context(uow)  # a new outreach makes its replies recognisable
-    cur = cursor_for(uow, "imap", folder)
-    cur.uidvalidity, cur.last_uid = uidvalidity, max(cur.last_uid, last_uid)
-    cur.seen_count += len(items) + counted
-    cur.last_success_at = cur.last_attempt_at = now
-    cur.consecutive_failures, cur.last_error = 0, ""
-    return outcome
+    return fx.ctx
 
 
 def _invitation(

@@ -280,6 +280,8 @@ def _cancel_unsent(fx: Effects, interview_ids: list[int], *, kinds: tuple[str, .
 
 
 def _referrals(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
+    if not verdict.suggested_addresses:
+        return []  # most replies name nobody: skip the scan of every contact address below
     labels = []
     assert message.contact_id is not None
     own = {a for a, c in fx.ctx.contact_addresses.items() if c == message.contact_id}

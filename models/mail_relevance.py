@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _ADDR = re.compile(rb"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9.-]+")
+# Every _ADDR match ends in "@" + one of these runs, and '@' never occurs inside one; so when no
+# run names a contact's domain, no address can be a contact's. Starting at a literal '@', this
+# scans at C speed, while _ADDR restarts at every letter (it is most of the cost of a scan).
+_DOMAIN = re.compile(rb"@([a-z0-9.-]+)")
 _MSGID = re.compile(rb"<[^<>\s]+>")
 # Delivery reports, calendar messages and bounce-looking mail may concern a contact without
 # naming one in the headers (the failed recipient is in the body).
+# Each alternative starts a header line: anchored on a literal newline (the block is scanned with
+# one prepended) the engine jumps from line to line instead of trying every byte (2x faster).
 _SIGNALS = re.compile(
-    rb"^(?:content-type:[^\r\n]*(?P<report>multipart/report)"
+    rb"\n(?:content-type:[^\r\n]*(?P<report>multipart/report)"
     rb"|content-type:[^\r\n]*(?P<calendar>text/calendar)"
     rb"|(?P<failed>x-failed-recipients):"
     rb"|return-path:[ \t]*(?P<null><>)"
@@ -28,8 +34,7 @@ _SIGNALS = re.compile(
     rb"|(?P<exchange>x-ms-exchange-calendar|content-class:[^\r\n]*calendarmessage)"
     rb"|subject:[ \t]*(?P<invitation>(?:updated )?invitation\b|cancell?ed(?: event)?:)"
     rb"|subject:[^\r\n]*(?P<bounce>undeliver|delivery status notification|failure notice"
-    rb"|returned mail|mail delivery fail|delivery has failed|nondeliverable|unzustellbar))",
-    re.MULTILINE,
+    rb"|returned mail|mail delivery fail|delivery has failed|nondeliverable|unzustellbar))"
 )
 
 
@@ -39,6 +44,12 @@ class RelevanceIndex:
 
     addresses: frozenset[bytes]
     message_ids: frozenset[bytes]
+    domains: frozenset[bytes] = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Derive the contacts' domains (text after the last '@') for the quick address check."""
+        domains = frozenset(a.rpartition(b"@")[2] for a in self.addresses)
+        object.__setattr__(self, "domains", domains)
 
     @classmethod
     def build(cls, addresses: Collection[str], message_ids: Collection[str]) -> RelevanceIndex:
@@ -51,8 +62,10 @@ class RelevanceIndex:
 
 def relevance(header: bytes, index: RelevanceIndex) -> str | None:
     """Why this message might concern an interview (a short reason), or None to count and skip."""
-    lowered = header.lower()
-    if not index.addresses.isdisjoint(_ADDR.findall(lowered)):
+    lowered = b"\n" + header.lower()
+    if not index.domains.isdisjoint(_DOMAIN.findall(lowered)) and not index.addresses.isdisjoint(
+        _ADDR.findall(lowered)
+    ):
         return "names-a-contact"
     if not index.message_ids.isdisjoint(_MSGID.findall(lowered)):
         return "in-our-thread"

@@ -27,7 +27,7 @@ from integrations.imap.errors import (
     TlsFailure,
 )
 from integrations.imap.fetch import FullItem, HeaderItem
-from integrations.imap.mailbox import FolderStatus, Mailbox
+from integrations.imap.mailbox import FolderStatus, Mailbox, PendingHeaders
 
 __all__ = [
     "AuthenticationFailed",
@@ -42,6 +42,7 @@ __all__ = [
     "ImapEndpoint",
     "Mailbox",
     "MailboxError",
+    "PendingHeaders",
     "PlaintextRefused",
     "TlsFailure",
     "connect",

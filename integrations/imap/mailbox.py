@@ -12,7 +12,7 @@ from types import TracebackType
 
 from imap_tools.utils import encode_folder
 
-from integrations.imap import fetch, folders, idle
+from integrations.imap import fetch, folders, idle, stream
 from integrations.imap.connection import ImapEndpoint, _Session, discard
 from integrations.imap.errors import ConnectionDropped, MailboxError, rejected, translated
 from integrations.imap.fetch import FullItem, HeaderItem
@@ -30,6 +30,28 @@ class FolderStatus:
     highest_modseq: int | None
 
 
+class PendingHeaders:
+    """The answer to a header fetch sent ahead of time (see Mailbox.prefetch_headers)."""
+
+    def __init__(self, mailbox: Mailbox, folder: str) -> None:
+        """Track one prefetch; made by Mailbox.prefetch_headers only."""
+        self._mailbox = mailbox
+        self.folder = folder
+        self._tag: bytes | None = None
+        self._items: list[HeaderItem] | None = None
+        self._error: MailboxError | None = None
+
+    def result(self) -> list[HeaderItem]:
+        """Return the headers (uid, size, header block), reading the answer if still needed."""
+        if self._items is None and self._mailbox._pending is self:
+            self._mailbox._finish_pending()
+        if self._error is not None:
+            raise self._error
+        if self._items is None:
+            raise ConnectionDropped(f"the prefetch of {self.folder!r} was lost with its session")
+        return self._items
+
+
 class Mailbox:
     """One logged-in IMAP session (a context manager); not thread-safe."""
 
@@ -43,6 +65,7 @@ class Mailbox:
         self._selected: str | None = None
         self._news = False  # new mail announced in a response we already cleared away
         self._broken = False
+        self._pending: PendingHeaders | None = None  # a prefetch whose answer is still unread
 
     def __repr__(self) -> str:
         return f"Mailbox({self._label})"
@@ -60,7 +83,8 @@ class Mailbox:
 
     def close(self) -> None:
         """Log out, ignoring a connection that is already gone."""
-        if not self._broken:
+        # With a prefetch in flight LOGOUT would first read its whole answer: just hang up.
+        if not self._broken and self._pending is None:
             with contextlib.suppress(OSError, imaplib.IMAP4.error, EOFError):
                 self._client.logout()
         self._broken = True
@@ -70,6 +94,8 @@ class Mailbox:
     def _command(self, name: str, folder: str | None = None) -> Iterator[None]:
         if self._broken:
             raise ConnectionDropped(f"session with {self._host} is closed; reconnect")
+        if self._pending is not None:
+            self._finish_pending()
         try:
             with translated(name, self._host, folder):
                 yield
@@ -77,6 +103,7 @@ class Mailbox:
             # Interrupted mid-command, the rest of the response would confuse the next one.
             self._broken = True
             self._selected = None
+            self._pending = None
             raise
 
     def _examine(self, folder: str) -> None:
@@ -186,11 +213,44 @@ class Mailbox:
         return fetch.parse_search(data)
 
     def fetch_headers(
-        self, folder: str, uids: Sequence[int], *, chunk: int = 2000
+        self, folder: str, uids: Sequence[int], *, chunk: int = 2000, lean: bool = False
     ) -> Iterator[HeaderItem]:
-        """Yield headers, size, flags and internal date per UID, in chunks; never sets \\Seen."""
+        """Yield header, size, flags, date per UID, in chunks (lean: no flags/date); no \\Seen."""
+        items = fetch.LEAN_HEADER_ITEMS if lean else fetch.HEADER_ITEMS
         for part in fetch.chunks(fetch.normalise_uids(uids), chunk):
-            yield from fetch.parse_headers(self._fetch(folder, part, fetch.HEADER_ITEMS))
+            yield from fetch.parse_headers(self._fetch(folder, part, items), lean=lean)
+
+    def prefetch_headers(self, folder: str, uids: Sequence[int]) -> PendingHeaders:
+        """Send a lean header fetch now, read it on result(): the server works meanwhile."""
+        # Any other command on this session reads the answer first (IMAP answers come in
+        # order), so nothing else has to know that a fetch is in flight.
+        wanted = fetch.normalise_uids(uids)
+        pending = PendingHeaders(self, folder)
+        if not wanted:
+            pending._items = []
+            return pending
+        self._examine(folder)
+        self.clear_untagged()
+        with self._command("UID FETCH", folder):
+            pending._tag = stream.send_uid_fetch(
+                self._client, fetch.sequence_set(wanted), fetch.LEAN_HEADER_ITEMS
+            )
+        self._pending = pending
+        return pending
+
+    def _finish_pending(self) -> None:
+        """Read the answer of a prefetch still in flight (before anything else is sent)."""
+        pending, self._pending = self._pending, None
+        if pending is None or pending._tag is None:
+            return
+        tag, pending._tag = pending._tag, None
+        with self._command("UID FETCH", pending.folder):
+            typ, data = stream.read_uid_fetch(self._client, tag)
+        if typ != "OK":
+            # Kept for result(): the command that happened to read this answer is not at fault.
+            pending._error = rejected("UID FETCH", typ, data, pending.folder)
+            return
+        pending._items = list(fetch.parse_headers(data, lean=True))
 
     def fetch_full(
         self, folder: str, uids: Sequence[int], *, max_bytes: int, chunk: int = 200

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from models.classify.model import ParsedMail
 
@@ -25,6 +26,11 @@ class ThreadContext:
     our_message_ids: frozenset[str] = frozenset()
     contact_addresses: Mapping[str, int] = field(default_factory=dict)
     outreach_recipients: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+    @cached_property
+    def normalised_ids(self) -> frozenset[str]:
+        """our_message_ids in <angle brackets>, worked out once per context, not per message."""
+        return frozenset(_norm_id(i) for i in self.our_message_ids)
 
 
 class Relation(StrEnum):
@@ -71,7 +77,7 @@ def _sender_problem(mail: ParsedMail) -> str | None:
 def match_reply(mail: ParsedMail, ctx: ThreadContext) -> Match:
     """REPLY only from the exact addr-spec we wrote to; else CORRESPONDENCE/UNRELATED/SUSPICIOUS."""
     problem = _sender_problem(mail)
-    ours = {_norm_id(i) for i in ctx.our_message_ids}
+    ours = ctx.normalised_ids
     in_thread = any(i in ours for i in (mail.in_reply_to, *mail.references) if i)
     if problem:
         return Match(Relation.SUSPICIOUS, None, problem)

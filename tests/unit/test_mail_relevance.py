@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -22,13 +23,19 @@ def header(*lines: str) -> bytes:
         (["From: Ada Lovelace <Ada@Example.COM>", "Subject: hi"], "names-a-contact"),
         (["From: me@x.org", "To: ada@example.com"], "names-a-contact"),
         (["From: me@x.org", "Cc: someone@y.org,", " ADA@example.com"], "names-a-contact"),
-        (["From: stranger@z.org", "In-Reply-To: <outreach-1@coffeechat.example.net>"],
-         "in-our-thread"),
-        (["From: stranger@z.org", "References: <a@b>", " <OUTREACH-1@coffeechat.example.net>"],
-         "in-our-thread"),
+        (
+            ["From: stranger@z.org", "In-Reply-To: <outreach-1@coffeechat.example.net>"],
+            "in-our-thread",
+        ),
+        (
+            ["From: stranger@z.org", "References: <a@b>", " <OUTREACH-1@coffeechat.example.net>"],
+            "in-our-thread",
+        ),
         (["From: MAILER-DAEMON@mx.example.net", "Subject: hm"], "daemon"),
-        (["From: x@y.org", "Content-Type: multipart/report; report-type=delivery-status"],
-         "report"),
+        (
+            ["From: x@y.org", "Content-Type: multipart/report; report-type=delivery-status"],
+            "report",
+        ),
         (["From: x@y.org", "Content-Type: text/calendar; method=REQUEST"], "calendar"),
         (["From: x@y.org", "X-Failed-Recipients: gone@example.org"], "failed"),
         (["Return-Path: <>", "From: x@y.org"], "null"),
@@ -41,14 +48,28 @@ def test_relevant(lines: list[str], reason: str) -> None:
 
 
 def test_newsletter_is_skipped() -> None:
-    assert relevance(header("From: Deals <deals@shop.example>", "To: me@x.org",
-                            "Subject: 50% off", "Message-ID: <n1@shop.example>"), INDEX) is None
+    assert (
+        relevance(
+            header(
+                "From: Deals <deals@shop.example>",
+                "To: me@x.org",
+                "Subject: 50% off",
+                "Message-ID: <n1@shop.example>",
+            ),
+            INDEX,
+        )
+        is None
+    )
 
 
 def test_a_contact_named_only_in_a_received_line_still_counts() -> None:
     # Generous on purpose: fetching one message too many costs little, missing one is final.
-    assert relevance(header("Received: from mx by mx for <ada@example.com>",
-                            "From: list@example.org"), INDEX) == "names-a-contact"
+    assert (
+        relevance(
+            header("Received: from mx by mx for <ada@example.com>", "From: list@example.org"), INDEX
+        )
+        == "names-a-contact"
+    )
 
 
 # Auto-replies, read receipts and the like matter only from a contact or in our thread,
@@ -57,7 +78,8 @@ STRANGER_KINDS = ("bounce", "delay_notice", "complaint", "invitation", "cancella
 
 
 @pytest.mark.parametrize(
-    "path", sorted(p for p in CORPUS.glob("*/*.eml") if p.parent.name in STRANGER_KINDS),
+    "path",
+    sorted(p for p in CORPUS.glob("*/*.eml") if p.parent.name in STRANGER_KINDS),
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_every_non_human_fixture_would_be_fetched(path: Path) -> None:
@@ -65,3 +87,70 @@ def test_every_non_human_fixture_would_be_fetched(path: Path) -> None:
     head = path.read_bytes().split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0] + b"\r\n\r\n"
     empty = RelevanceIndex.build(set(), set())
     assert relevance(head, empty) is not None
+
+
+# The scan as first written (one _ADDR pass, MULTILINE ^ anchors): the faster scan must decide
+# exactly as it did, on every fixture and on the awkward shapes below.
+_REF_ADDR = re.compile(rb"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9.-]+")
+_REF_MSGID = re.compile(rb"<[^<>\s]+>")
+_REF_SIGNALS = re.compile(
+    rb"^(?:content-type:[^\r\n]*(?P<report>multipart/report)"
+    rb"|content-type:[^\r\n]*(?P<calendar>text/calendar)"
+    rb"|(?P<failed>x-failed-recipients):"
+    rb"|return-path:[ \t]*(?P<null><>)"
+    rb"|from:[^\r\n]*(?P<daemon>mailer-daemon|postmaster|mail-daemon)"
+    rb"|(?:from|sender):[^\r\n]*(?P<calsender>calendar-notification@google\.com|noreply@email\.apple)"
+    rb"|(?P<exchange>x-ms-exchange-calendar|content-class:[^\r\n]*calendarmessage)"
+    rb"|subject:[ \t]*(?P<invitation>(?:updated )?invitation\b|cancell?ed(?: event)?:)"
+    rb"|subject:[^\r\n]*(?P<bounce>undeliver|delivery status notification|failure notice"
+    rb"|returned mail|mail delivery fail|delivery has failed|nondeliverable|unzustellbar))",
+    re.MULTILINE,
+)
+
+
+def _reference(head: bytes, index: RelevanceIndex) -> str | None:
+    lowered = head.lower()
+    if not index.addresses.isdisjoint(_REF_ADDR.findall(lowered)):
+        return "names-a-contact"
+    if not index.message_ids.isdisjoint(_REF_MSGID.findall(lowered)):
+        return "in-our-thread"
+    signal = _REF_SIGNALS.search(lowered)
+    return None if signal is None else signal.lastgroup or "signal"
+
+
+AWKWARD = [
+    header("From: a@b.c_ada@example.com", "Subject: x"),  # a match that starts mid-run
+    header("To: ada@example.com.", "Cc: ADA@EXAMPLE.COM"),
+    header("To: xada@example.com", "Reply-To: ada@example.comx"),  # near misses only
+    header("From: ada@@example.com", "To: @example.com ada@"),
+    header("Subject: Undeliverable: hi", "From: x@y"),
+    header("X-Note: from: mailer-daemon", "Subject: invitation"),  # not at a line start
+    header("Subject: hi", " from: mailer-daemon (folded)"),
+    b"From: postmaster@x.org\r\n",  # first line, no blank line after
+    b"Content-Type: text/calendar\r\n\r\n",
+    header("Received: from a by b", "Return-Path: <>"),
+    header("Subject: invitation", "Subject: Cancelled: x"),
+    header("Message-ID: <OUTREACH-1@coffeechat.example.net>"),
+]
+
+
+def _heads() -> list[bytes]:
+    found = [path.read_bytes() for path in sorted(CORPUS.glob("*/*.eml"))]
+    heads = [raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0] + b"\r\n\r\n" for raw in found]
+    return heads + AWKWARD
+
+
+def test_faster_scan_decides_exactly_as_the_reference() -> None:
+    heads = _heads()
+    tokens = sorted({t.decode() for h in heads for t in _REF_ADDR.findall(h.lower())})
+    assert len(tokens) > 50
+    indexes = [INDEX, RelevanceIndex.build(set(), set())]
+    # Every address that occurs, one at a time, and near misses of each.
+    indexes += [RelevanceIndex.build({t}, set()) for t in tokens]
+    indexes += [RelevanceIndex.build({t + "x", "x" + t, t.upper()}, set()) for t in tokens]
+    decided = 0
+    for index in indexes:
+        for head in heads:
+            assert relevance(head, index) == _reference(head, index), (head, index)
+            decided += relevance(head, index) == "names-a-contact"
+    assert decided > len(tokens)  # the address rule really fired, for each token at least once

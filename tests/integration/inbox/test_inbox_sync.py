@@ -285,9 +285,7 @@ def itip(method: str, *, seq: int, status: str = "CONFIRMED") -> bytes:
     return (head + ics + "--b1--\r\n").encode()
 
 
-def test_emailed_invitation_then_cancellation(
-    app: App, imap: Mailbox, mailbox: BedMailbox
-) -> None:
+def test_emailed_invitation_then_cancellation(app: App, imap: Mailbox, mailbox: BedMailbox) -> None:
     interview = add_contact(app, "Ada Lovelace", "ada@example.com")
     mailbox.append(itip("REQUEST", seq=0))
     report = sync_folder(app, imap, "INBOX", outgoing=False, now=NOW)
