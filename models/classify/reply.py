@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from models.classify import autoreply
 from models.classify.model import ParsedMail
 
 _ADDR_IN_NAME = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
@@ -74,6 +75,11 @@ def _sender_problem(mail: ParsedMail) -> str | None:
     return f"From header is not trustworthy ({bad[0]})" if bad else None
 
 
+def _via_list(mail: ParsedMail) -> bool:
+    """Delivered by a mailing list or group (List-* headers, Precedence: list)."""
+    return autoreply.list_header(mail) is not None or autoreply.bulk_precedence(mail) == "list"
+
+
 def match_reply(mail: ParsedMail, ctx: ThreadContext) -> Match:
     """REPLY only from the exact addr-spec we wrote to; else CORRESPONDENCE/UNRELATED/SUSPICIOUS."""
     problem = _sender_problem(mail)
@@ -92,6 +98,9 @@ def match_reply(mail: ParsedMail, ctx: ThreadContext) -> Match:
         return Match(Relation.UNRELATED, None, "not from a contact, not in our threads")
     if sender not in ctx.outreach_recipients.get(contact, frozenset()):
         return Match(Relation.CORRESPONDENCE, contact, "from a contact address we did not write to")
+    if not in_thread and _via_list(mail):
+        # The contact posting to a list the user reads has not answered the user.
+        return Match(Relation.CORRESPONDENCE, contact, "through a mailing list, not our thread")
     if in_thread:
         return Match(Relation.REPLY, contact, "answers a message we sent")
     return Match(Relation.REPLY, contact, "from the contact we wrote to")

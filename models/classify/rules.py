@@ -186,12 +186,18 @@ def exchange_rules_loop(mail: ParsedMail, today: date | None) -> Verdict | None:
 def precedence(mail: ParsedMail, today: date | None) -> Verdict | None:
     """Precedence: bulk, junk, list or auto_reply."""
     value = autoreply.bulk_precedence(mail)
+    if value == "list" and mail.in_reply_to:
+        return None  # a person answering through a list or group address (Google Groups)
     return _auto(mail, "precedence", today, value) if value else None
 
 
 def list_headers(mail: ParsedMail, today: date | None) -> Verdict | None:
     """Mailing-list mail (List-Id, List-Unsubscribe...): written to many, not to us."""
     name = autoreply.list_header(mail)
+    if name and mail.in_reply_to:
+        # A reply in a thread, delivered through a list or group address: human, and counted
+        # as a contact's reply only when it answers our own thread (see match_reply).
+        return None
     return _auto(mail, "list_headers", today, name) if name else None
 
 

@@ -64,6 +64,22 @@ def _mail(from_: str, **extra: str) -> bytes:
             Relation.SUSPICIOUS,
             None,
         ),
+        # Through a list or group: a reply only when it answers our own thread.
+        (
+            _mail("jane.doe@example.com", **{"In-Reply-To": OUR_ID, "List-Id": "<t.example>"}),
+            Relation.REPLY,
+            1,
+        ),
+        (
+            _mail("jane.doe@example.com", **{"In-Reply-To": "<x@list>", "List-Id": "<t.ex>"}),
+            Relation.CORRESPONDENCE,
+            1,
+        ),
+        (
+            _mail("jane.doe@example.com", **{"In-Reply-To": "<x@list>", "Precedence": "list"}),
+            Relation.CORRESPONDENCE,
+            1,
+        ),
     ],
 )
 def test_match_reply(raw: bytes, relation: Relation, contact: int | None) -> None:
