@@ -30,9 +30,13 @@ _SIGNALS = re.compile(
     rb"|return-path:[ \t]*(?P<null><>)"
     rb"|from:[^\r\n]*(?P<daemon>mailer-daemon|postmaster|mail-daemon)"
     # Invitations whose organiser is not (yet) a contact: the attendee list is in the body.
-    rb"|(?:from|sender):[^\r\n]*(?P<calsender>calendar-notification@google\.com|noreply@email\.apple)"
+    rb"|(?:from|sender):[^\r\n]*(?P<calsender>calendar-notification@google\.com|noreply@email\.apple"
+    rb"|@calendly\.com|@acuityscheduling\.com|@savvycal\.com)"
     rb"|(?P<exchange>x-ms-exchange-calendar|content-class:[^\r\n]*calendarmessage)"
-    rb"|subject:[ \t]*(?P<invitation>(?:updated )?invitation\b|cancell?ed(?: event)?:)"
+    # Subject prefixes of calendar software (Outlook, Thunderbird, Calendly) in a few languages.
+    rb"|subject:[ \t]*(?P<invitation>(?:updated )?invitation\b|cancell?ed(?: event)?:"
+    rb"|(?:updated|confirmed|new event|accepted|declined|tentative|canceled|einladung"
+    rb"|aktualisiert|invitaci\xc3\xb3n|uitnodiging|invito|convite|zaproszenie)[ \t]*:)"
     rb"|subject:[^\r\n]*(?P<bounce>undeliver|delivery status notification|failure notice"
     rb"|returned mail|mail delivery fail|delivery has failed|nondeliverable|unzustellbar))"
 )
