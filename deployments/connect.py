@@ -92,6 +92,7 @@ _PROBLEMS: tuple[tuple[type[Exception], Problem], ...] = (
     (imap_errors.HostUnreachable, "unreachable"),
     (imap_errors.ConnectionDropped, "unreachable"),
     (FolderNotFound, "folder"),
+    (imap_errors.CredentialUnavailable, "secret"),
     (SmtpAuthFailed, "authentication"),
     (SmtpCredentialUnavailable, "secret"),
     (SmtpTlsFailure, "tls"),

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from flows.app import App, imap_credential, imap_endpoint, utcnow
 from flows.inbox_sync import FolderReport, record_failure, sync_account_mail
-from integrations.imap import AuthenticationFailed, Mailbox, MailboxError, connect
+from integrations.imap import (
+    AuthenticationFailed,
+    CredentialUnavailable,
+    Mailbox,
+    MailboxError,
+    connect,
+)
 from integrations.secrets import SecretUnavailable
 
 log = logging.getLogger(__name__)
@@ -69,7 +75,7 @@ class InboxWatcher:
                 with connect(imap_endpoint(self.cfg), imap_credential(self.cfg)) as box:
                     attempt = 0
                     self._watch(box)
-            except AuthenticationFailed as err:
+            except (AuthenticationFailed, CredentialUnavailable) as err:
                 # A wrong password will not fix itself quickly: wait the longest step.
                 self._failed(err)
                 self.stop.wait(BACKOFF[-1])

@@ -18,6 +18,7 @@ from imap_tools.errors import UnexpectedCommandStatusError
 from integrations.imap.errors import (
     AuthenticationFailed,
     ConnectionDropped,
+    CredentialUnavailable,
     MailboxError,
     PlaintextRefused,
     TlsFailure,
@@ -25,6 +26,7 @@ from integrations.imap.errors import (
     server_text,
     translated,
 )
+from integrations.secrets import SecretUnavailable
 from integrations.tls import verifying_context
 
 Security = Literal["ssl", "starttls", "plain"]
@@ -173,6 +175,10 @@ def _authenticate(
             auth = f"\x00{endpoint.username}\x00{secret}"
             client.authenticate("PLAIN", _once(auth))
         return None
+    except SecretUnavailable as err:  # its message names the reference, never the value
+        return CredentialUnavailable(
+            f"cannot read the login secret of {endpoint.username!r} for {endpoint.host}: {err}"
+        )
     except imaplib.IMAP4.abort as err:
         return ConnectionDropped(f"{endpoint.host} closed the connection during login: {err}")
     except (imaplib.IMAP4.error, UnexpectedCommandStatusError) as err:

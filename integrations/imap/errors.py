@@ -25,6 +25,10 @@ class AuthenticationFailed(MailboxError):
     """The server refused the credentials (or the mechanism)."""
 
 
+class CredentialUnavailable(MailboxError):
+    """Our own login secret could not be read (env, keyring, token command): no login was tried."""
+
+
 class TlsFailure(MailboxError):
     """TLS could not be set up: bad certificate, handshake failure, STARTTLS not offered."""
 

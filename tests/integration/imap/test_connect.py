@@ -11,12 +11,14 @@ from integrations.imap import (
     AuthenticationFailed,
     ConnectionDropped,
     Credential,
+    CredentialUnavailable,
     HostUnreachable,
     MailboxError,
     PlaintextRefused,
     TlsFailure,
     connect,
 )
+from integrations.secrets import SecretUnavailable
 from tests.integration.imap.conftest import password_of, ssl_endpoint
 from tests.testbed import Mailbox as Account
 from tests.testbed.ports import free_port
@@ -162,3 +164,13 @@ def test_only_connection_dropped_is_transient() -> None:
     for kind in (AuthenticationFailed, TlsFailure, HostUnreachable, PlaintextRefused):
         assert issubclass(kind, MailboxError)
         assert kind.transient is False
+
+
+def test_an_unreadable_secret_is_a_mailbox_error_naming_the_reference(mailbox: Account) -> None:
+    def credential() -> Credential:
+        raise SecretUnavailable("environment variable MISSING_IMAP_PW is not set")
+
+    with pytest.raises(CredentialUnavailable) as caught:
+        connect(ssl_endpoint(mailbox), credential)
+    assert "MISSING_IMAP_PW" in str(caught.value)
+    assert not caught.value.transient  # not retried: the helper or keyring must be fixed first
