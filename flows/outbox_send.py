@@ -8,11 +8,13 @@ login. A crash after the mark can only cost the Sent copy, never a second email.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.policy import SMTP as SMTP_POLICY
 
 from flows.app import App, imap_credential, imap_endpoint
@@ -31,6 +33,7 @@ from integrations.smtp import (
     smtp_credential,
     smtp_endpoint,
 )
+from models.draft_match import CLOCK_SLACK, is_sent_draft
 from models.events import DomainEvent
 from models.mailbuild import MailBuildError, build_message
 from models.outbox import (
@@ -39,6 +42,7 @@ from models.outbox import (
     claim_approved,
     claim_due,
     claim_for_draft,
+    draft_placed_at,
     due_drafts,
     has_due,
     in_flight,
@@ -298,6 +302,32 @@ def place_draft(app: App, row_id: int, now: datetime) -> bool:
     return True
 
 
+def _sent_by_hand(
+    box: Mailbox, folder: str, to_addr: str, subject: str, placed_at: datetime | None
+) -> bool:
+    """Whether Sent holds this draft under another Message-ID (see models/draft_match.py)."""
+    if placed_at is None:
+        return False
+    since = (placed_at - CLOCK_SLACK).date()
+    for item in box.fetch_headers(folder, box.uids_to_since(folder, to_addr, since)):
+        head = BytesHeaderParser(policy=email.policy.default).parsebytes(item.header)
+        try:
+            sent_to = [a.addr_spec for h in ("to", "cc") for a in getattr(head[h], "addresses", ())]
+            dated = head["date"].datetime if head["date"] is not None else None
+        except (TypeError, ValueError, AttributeError):
+            continue  # an unreadable header is no evidence either way
+        if is_sent_draft(
+            draft_to=to_addr,
+            draft_subject=subject,
+            placed_at=placed_at,
+            sent_to=sent_to,
+            sent_subject=str(head["subject"] or ""),
+            sent_at=dated or item.internaldate,
+        ):
+            return True
+    return False
+
+
 def approve(app: App, row_id: int, now: datetime) -> SendReport:
     """Send an approved draft once; a copy the user already sent (found in Sent) is not resent.
 
@@ -307,8 +337,14 @@ def approve(app: App, row_id: int, now: datetime) -> SendReport:
     smtp = _smtp(app)
     mail = load_mail(app.factory, row_id)
     if app.settings.imap is not None:
+        placed_at = draft_placed_at(app.factory, row_id)
         with _open_mailbox(app) as box:
-            if box.search_message_id(_folder(app, box, "sent"), mail.message_id):
+            sent = _folder(app, box, "sent")
+            # Sent from a mail client already: found by our Message-ID, or (clients that give
+            # a draft a new one) by recipient, subject and time.
+            if box.search_message_id(sent, mail.message_id) or _sent_by_hand(
+                box, sent, mail.to_addr, mail.subject, placed_at
+            ):
                 report.events += mark_sent(app.factory, app.account_id, row_id, now)
                 report.sent.append(row_id)
                 return report

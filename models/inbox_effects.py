@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from models.classify import Kind, Relation, ThreadContext, Verdict
+from models.draft_match import is_sent_draft
 from models.events import (
     AutoReplyReceived,
     BounceReceived,
@@ -116,6 +117,11 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
             row.status, row.sent_at = "sent", message.date or fx.now
         message.interview_id = row.interview_id
         return ["outbox-sent"] if record_sent(fx.uow, row, now=fx.now) else []
+    draft = _draft_sent_by_hand(fx, message)
+    if draft is not None:
+        draft.status, draft.sent_at = "sent", message.date or fx.now
+        message.interview_id = draft.interview_id
+        return ["draft-sent-by-user"] if record_sent(fx.uow, draft, now=fx.now) else []
     # The user's own mail (from the phone, say) to a contact.
     if message.contact_id is None:
         return []
@@ -144,6 +150,39 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
         )
     )
     return ["outreach"]
+
+
+def _draft_sent_by_hand(fx: Effects, message: Message) -> Outbox | None:
+    """A draft of ours the user sent from their client, which gave it a new Message-ID."""
+    if not message.to_addrs:
+        return None
+    drafts = fx.uow.session.scalars(
+        select(Outbox).where(
+            Outbox.account_id == fx.uow.account_id,
+            Outbox.status == "draft",
+            func.lower(Outbox.to_addr).in_([a.lower() for a in message.to_addrs]),
+        )
+    )
+    return next(
+        (
+            row
+            for row in drafts
+            if is_sent_draft(
+                draft_to=row.to_addr,
+                draft_subject=row.subject,
+                placed_at=_aware(row.claimed_at),
+                sent_to=message.to_addrs,
+                sent_subject=message.subject or "",
+                sent_at=_aware(message.date),
+            )
+        ),
+        None,
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _human(fx: Effects, message: Message, verdict: Verdict) -> list[str]:

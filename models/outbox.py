@@ -9,7 +9,7 @@ so two workers (or a worker and the inbox sync) never both act on one row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -198,6 +198,16 @@ def _move(
 def claim_for_draft(factory: sessionmaker[Session], row_id: int, now: datetime) -> bool:
     """pending (review) -> draft, committed before the APPEND; False if someone else has it."""
     return _move(factory, row_id, ("pending",), status="draft", claimed_at=now)
+
+
+def draft_placed_at(factory: sessionmaker[Session], row_id: int) -> datetime | None:
+    """When the row's draft was placed in Drafts (UTC), or None if it never was."""
+    with factory() as session:
+        row = session.get(Outbox, row_id)
+        if row is None or row.claimed_at is None:
+            return None
+        at = row.claimed_at
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at  # SQLite returns naive
 
 
 def release_draft(factory: sessionmaker[Session], row_id: int, reason: str) -> bool:

@@ -204,6 +204,12 @@ class Mailbox:
         """Return the UIDs whose Message-ID header contains <message_id>."""
         return self._search(folder, "HEADER", "Message-ID", _quoted_message_id(message_id))
 
+    def uids_to_since(self, folder: str, address: str, since: date) -> list[int]:
+        """Return the UIDs of messages to address with an internal date on or after since."""
+        if not address.isascii() or any(c in address for c in '"\\\r\n'):
+            return []  # never a quoted-string we could get wrong; outbox addresses are plain
+        return self._search(folder, "SINCE", fetch.imap_date(since), "TO", f'"{address}"')
+
     def _search(self, folder: str, *criteria: str) -> list[int]:
         self._examine(folder)
         with self._command("UID SEARCH", folder):
