@@ -88,6 +88,16 @@ class TokenAuthority:
         with self._lock:
             self._grants[token].active = False
 
+    def refused_token(self, kind: str, user: str, other: str) -> str:
+        """A token the servers refuse for user: never issued ("unknown"), "expired", or other's."""
+        if kind == "unknown":
+            return f"ya29.never-issued-{secrets.token_urlsafe(6)}"
+        if kind == "expired":
+            token = self.issue(user)
+            self.expire(token)
+            return token
+        return self.issue(other)
+
     def check(self, token: str, client: str) -> str | None:
         """Return the user of an active token (None otherwise), recording the question."""
         with self._lock:

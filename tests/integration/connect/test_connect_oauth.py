@@ -113,11 +113,7 @@ def test_a_refused_token_fails_both_checks_and_nothing_is_written(
 ) -> None:
     smtp.require_auth = True
     authority: TokenAuthority = mailbox.server.oauth
-    if kind == "expired":
-        token = authority.issue(mailbox.user)
-        authority.expire(token)
-    else:
-        token = authority.issue("user999")
+    token = authority.refused_token(kind, mailbox.user, other="user999")
     runs = tmp_path / "runs"
     command = printing_command(token, runs)
 

@@ -96,13 +96,7 @@ def test_a_refused_token_is_authentication_failed_once_without_the_token(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     authority: TokenAuthority = mailbox.server.oauth
-    if kind == "unknown":
-        token = "ya29.never-issued-Zq81"
-    elif kind == "expired":
-        token = authority.issue(mailbox.user)
-        authority.expire(token)
-    else:
-        token = authority.issue("user999")
+    token = authority.refused_token(kind, mailbox.user, other="user999")
     runs = tmp_path / "runs"
     cfg = oauth_config(mailbox, printing_command(token, runs))
 

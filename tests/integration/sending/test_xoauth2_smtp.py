@@ -109,13 +109,7 @@ def test_a_refused_token_is_smtp_auth_failed_without_the_token(
     tmp_path: Path, mailbox: BedMailbox, smtp: SmtpServer, kind: str
 ) -> None:
     authority: TokenAuthority = smtp.oauth
-    if kind == "unknown":
-        token = "ya29.never-issued-Kp27"
-    elif kind == "expired":
-        token = authority.issue(mailbox.user)
-        authority.expire(token)
-    else:
-        token = authority.issue("someone-else@example.net")
+    token = authority.refused_token(kind, mailbox.user, other="someone-else@example.net")
     runs = tmp_path / "runs"
     app = oauth_app(tmp_path, mailbox, smtp, printing_command(token, runs))
     assert app.settings.smtp is not None
