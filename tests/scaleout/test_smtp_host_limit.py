@@ -1,12 +1,12 @@
 """A concurrency limit per SMTP host: accounts sharing a relay never exceed it, across flow runs.
 
 Six accounts share the test bed's aiosmtpd and one PostgreSQL database, each owing one
-thank-you. The relay holds every DATA for a second and counts how many sessions are inside DATA
-at once. Three accounts' ``send-follow-ups`` flow runs start together against a real Prefect
-server with the global concurrency limit ``smtp:127.0.0.1`` set to 1: the relay must never see
-two at once, and every thank-you still goes out exactly once. Then the limit is removed and the
-other three start together: the relay sees them overlap, which shows the first half measured
-the limit and not an accident of timing.
+thank-you. The relay holds every DATA open (a second; six in the control) and counts how many
+sessions are inside DATA at once. Three accounts' ``send-follow-ups`` flow runs start together
+against a real Prefect server with the global concurrency limit ``smtp:127.0.0.1`` set to 1:
+the relay must never see two at once, and every thank-you still goes out exactly once. Then the
+limit is removed and the other three start together: the relay sees them overlap, which shows
+the first half measured the limit and not an accident of timing.
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ from tests.testbed import DovecotServer, SmtpServer
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
 ACCOUNTS = 6
-HOLD = 1.0  # seconds the relay keeps each DATA open: long enough that unlimited runs overlap
+HOLD = 1.0  # seconds the relay keeps each DATA open while the limit serialises the sends
+# Without the limit the three runs must overlap even when a loaded machine starts them seconds
+# apart (a 1 s hold did not, once, in CI on 2 busy cores).
+CONTROL_HOLD = 6.0
 
 
 @pytest.fixture
@@ -128,6 +131,7 @@ def test_one_session_at_a_time_per_smtp_host_with_the_limit_and_overlap_without(
 
         client.delete_global_concurrency_limit_by_name(name)
         smtp.max_in_data = 0
+        smtp.data_delay = CONTROL_HOLD
         results = send_together(free)
         assert smtp.max_in_data >= 2, "without a limit the sends should have overlapped"
         assert sorted(len(r["sent"]) for r in results) == [1, 1, 1], results

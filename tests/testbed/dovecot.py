@@ -18,7 +18,7 @@ from tests.testbed.ports import LOOPBACK, ManagedProcess, free_port, scratch_dir
 from tests.testbed.tls import TlsFiles
 
 DOVECOT_BIN = Path("/usr/sbin/dovecot")
-POOL_SIZE = 999  # user001..user999: cheap (one passwd line each), and a full run takes ~230
+POOL_SIZE = 999  # user001..user999: one passwd line each; a full run now takes more than 200
 
 _CONFIG = """\
 base_dir = {root}/run
