@@ -23,7 +23,6 @@ from integrations.imap import (
     MailboxError,
     connect,
 )
-from integrations.secrets import SecretUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +75,7 @@ class InboxWatcher:
                     attempt = 0
                     self._watch(box)
             except (AuthenticationFailed, CredentialUnavailable) as err:
-                # A wrong password will not fix itself quickly: wait the longest step.
-                self._failed(err)
-                self.stop.wait(BACKOFF[-1])
-            except SecretUnavailable as err:
-                # The token helper or keyring is down: like a wrong password, not quick to mend.
+                # A wrong password (or a token helper that is down) will not mend soon: wait long.
                 self._failed(err)
                 self.stop.wait(BACKOFF[-1])
             except MailboxError as err:

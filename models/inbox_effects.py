@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -170,19 +170,14 @@ def _draft_sent_by_hand(fx: Effects, message: Message) -> Outbox | None:
             if is_sent_draft(
                 draft_to=row.to_addr,
                 draft_subject=row.subject,
-                placed_at=_aware(row.claimed_at),
+                placed_at=row.claimed_at,
                 sent_to=message.to_addrs,
                 sent_subject=message.subject or "",
-                sent_at=_aware(message.date),
+                sent_at=message.date,
             )
         ),
         None,
     )
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _human(fx: Effects, message: Message, verdict: Verdict) -> list[str]:

@@ -9,7 +9,7 @@ so two workers (or a worker and the inbox sync) never both act on one row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -204,10 +204,7 @@ def draft_placed_at(factory: sessionmaker[Session], row_id: int) -> datetime | N
     """When the row's draft was placed in Drafts (UTC), or None if it never was."""
     with factory() as session:
         row = session.get(Outbox, row_id)
-        if row is None or row.claimed_at is None:
-            return None
-        at = row.claimed_at
-        return at.replace(tzinfo=UTC) if at.tzinfo is None else at  # SQLite returns naive
+        return None if row is None else row.claimed_at  # aware UTC (models.types.UtcDateTime)
 
 
 def release_draft(factory: sessionmaker[Session], row_id: int, reason: str) -> bool:
