@@ -6,7 +6,7 @@ Each event names the interview it concerns; ``prefect_name`` gives the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -33,8 +33,15 @@ class DomainEvent:
 
     def payload(self) -> dict[str, Any]:
         """The event's own fields as JSON-friendly values."""
-        skip = {f.name for f in fields(DomainEvent)}
-        return {k: _jsonable(v) for k, v in asdict(self).items() if k not in skip}
+        # Fields are scalars and tuples of them: no deep copy (asdict) needed, which cost
+        # ~0.1 ms an event, seconds for a large contacts import.
+        return {
+            f.name: _jsonable(getattr(self, f.name)) for f in fields(self) if f.name not in _BASE
+        }
+
+
+# The base class's own fields, which the event log keeps in columns of their own.
+_BASE = frozenset(f.name for f in fields(DomainEvent))
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,6 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.events import DomainEvent
@@ -52,6 +53,27 @@ class UnitOfWork:
             )
         )
         self._pending.append(event)
+
+    def record_all(self, events: list[DomainEvent]) -> None:
+        """Add many events in one bulk insert (an import of thousands of contacts)."""
+        if not events:
+            return
+        self.session.execute(
+            insert(EventLog),
+            [
+                {
+                    "account_id": self.account_id,
+                    "interview_id": e.interview_id,
+                    "contact_id": e.contact_id,
+                    "type": e.type,
+                    "occurred_at": e.occurred_at,
+                    "recorded_at": e.occurred_at,
+                    "payload": e.payload(),
+                }
+                for e in events
+            ],
+        )
+        self._pending.extend(events)
 
     def commit(self) -> list[DomainEvent]:
         """Commit everything; return the events that are now permanent."""
