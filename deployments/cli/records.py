@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -10,7 +11,7 @@ from rich.table import Table
 
 from deployments.cli.runtime import console, print_json, runtime, utcnow
 from models.db import current_revision, head_revision, make_engine, upgrade
-from models.export import export_account
+from models.export import write_export
 from models.status import status_report
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -76,7 +77,7 @@ def export(
     """Every record of the account as one JSON document (shape documented in models/export.py)."""
     rt = runtime(ctx)
     with rt.factory() as session:
-        print_json(export_account(session, rt.account_id, current_revision(rt.engine)))
+        write_export(session, rt.account_id, current_revision(rt.engine), sys.stdout)
 
 
 @db_app.command("upgrade")
