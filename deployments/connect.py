@@ -128,19 +128,14 @@ def check_imap(
     try:
         # A short timeout: a person is waiting.
         with connect(replace(imap_endpoint(cfg), timeout=15.0), credential) as box:
-            roles = box.special_folders()
             for role, chosen in (("sent", cfg.sent_folder), ("drafts", cfg.drafts_folder)):
-                if chosen is not None:
-                    try:
-                        box.status(chosen)
-                        outcome.folders[role] = chosen
-                        continue
-                    except FolderNotFound:
-                        if role in typed:
-                            raise
-                        outcome.stale.append(role)
-                if role in roles:
-                    outcome.folders[role] = roles[role]
+                found = box.folder_for(role, chosen)  # chosen only if the server lists it
+                if chosen is not None and found != chosen:
+                    if role in typed:
+                        raise FolderNotFound(f"folder {chosen!r} does not exist on {cfg.host}")
+                    outcome.stale.append(role)
+                if found is not None:
+                    outcome.folders[role] = found
             for folder in cfg.folders:
                 box.status(folder)
     except (MailboxError, SecretUnavailable) as err:
