@@ -55,7 +55,7 @@ def test_list_lines_quoted_atom_literal_nil_and_extended_data() -> None:
     assert french is not None and french.name == "Éléments envoyés"
     escaped = parse_list_line(b'() "/" "say \\"hi\\""')
     assert escaped is not None and escaped.name == 'say "hi"'
-    literal = parse_list_line((b"(\\Drafts) \"/\" {12}", b"Entw&APw-rfe"))
+    literal = parse_list_line((b'(\\Drafts) "/" {12}', b"Entw&APw-rfe"))
     assert literal == FolderInfo("Entwürfe", "/", ("\\Drafts",))
     nil = parse_list_line(b"(\\Noselect) NIL Shared")
     assert nil == FolderInfo("Shared", "", ("\\Noselect",))
