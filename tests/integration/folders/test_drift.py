@@ -185,7 +185,7 @@ def test_namespace_change_mid_life_next_reply_within_one_poll_few_logins(
     interview = add_contact(app, "Grace Hopper", "grace@example.com", requested=False)
     append(account, OUTREACH, "INBOX.Sent")
     reports: list[FolderReport] = []
-    poll = 3.0
+    poll = 10.0  # the shortest imap.poll_seconds a config may set
     watcher, thread, stop = _watch(app, poll, reports)
     try:
         wait_for(lambda: state(app, interview) == "requested")
@@ -198,16 +198,42 @@ def test_namespace_change_mid_life_next_reply_within_one_poll_few_logins(
         )
         append(account, reply(1))
         back = wait_for(lambda: state(app, interview) == "replied")
-        # Back within one retry (5 s after a dropped session) and one poll.
-        assert back <= 5.0 + poll + 5.0, back
+        # The restart drops the session: one retry (5 s later) syncs at once, within one poll.
+        assert back <= poll + 5.0, back  # generous: 5 s measured; a loaded machine is slower
         # Watch the rest of a 30 s window: no reconnect loop.
         time.sleep(max(0.0, 30.0 - (time.monotonic() - changed)))
         logins = drifting_dovecot.logins(account.user) - logins_before
+        print(f"\nnamespace change: reply recorded {back:.1f} s after, {logins} logins in 30 s")
         assert 1 <= logins <= 5, logins  # (the old code: about one a second)
         assert after(app, events) == REPLY_ONLY  # the outreach never fires twice
         assert any(r.folder == "Sent" and r.already_known == 1 for r in reports)
         assert cursor(app, "Sent").consecutive_failures == 0
         assert watcher.stats.consecutive_failures == 0
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_sent_renamed_under_a_running_watcher_costs_no_login(
+    interop_dovecot: DovecotServer, app_for: AppFor
+) -> None:
+    account = interop_dovecot.take_user()
+    create_folders(account, "Sent Items")
+    app = app_for(account)
+    interview = add_contact(app, "Grace Hopper", "grace@example.com", requested=False)
+    append(account, OUTREACH, "Sent Items")
+    reports: list[FolderReport] = []
+    watcher, thread, stop = _watch(app, 300, reports)
+    try:
+        wait_for(lambda: state(app, interview) == "requested")
+        time.sleep(0.3)  # into IDLE
+        rename_folder(account, "Sent Items", "Sent")
+        append(account, reply(1))  # IDLE wakes the watcher; its folder list is stale
+        wait_for(lambda: state(app, interview) == "replied", timeout=15)
+        assert any(r.folder == "Sent" and r.already_known == 1 for r in reports)
+        assert watcher.stats.logins == 1 and watcher.stats.failures == 0
+        assert interop_dovecot.logins(account.user) >= 1
     finally:
         stop.set()
         thread.join(timeout=5)
