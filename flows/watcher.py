@@ -45,8 +45,8 @@ class WatcherStats:
 
     syncs: int = 0
     wakeups: int = 0
-    polls: int = 0
-    logins: int = 0
+    polls: int = 0  # NOOP polls of a server without IDLE
+    logins: int = 0  # sessions opened (login attempts)
     failures: int = 0
     consecutive_failures: int = 0
     last_error: str = ""

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from flows.app import App, imap_credential, imap_endpoint, utcnow
 from flows.inbox_sync import FolderReport, SyncIncomplete, sync_account_mail
-from flows.watcher import InboxWatcher
+from flows.watcher import InboxWatcher, backoff_seconds
 from integrations.imap import Mailbox, connect
 from models.status import status_report
 from models.tables import EventLog, Interview, Message, SyncCursor
@@ -268,3 +268,10 @@ def test_backoff_grows_across_cycles_whose_login_succeeds_and_stop_is_prompt(
         stop.set()
         thread.join(timeout=5)
     assert not thread.is_alive() and time.monotonic() - asked < 2.5
+
+
+def test_the_backoff_schedule_allows_one_login_a_minute_then_fewer() -> None:
+    waits = [backoff_seconds(n) for n in range(1, 12)]
+    assert waits[0] <= 5.0  # one quick retry: a server restart is over by then
+    assert all(w >= 60.0 for w in waits[1:]) and waits == sorted(waits)
+    assert waits[-1] == 900.0 and max(waits) == 900.0
