@@ -233,11 +233,12 @@ def test_sent_renamed_under_a_running_watcher_costs_no_login(
         wait_for(lambda: state(app, interview) == "replied", timeout=15)
         assert any(r.folder == "Sent" and r.already_known == 1 for r in reports)
         assert watcher.stats.logins == 1 and watcher.stats.failures == 0
-        assert interop_dovecot.logins(account.user) >= 1
+        time.sleep(1.5)  # back in IDLE
     finally:
+        asked = time.monotonic()
         stop.set()
         thread.join(timeout=5)
-    assert not thread.is_alive()
+    assert not thread.is_alive() and time.monotonic() - asked < 2.5  # seen inside IDLE
 
 
 def test_backoff_grows_across_cycles_whose_login_succeeds_and_stop_is_prompt(
