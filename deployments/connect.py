@@ -80,6 +80,7 @@ class Outcome:
     passed: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     folders: dict[str, str] = field(default_factory=dict)
+    stale: list[str] = field(default_factory=list)  # roles whose configured folder is gone
 
 
 SecretSource = Callable[[], Credential]
@@ -110,18 +111,31 @@ def problem_of(err: Exception) -> Problem:
     return next((p for t, p in _PROBLEMS if isinstance(err, t)), "other")
 
 
-def check_imap(cfg: ImapConfig, credential: SecretSource, outcome: Outcome) -> None:
-    """Log in, find Sent and Drafts, and check that every named folder exists."""
+def check_imap(
+    cfg: ImapConfig,
+    credential: SecretSource,
+    outcome: Outcome,
+    typed: frozenset[str] = frozenset(),
+) -> None:
+    """Log in, find Sent and Drafts, and check that every named folder exists.
+
+    Sent and Drafts are only shown: the watcher looks them up at each session, so they are
+    never written to the config. A name already in the config that the server no longer has
+    goes to outcome.stale (the caller drops it), unless the user typed it now (typed roles):
+    then it is a mistake to report.
+    """
     what = f"IMAP {cfg.username}@{cfg.host}"
     try:
         # A short timeout: a person is waiting.
         with connect(replace(imap_endpoint(cfg), timeout=15.0), credential) as box:
-            roles = box.special_folders()
             for role, chosen in (("sent", cfg.sent_folder), ("drafts", cfg.drafts_folder)):
-                name = chosen or roles.get(role)
-                if name is not None:
-                    box.status(name)  # FolderNotFound when a named folder is missing
-                    outcome.folders[role] = name
+                found = box.folder_for(role, chosen)  # chosen only if the server lists it
+                if chosen is not None and found != chosen:
+                    if role in typed:
+                        raise FolderNotFound(f"folder {chosen!r} does not exist on {cfg.host}")
+                    outcome.stale.append(role)
+                if found is not None:
+                    outcome.folders[role] = found
             for folder in cfg.folders:
                 box.status(folder)
     except (MailboxError, SecretUnavailable) as err:

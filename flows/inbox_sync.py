@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flows.app import App
-from integrations.imap import HeaderItem, Mailbox, MailboxError, PendingHeaders
+from integrations.imap import (
+    ConnectionDropped,
+    FolderNotFound,
+    HeaderItem,
+    Mailbox,
+    MailboxError,
+    PendingHeaders,
+)
 from models.classify import ThreadContext, classify
 from models.events import DomainEvent
 from models.inbox import InboundItem, cursor_for, load_thread_context, record_batch
@@ -175,21 +182,64 @@ def record_failure(
 
 
 def folder_plan(app: App, mailbox: Mailbox) -> list[tuple[str, bool]]:
-    """Sent first (a new outreach makes its replies recognisable), INBOX, then extra folders."""
+    """Sent first (a new outreach makes its replies recognisable), INBOX, then extra folders.
+
+    Sent is looked up on the server at each session (SPECIAL-USE, then well-known names); a
+    configured name is used while it exists, so a renamed folder is found again.
+    """
     cfg = app.settings.imap
     assert cfg is not None
-    sent = cfg.sent_folder or mailbox.special_folders().get("sent")
+    sent = mailbox.folder_for("sent", cfg.sent_folder)
     plan = [(sent, True)] if sent else []
     return plan + [("INBOX", False)] + [(f, False) for f in cfg.folders if f != "INBOX"]
 
 
+class SyncIncomplete(MailboxError):
+    """Some folders failed (each recorded on its cursor) while the others were synced."""
+
+    def __init__(self, reports: list[FolderReport], failures: list[tuple[str, MailboxError]]):
+        """Keep what was synced (reports) and what failed, folder by folder."""
+        self.reports = reports
+        self.failures = failures
+        names = "; ".join(f"{folder}: {type(err).__name__}: {err}" for folder, err in failures)
+        super().__init__(f"{len(failures)} folder(s) failed: {names}")
+
+
 def sync_account_mail(app: App, mailbox: Mailbox, now: datetime) -> list[FolderReport]:
-    """Sync every folder of the plan in one session; a failing folder is recorded, then raised."""
-    reports = []
+    """Sync every folder of the plan in one session; a failing folder never stops the others.
+
+    Each failure is recorded on its folder's cursor; once every folder was tried,
+    SyncIncomplete (holding the reports of the folders that did sync) says some failed. A
+    dropped connection ends the sync at once: the session is gone for every folder.
+    """
+    reports: list[FolderReport] = []
+    failures: list[tuple[str, MailboxError]] = []
     for folder, outgoing in folder_plan(app, mailbox):
         try:
-            reports.append(sync_folder(app, mailbox, folder, outgoing=outgoing, now=now))
-        except MailboxError as err:
+            reports.append(_sync_or_rediscover(app, mailbox, folder, outgoing, now))
+        except ConnectionDropped as err:
             record_failure(app, "imap", folder, err, now)
             raise
+        except MailboxError as err:
+            record_failure(app, "imap", folder, err, now)
+            failures.append((folder, err))
+    if failures:
+        raise SyncIncomplete(reports, failures)
     return reports
+
+
+def _sync_or_rediscover(
+    app: App, mailbox: Mailbox, folder: str, outgoing: bool, now: datetime
+) -> FolderReport:
+    """Sync folder; a Sent folder gone since the plan was made is looked up again, once."""
+    try:
+        return sync_folder(app, mailbox, folder, outgoing=outgoing, now=now)
+    except FolderNotFound:
+        if not outgoing:
+            raise
+        mailbox.forget_folders()
+        cfg = app.settings.imap
+        found = mailbox.folder_for("sent", cfg.sent_folder if cfg else None)
+        if found is None or found == folder:
+            raise
+        return sync_folder(app, mailbox, found, outgoing=outgoing, now=now)

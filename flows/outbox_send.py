@@ -224,7 +224,7 @@ def _open_mailbox(app: App) -> Mailbox:
 def _folder(app: App, box: Mailbox, role: str) -> str:
     cfg = app.settings.imap
     configured = None if cfg is None else (cfg.sent_folder if role == "sent" else cfg.drafts_folder)
-    name = configured or box.special_folders().get(role)
+    name = box.folder_for(role, configured)  # a configured name only while it exists
     if name is None:
         raise FolderNotFound(f"no {role} folder found; set imap.{role}_folder")
     return name

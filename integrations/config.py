@@ -73,6 +73,8 @@ class _ServerConfig(_Section):
 class ImapConfig(_ServerConfig):
     """The mailbox to watch."""
 
+    # Only for a folder the user chose by hand: by default Sent and Drafts are looked up on the
+    # server at each session (SPECIAL-USE, then well-known names), so a rename is followed.
     sent_folder: str | None = None
     drafts_folder: str | None = None
     folders: list[str] = Field(default_factory=list)

@@ -167,10 +167,12 @@ def _imap(w: Wizard, flags: dict[str, Any], oauth: str | None) -> dict[str, Any]
     login = w.login("imap", "IMAP password", oauth, old, user, host)
     values = _with_login(values, login)
     cfg = _model(ImapConfig, values)
-    c.check_imap(cfg, login.credential(), w.outcome)
-    # What SPECIAL-USE (or a well-known name) found is written down, so a rename is noticed.
-    for role in ("sent", "drafts"):
-        values[f"{role}_folder"] = w.outcome.folders.get(role, values[f"{role}_folder"])
+    typed = frozenset(r for r in ("sent", "drafts") if flags.get(f"{r}_folder"))
+    c.check_imap(cfg, login.credential(), w.outcome, typed)
+    # Sent and Drafts found by SPECIAL-USE are looked up again at each session, never pinned
+    # here (a renamed folder would then stop every sync); a stale name in the file is dropped.
+    for role in w.outcome.stale:
+        values[f"{role}_folder"] = None
     w.imap_login = login
     return values
 

@@ -11,6 +11,7 @@ import io
 import select
 import ssl
 import time
+from collections.abc import Callable
 from typing import cast
 
 from integrations.imap.errors import CommandRejected, ConnectionDropped, server_text
@@ -32,8 +33,20 @@ def check_timeout(timeout: float) -> None:
         raise ValueError(f"IDLE timeout must be between 0 and {MAX_IDLE_SECONDS} s")
 
 
-def idle(client: imaplib.IMAP4, host: str, timeout: float) -> bool:
-    """IDLE until EXISTS/RECENT arrives (True) or timeout passes (False); leave IDLE cleanly."""
+# How often an IDLE that waits long looks at interrupted(): locally, without a server command.
+CHECK_SECONDS = 1.0
+
+
+def idle(
+    client: imaplib.IMAP4,
+    host: str,
+    timeout: float,
+    interrupted: Callable[[], bool] | None = None,
+) -> bool:
+    """IDLE until EXISTS/RECENT arrives (True) or timeout passes (False); leave IDLE cleanly.
+
+    interrupted() is asked about once a second: True ends the IDLE early (a stop request).
+    """
     check_timeout(timeout)
     tag = client._command("IDLE")
     while client._get_response() is not None:  # None is the "+ idling" continuation
@@ -44,8 +57,13 @@ def idle(client: imaplib.IMAP4, host: str, timeout: float) -> bool:
     ended = False
     while not has_news(client):
         _check_bye(client, host)
-        if not _wait_readable(client, deadline - time.monotonic()):
+        if interrupted is not None and interrupted():
             break
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if not _wait_readable(client, min(left, CHECK_SECONDS)):
+            continue
         client._get_response()
         if client.tagged_commands.get(tag):
             ended = True  # the server ended IDLE itself

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -14,8 +15,16 @@ from imap_tools.utils import encode_folder
 
 from integrations.imap import fetch, folders, idle, stream
 from integrations.imap.connection import ImapEndpoint, _Session, discard
-from integrations.imap.errors import ConnectionDropped, MailboxError, rejected, translated
+from integrations.imap.errors import (
+    CommandRejected,
+    ConnectionDropped,
+    MailboxError,
+    rejected,
+    translated,
+)
 from integrations.imap.fetch import FullItem, HeaderItem
+
+log = logging.getLogger(__name__)
 
 _STATUS_PAIR = re.compile(rb"([A-Z]+) (\d+)")
 
@@ -66,6 +75,8 @@ class Mailbox:
         self._news = False  # new mail announced in a response we already cleared away
         self._broken = False
         self._pending: PendingHeaders | None = None  # a prefetch whose answer is still unread
+        self._roles: dict[str, str] | None = None  # what this session's LIST found, once asked
+        self._names: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
         return f"Mailbox({self._label})"
@@ -163,10 +174,53 @@ class Mailbox:
         with self._command("NOOP"):
             self._client.noop()
 
+    @property
+    def can_idle(self) -> bool:
+        """Whether the server offers IDLE (RFC 2177); without it a watcher must poll."""
+        return "IDLE" in self.capabilities
+
     def special_folders(self) -> dict[str, str]:
         """Return {"sent": ..., "drafts": ...} (and trash/junk/archive/all when known)."""
         with self._command("LIST"):
-            return folders.special_folders(self._session, self.capabilities)
+            listed = folders.list_folders(self._session, ())
+            roles = folders.special_folders(self._session, self.capabilities, listed)
+        self._roles, self._names = roles, folders.folder_names(listed)
+        return dict(roles)
+
+    def folder_for(self, role: str, configured: str | None = None) -> str | None:
+        """The folder playing role now: configured if it exists, else what the server says.
+
+        Looked up once per session (forget_folders() asks again): a folder renamed or a
+        namespace changed since the last session is found under its new name.
+        """
+        if self._roles is None:
+            self.special_folders()
+        assert self._roles is not None
+        if configured is not None and configured in self._names:
+            return configured
+        found = self._roles.get(role)
+        if configured is not None:
+            log.warning(
+                "the configured %s folder %r is not on %s; using %r",
+                role,
+                configured,
+                self._host,
+                found,
+            )
+        return found
+
+    def forget_folders(self) -> None:
+        """Drop the folder roles found so far: the next folder_for() lists the folders again."""
+        self._roles = None
+
+    def check_news(self, folder: str) -> bool:
+        """Poll folder with NOOP (for servers without IDLE); True when new mail was announced."""
+        self._examine(folder)  # NOOP when already selected: that is the poll
+        news = self._news or idle.has_news(self._client)
+        if news:
+            self.clear_untagged()
+            self._news = False
+        return news
 
     def status(self, folder: str) -> FolderStatus:
         """Return UIDVALIDITY, UIDNEXT, MESSAGES (and HIGHESTMODSEQ with CONDSTORE) of folder."""
@@ -292,16 +346,23 @@ class Mailbox:
         parts = last.split() if isinstance(last, bytes) else []
         return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
 
-    def idle_wait(self, folder: str, timeout: float) -> bool:
-        """IDLE on folder until new mail is announced (True) or timeout seconds pass (False)."""
+    def idle_wait(
+        self, folder: str, timeout: float, interrupted: Callable[[], bool] | None = None
+    ) -> bool:
+        """IDLE on folder until new mail is announced (True) or timeout seconds pass (False).
+
+        interrupted() is checked about once a second, with no traffic; True ends the wait.
+        """
         idle.check_timeout(timeout)
+        if not self.can_idle:
+            raise CommandRejected(f"{self._host} does not offer IDLE; poll with check_news()")
         self._examine(folder)
         if self._news or idle.has_news(self._client):
             self.clear_untagged()
             self._news = False
             return True
         with self._command("IDLE", folder):
-            woke = idle.idle(self._client, self._host, timeout)
+            woke = idle.idle(self._client, self._host, timeout, interrupted)
         self._client.untagged_responses.clear()
         self._news = False
         return woke

@@ -70,27 +70,56 @@ service imap-login {{
     ssl = yes
   }}
 }}
-namespace inbox {{
+{namespace}
+{extra}"""
+
+# The default folder layout: flat names, "/" separator, Sent and Drafts marked by SPECIAL-USE.
+DEFAULT_NAMESPACE = """\
+namespace inbox {
   inbox = yes
   separator = /
-  mailbox Sent {{
+  mailbox Sent {
     special_use = \\Sent
     auto = subscribe
-  }}
-  mailbox Drafts {{
+  }
+  mailbox Drafts {
     special_use = \\Drafts
     auto = subscribe
-  }}
-  mailbox Trash {{
+  }
+  mailbox Trash {
     special_use = \\Trash
     auto = subscribe
-  }}
-  mailbox Junk {{
+  }
+  mailbox Junk {
     special_use = \\Junk
     auto = subscribe
-  }}
-}}
+  }
+}
 """
+
+
+def namespace_config(
+    folders: dict[str, str | None],
+    *,
+    prefix: str = "",
+    separator: str = "/",
+    auto: str = "subscribe",
+) -> str:
+    """A namespace block: folder name -> SPECIAL-USE attribute (None: a plain folder).
+
+    Every user gets these folders (auto = subscribe), or gets them only once created
+    (auto = no), which lets a test RENAME one folder onto another's name and attribute.
+    """
+    lines = ["namespace inbox {", "  inbox = yes", f"  separator = {separator}"]
+    if prefix:
+        lines.append(f"  prefix = {prefix}")
+    for name, attribute in folders.items():
+        lines.append(f'  mailbox "{name}" {{')
+        if attribute is not None:
+            lines.append(f"    special_use = {attribute}")
+        lines += [f"    auto = {auto}", "  }"]
+    return "\n".join([*lines, "}", ""])
+
 
 # The oauth2 passdb's settings: RFC 7662 introspection against the test bed's token authority.
 _OAUTH2 = """\
@@ -111,8 +140,19 @@ class DovecotServer:
     tests.testbed.oauth), which Dovecot checks by introspection at every login.
     """
 
-    def __init__(self, tls: TlsFiles, oauth: TokenAuthority | None = None) -> None:
-        """Write the config and user pool; call start() to run it."""
+    def __init__(
+        self,
+        tls: TlsFiles,
+        oauth: TokenAuthority | None = None,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        imap_capability: str | None = None,
+    ) -> None:
+        """Write the config and user pool; call start() to run it.
+
+        namespace replaces the folder layout (see namespace_config); imap_capability replaces
+        the advertised CAPABILITY list (e.g. without IDLE or SPECIAL-USE).
+        """
         self.host = LOOPBACK
         self.oauth = oauth if oauth is not None else shared_authority()
         self.port = free_port()
@@ -122,16 +162,7 @@ class DovecotServer:
         self.root = scratch_dir("dovecot")
         self.log_path = self.root / "dovecot.log"
         self.config_path = self.root / "dovecot.conf"
-        self.config_path.write_text(
-            _CONFIG.format(
-                root=self.root,
-                host=self.host,
-                imap_port=self.port,
-                ssl_port=self.ssl_port,
-                cert=tls.cert_path,
-                key=tls.key_path,
-            )
-        )
+        self.write_config(namespace, imap_capability)
         (self.root / "oauth2.conf.ext").write_text(_OAUTH2.format(url=self.oauth.introspection_url))
         users = [f"user{n:03d}" for n in range(1, POOL_SIZE + 1)]
         # The passwd-file is written once: Dovecot re-reads it at most once a second.
@@ -146,6 +177,35 @@ class DovecotServer:
             self.root / "dovecot.stdout.log",
             self.root,
         )
+
+    def write_config(self, namespace: str, imap_capability: str | None = None) -> None:
+        """(Re)write dovecot.conf; a running server reads it at its next restart()."""
+        extra = f"imap_capability = {imap_capability}\n" if imap_capability else ""
+        self.config_path.write_text(
+            _CONFIG.format(
+                root=self.root,
+                host=self.host,
+                imap_port=self.port,
+                ssl_port=self.ssl_port,
+                cert=self.tls.cert_path,
+                key=self.tls.key_path,
+                namespace=namespace,
+                extra=extra,
+            )
+        )
+
+    def reconfigure(self, namespace: str, imap_capability: str | None = None) -> None:
+        """Change the folder layout (or capabilities) of a live server: rewrite, restart."""
+        self.write_config(namespace, imap_capability)
+        self.restart()
+
+    def logins(self, user: str) -> int:
+        """How many times user has logged in so far, from Dovecot's log."""
+        if not self.log_path.exists():
+            return 0
+        marker = f"Login: user=<{user}>"
+        with self.log_path.open(encoding="utf-8", errors="replace") as log:
+            return sum(marker in line for line in log)
 
     @staticmethod
     def password_for(user: str) -> str:

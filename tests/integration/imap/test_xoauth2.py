@@ -131,7 +131,7 @@ def test_the_watcher_does_not_hammer_the_server_with_a_refused_token(
         deadline = time.monotonic() + 10
         while watcher.stats.failures == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
-        # A transient error would be retried after BACKOFF[0] = 1 s: wait past that.
+        # A transient error would be retried after 1 s (it used to be): wait past that.
         time.sleep(1.5)
     finally:
         stop.set()
