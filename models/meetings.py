@@ -137,7 +137,8 @@ def apply_calendar(
         outcome = apply_itip(known, parsed)
         result: Merge = outcome.merge
     else:
-        result = merge(known, parsed.occurrences)
+        # A snapshot lists whole series, so a series that moved can be told from one replaced.
+        result = merge(known, parsed.occurrences, now=now if snapshot else None)
     labels: list[str] = []
     for occ in result.added:
         labels += _add(uow, occ, matcher, source, now)
@@ -154,9 +155,11 @@ def apply_calendar(
                 )
                 labels += _update(uow, row, gone, now, how="series cancelled")
     if snapshot:
-        mine = [as_occurrence(m) for m in rows.values() if m.source == source]
+        # Keyed afresh: a moved instance's row now carries its new RECURRENCE-ID.
+        current = {(m.uid, m.recurrence_id or None): m for m in rows.values()}
+        mine = [as_occurrence(m) for m in current.values() if m.source == source]
         for occ in disappeared(mine, parsed, now):
-            row = rows[occ.key]
+            row = current[occ.key]
             if row.status != "CANCELLED":
                 labels += _update(
                     uow,
@@ -228,6 +231,7 @@ def _add(
 def _update(uow: UnitOfWork, row: Meeting, upd: Update, now: datetime, *, how: str) -> list[str]:
     new = upd.new
     row.sequence, row.dtstamp, row.last_modified = new.sequence, new.dtstamp, new.last_modified
+    row.recurrence_id = new.recurrence_id or ""  # a moved series' instance takes its new key
     row.last_seen_at = now
     material = upd.fields & MATERIAL
     if new.status == "CANCELLED" and row.status != "CANCELLED":
