@@ -1,0 +1,129 @@
+"""CalDAV discovery from what a user knows, on two real servers laid out differently.
+
+Radicale: the principal is also the calendar home (/testbed/), behind Basic auth, and
+/.well-known/caldav answers 301 to the root. Xandikos: principal /user/, home /user/calendars/,
+no auth, and /.well-known/caldav answers 302 (which an HTTP client turns into a GET if left to
+follow it). The root, principal and home are not calendar collections on either.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+
+import pytest
+
+from integrations.calendar import CalDavSource, SourceAuthFailed, SourceNotFound, SourceState
+from integrations.calendar.base import SourceUnreachable
+from integrations.calendar.dav import FoundCalendar, discover
+from tests.integration.calendar.ics import WINDOW, vcalendar, vevent
+from tests.testbed.caldav import Calendar, RadicaleServer
+from tests.testbed.ports import free_port
+from tests.testbed.xandikos import XandikosServer, xandikos_argv
+
+EVENT = vcalendar(vevent("found@x", "20300310T150000Z", "20300310T160000Z", "Coffee with Ana"))
+
+
+def radicale_discover(
+    radicale: RadicaleServer, start: str, **kwargs: object
+) -> list[FoundCalendar]:
+    password = radicale.password
+    return discover(
+        start,
+        username=radicale.username,
+        password=lambda: password,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("where", ["root", "principal", "home", "collection"])
+def test_radicale_calendars_found_from_any_starting_point(
+    radicale: RadicaleServer, calendar: Calendar, where: str
+) -> None:
+    start = {
+        "root": radicale.url,
+        "principal": f"{radicale.url}{radicale.username}/",
+        "home": f"{radicale.url}{radicale.username}",  # no trailing slash, as users type it
+        "collection": calendar.url,
+    }[where]
+    found = radicale_discover(radicale, start)
+    name = calendar.path.strip("/").rpartition("/")[2]
+    assert FoundCalendar(name, calendar.url) in found
+    if where == "collection":
+        assert found == [FoundCalendar(name, calendar.url)]
+
+
+def test_radicale_from_an_email_address_through_the_well_known_uri(
+    radicale: RadicaleServer, calendar: Calendar
+) -> None:
+    # The domain's https://example.org/ is played by the loopback server: no real DNS.
+    found = radicale_discover(radicale, "testbed@example.org", domain_url=radicale.url)
+    assert calendar.url in [c.url for c in found]
+
+
+def test_radicale_wrong_password_is_an_auth_failure_without_the_secret(
+    radicale: RadicaleServer,
+) -> None:
+    wrong = "not-the-password-4711"
+    with pytest.raises(SourceAuthFailed) as caught:
+        discover(radicale.url, username=radicale.username, password=lambda: wrong)
+    printed = "".join(traceback.format_exception(caught.value))
+    assert wrong not in printed
+
+
+def test_nothing_listening_is_unreachable() -> None:
+    with pytest.raises(SourceUnreachable):
+        discover(f"http://127.0.0.1:{free_port()}/", timeout=5)
+
+
+@pytest.mark.parametrize("where", ["/", "/user/", "/user/calendars/", "/user/calendars"])
+def test_xandikos_calendars_found_from_root_principal_and_home(
+    xandikos: XandikosServer, where: str
+) -> None:
+    extra = xandikos.new_calendar()
+    found = discover(xandikos.url.rstrip("/") + where)
+    urls = [c.url for c in found]
+    assert xandikos.url.rstrip("/") + xandikos.default_calendar_path in urls
+    assert xandikos.url.rstrip("/") + extra in urls
+    assert all(c.url.startswith(xandikos.url + "user/calendars/") for c in found)
+
+
+def test_xandikos_from_an_email_address_through_a_302_well_known(
+    xandikos: XandikosServer,
+) -> None:
+    found = discover("user@example.org", domain_url=xandikos.url)
+    assert FoundCalendar("calendar", xandikos.url.rstrip("/") + xandikos.default_calendar_path) in (
+        found
+    )
+
+
+def test_an_address_that_is_neither_url_nor_email_is_refused() -> None:
+    with pytest.raises(ValueError, match="URL, an email address or a domain"):
+        discover("user@exa mple.org")
+
+
+@pytest.fixture
+def lone_xandikos() -> Iterator[XandikosServer]:
+    """A Xandikos of its own, holding exactly its one default calendar."""
+    argv = xandikos_argv()
+    if argv is None:
+        pytest.skip("Xandikos is not installed")
+    server = XandikosServer(argv)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_sync_from_a_server_root_reads_its_only_calendar(lone_xandikos: XandikosServer) -> None:
+    lone_xandikos.put_event(lone_xandikos.default_calendar_path, EVENT)
+    result = CalDavSource("x", lone_xandikos.url).fetch(SourceState(), WINDOW)
+    assert result.changed and any(b"UID:found@x" in d for d in result.data)
+
+
+def test_sync_from_a_home_with_several_calendars_names_them(xandikos: XandikosServer) -> None:
+    xandikos.new_calendar("second")  # with the default one: two to choose from
+    source = CalDavSource("x", xandikos.url + "user/calendars/")
+    with pytest.raises(SourceNotFound, match=r"calendars found there \(.*'calendar'.*'second'"):
+        source.fetch(SourceState(), WINDOW)
