@@ -179,19 +179,36 @@ def _spacing(*sides: Sequence[Occurrence]) -> timedelta | None:
     return min(gaps) if gaps else None
 
 
+def _overlap(
+    old: list[datetime], new: list[datetime], spacing: timedelta | None
+) -> tuple[list[datetime], list[datetime]]:
+    """Each side cut to the span the other covers, give or take half the spacing.
+
+    The old side holds every instance ever stored (years of history), the new one only what
+    the window shows, and the window has moved on since: counted over those unequal spans, the
+    shift pairing each old instance with the *next* new one would win by the instances at the
+    ends. Over the same span the true shift wins, or ties and is the smaller move.
+    """
+    if spacing is None or not old or not new:
+        return old, new
+    margin = spacing / 2
+    old_cut = [t for t in old if new[0] - margin <= t <= new[-1] + margin]
+    new_cut = [t for t in new if old[0] - margin <= t <= old[-1] + margin]
+    return old_cut, new_cut
+
+
 def _pairs_in_series(
     old: Sequence[Occurrence], new: Sequence[Occurrence], spacing: timedelta | None
 ) -> list[tuple[Key, Occurrence]]:
     """Pair leftover old and new instances of one series by their most common shift."""
     by_time = {_rid_time(n): n for n in new}
-    times = sorted(by_time)
+    old_times, new_times = _overlap(sorted(map(_rid_time, old)), sorted(by_time), spacing)
     shifts: Counter[timedelta] = Counter()
-    for o in old:
-        at = _rid_time(o)
+    for at in old_times:
         # Sorted times and a bound: a few candidates per instance, whatever the series' size.
-        lo = 0 if spacing is None else bisect_right(times, at - spacing)
-        hi = len(times) if spacing is None else bisect_left(times, at + spacing)
-        for t in times[lo:hi]:
+        lo = 0 if spacing is None else bisect_right(new_times, at - spacing)
+        hi = len(new_times) if spacing is None else bisect_left(new_times, at + spacing)
+        for t in new_times[lo:hi]:
             shifts[t - at] += 1
     if not shifts:
         return []

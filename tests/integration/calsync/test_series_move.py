@@ -150,3 +150,25 @@ def test_moved_series_with_an_instance_dropped_cancels_that_one_only(
     _, rows, _, _ = snapshot(app)
     assert len(rows) == 4
     assert [m.status for m in rows] == ["CONFIRMED", "CONFIRMED", "CANCELLED", "CONFIRMED"]
+
+
+def test_an_instance_already_held_keeps_its_time_when_the_series_moves(
+    app: App, calendar: Calendar
+) -> None:
+    cfg = config("caldav", calendar)
+    calendar.put_event(weekly("20260303T100000", 0))
+    sync_calendar_source(app, cfg, NOW)
+    held_at = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # the first meeting ended at 09:30 UTC
+    assert sync_calendar_source(app, cfg, held_at).effects == ["meeting-ended"]
+    _, before, _, _ = snapshot(app)
+
+    calendar.put_event(weekly("20260303T110000", 1))
+    moved = sync_calendar_source(app, cfg, held_at + timedelta(minutes=10))
+    assert moved.effects == ["meeting-rescheduled"] * 3  # the held one is history
+    _, after, log, _ = snapshot(app)
+    assert [m.id for m in after] == [m.id for m in before]
+    assert after[0].start_utc == before[0].start_utc and after[0].version == 1
+    assert after[0].recurrence_id != before[0].recurrence_id  # known by its new key from now on
+    assert log.count("MeetingScheduled") == 4 and "MeetingCancelled" not in log
+    again = sync_calendar_source(app, cfg, held_at + timedelta(minutes=20))
+    assert again.effects == [] and snapshot(app)[2] == log

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from calendar_fixtures import utc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.calendar import Occurrence, ParsedCalendar, Window, disappeared, merge, parse_calendar
 from models.calendar.versions import pair_moves
@@ -147,5 +149,63 @@ def test_cancelled_instances_take_no_part() -> None:
 def test_pairing_cost_is_bounded_for_a_dense_series() -> None:
     # Every 15 minutes for a month: candidates are found by bisection, not all pairs.
     old = series(freq="MINUTELY;INTERVAL=15", count=2000).occurrences
-    new = series("20260303T101000", freq="MINUTELY;INTERVAL=15", count=2000, seq=1).occurrences
+    new = series("20260303T100500", freq="MINUTELY;INTERVAL=15", count=2000, seq=1).occurrences
     assert len(pair_moves(old, new)) == len(old) == 2000
+
+
+def instance(index: int, period: timedelta, shift: timedelta, seq: int) -> Occurrence:
+    """The index-th instance of a synthetic series, its RECURRENCE-ID moved by `shift`."""
+    at = utc(2026, 1, 5, 9) + index * period + shift
+    return Occurrence(
+        uid="s",
+        recurrence_id=at.isoformat(),
+        start=at,
+        end=at + timedelta(minutes=30),
+        timezone="UTC",
+        all_day=False,
+        status="CONFIRMED",
+        summary="Chat",
+        description="",
+        location="",
+        video_link=None,
+        organizer=None,
+        attendees=(),
+        sequence=seq,
+        dtstamp=None,
+        last_modified=None,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    period_hours=st.sampled_from([1, 24, 48, 168, 336]),
+    shift_fraction=st.floats(min_value=-0.49, max_value=0.49).filter(lambda f: abs(f) > 0.001),
+    stored=st.tuples(st.integers(0, 40), st.integers(0, 40)).map(sorted),
+    window=st.tuples(st.integers(0, 45), st.integers(0, 45)).map(sorted),
+    dropped=st.sets(st.integers(0, 45), max_size=8),
+    kept=st.sets(st.integers(0, 45), max_size=3),
+)
+def test_each_instance_pairs_with_itself_moved(
+    period_hours: int,
+    shift_fraction: float,
+    stored: list[int],
+    window: list[int],
+    dropped: set[int],
+    kept: set[int],
+) -> None:
+    # Stored: every instance ever seen (history included); the window shows another span,
+    # since moved on; some instances dropped (EXDATE) and some overrides keep their old key.
+    period = timedelta(hours=period_hours)
+    shift = timedelta(minutes=round(shift_fraction * period_hours * 60))
+    old_idx = set(range(stored[0], stored[1] + 1))
+    new_idx = set(range(window[0], window[1] + 1)) - dropped
+    old = [instance(i, period, timedelta(0), 0) for i in sorted(old_idx)]
+    new = [instance(i, period, shift if i not in kept else timedelta(0), 1) for i in new_idx]
+    pairs = {new_key: o.key for new_key, o in pair_moves(old, new)}
+    # The one shift shared by most instances, and each instance paired with itself moved.
+    moved = old_idx & (new_idx - kept)
+    expected = {
+        instance(i, period, shift, 1).key: instance(i, period, timedelta(0), 0).key for i in moved
+    }
+    if shift:
+        assert pairs == expected
