@@ -245,14 +245,12 @@ def pair_moves(
             series[o.uid].append(o)
             if o.key not in incoming_keys and o.status != "CANCELLED":
                 old_left[o.uid].append(o)
-    fresh: dict[str, list[Occurrence]] = defaultdict(list)
     for n in incoming:
-        if n.recurrence_id is not None:
-            fresh[n.uid].append(n)
-            if n.key not in known_keys:
-                new_left[n.uid].append(n)
+        if n.recurrence_id is not None and n.key not in known_keys:
+            new_left[n.uid].append(n)
     pairs: list[tuple[Key, Occurrence]] = []
     for uid in sorted(old_left.keys() & new_left.keys()):
-        spacing = _spacing(series[uid], fresh[uid])
+        # Each side on its own grid: overrides that kept their key sit on the old one.
+        spacing = _spacing(series[uid], new_left[uid])
         pairs += _pairs_in_series(old_left[uid], new_left[uid], spacing)
     return pairs
