@@ -134,11 +134,10 @@ def apply_calendar(
     rows = {(m.uid, m.recurrence_id or None): m for m in known_rows}
     known = [as_occurrence(m) for m in rows.values()]
     if parsed.method is not None and not snapshot:
-        outcome = apply_itip(known, parsed)
+        outcome = apply_itip(known, parsed, now=now)
         result: Merge = outcome.merge
     else:
-        # A snapshot lists whole series, so a series that moved can be told from one replaced.
-        result = merge(known, parsed.occurrences, now=now if snapshot else None)
+        result = merge(known, parsed.occurrences, now=now)
     labels: list[str] = []
     for occ in result.added:
         labels += _add(uow, occ, matcher, source, now)

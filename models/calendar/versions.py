@@ -83,10 +83,11 @@ def merge(
 ) -> Merge:
     """Compare incoming occurrences with known ones, keyed by (UID, RECURRENCE-ID).
 
-    With `now` (a source that lists whole series, so a vanished key means something), the
-    instances of a moved series are paired with their old versions (see `pair_moves`): each
-    becomes an update of the meeting it was, re-keyed, rather than a cancellation and a new
-    meeting. An instance that had already ended keeps its times: history does not move.
+    With `now`, the instances of a moved series are paired with their old versions (see
+    `pair_moves`): each becomes an update of the meeting it was, re-keyed, rather than a new
+    meeting (and, in a feed, a cancellation). An instance that had already ended keeps its
+    times: history does not move. Pairing needs new keys less than the series' spacing from
+    old ones, which a message holding a few instances of an unmoved series never has.
     """
     known = tuple(known)
     incoming = tuple(incoming)

@@ -9,7 +9,15 @@ from calendar_fixtures import utc
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from models.calendar import Occurrence, ParsedCalendar, Window, disappeared, merge, parse_calendar
+from models.calendar import (
+    Occurrence,
+    ParsedCalendar,
+    Window,
+    apply_itip,
+    disappeared,
+    merge,
+    parse_calendar,
+)
 from models.calendar.versions import pair_moves
 
 WINDOW = Window(utc(2026, 3, 1), utc(2026, 4, 1))
@@ -67,11 +75,24 @@ def test_series_moved_by_an_hour_is_four_reschedules() -> None:
     assert disappeared(old, moved, NOW) == ()
 
 
-def test_without_now_a_move_still_reads_as_new_keys() -> None:
-    # Sources that do not list whole series (emailed invitations) keep the keyed reading.
+def test_an_emailed_request_moving_the_series_reschedules_and_cancels_nothing() -> None:
     old = series().occurrences
-    result = merge(old, series("20260303T110000", seq=1).occurrences)
-    assert len(result.added) == 4 and not result.updated
+    moved = replace(series("20260303T110000", seq=1), method="REQUEST")
+    outcome = apply_itip(old, moved, now=NOW)
+    assert not outcome.merge.added and not outcome.cancelled
+    assert [u.new.start - u.old.start for u in outcome.merge.updated] == [timedelta(hours=1)] * 4
+
+
+def test_an_emailed_override_of_one_instance_pairs_nothing() -> None:
+    # A REQUEST holding one instance, moved by a day: its key is known, so it is an update.
+    old = series().occurrences
+    one = override("20260310T100000", "20260311T100000", seq=1)
+    text = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n{one}END:VCALENDAR\r\n"
+    message = parse_calendar(text, WINDOW, default_tz="Europe/Berlin")
+    outcome = apply_itip(old, message, now=NOW)
+    [upd] = outcome.merge.updated
+    assert upd.old.key == upd.new.key and not outcome.merge.added
+    assert pair_moves(old, message.occurrences) == []
 
 
 def test_instances_already_past_keep_their_times_and_take_the_new_key() -> None:
