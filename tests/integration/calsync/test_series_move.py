@@ -8,6 +8,8 @@ issued once more for the new time, nothing is cancelled and no meeting is added.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from models.lifecycle import Event
 from models.tables import EventLog, Interview, Meeting, Outbox
 from models.uow import UnitOfWork
 from tests.testbed import Calendar
+from tests.testbed.xandikos import XandikosServer
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -61,6 +64,25 @@ def app(tmp_path: Path) -> App:
         apply_event(uow, interview, Event.REPLY_RECEIVED, now=NOW)
         uow.commit()
     return app
+
+
+@dataclass
+class Where:
+    """Where a test's calendar lives: its config and how to publish an event there."""
+
+    cfg: CalendarConfig
+    put_event: Callable[[str], object]
+
+
+@pytest.fixture(params=["radicale-caldav", "radicale-feed", "xandikos-caldav"])
+def where(request: pytest.FixtureRequest, calendar: Calendar) -> Where:
+    if request.param == "xandikos-caldav":
+        server: XandikosServer = request.getfixturevalue("xandikos")
+        path = server.new_calendar()
+        cfg = CalendarConfig(name="x", kind="caldav", url=server.url.rstrip("/") + path)
+        return Where(cfg, lambda text: server.put_event(path, text))
+    kind = "caldav" if request.param == "radicale-caldav" else "ics_url"
+    return Where(config(kind, calendar), calendar.put_event)
 
 
 def config(kind: str, calendar: Calendar) -> CalendarConfig:
@@ -101,17 +123,14 @@ def snapshot(app: App) -> tuple[str, list[Meeting], list[str], list[tuple[str, s
         return state, rows, log, sheets
 
 
-@pytest.mark.parametrize("kind", ["caldav", "ics_url"])
-def test_series_moved_by_an_hour_is_rescheduled_not_cancelled(
-    app: App, calendar: Calendar, kind: str
-) -> None:
-    cfg = config(kind, calendar)
-    calendar.put_event(weekly("20260303T100000", 0))
+def test_series_moved_by_an_hour_is_rescheduled_not_cancelled(app: App, where: Where) -> None:
+    cfg = where.cfg
+    where.put_event(weekly("20260303T100000", 0))
     assert sync_calendar_source(app, cfg, NOW).effects == ["meeting-scheduled"] * 4
     assert len(prepare(app, NOW)) == 1  # the first meeting is within the 24 h lead
     _, before, _, _ = snapshot(app)
 
-    calendar.put_event(weekly("20260303T110000", 1))
+    where.put_event(weekly("20260303T110000", 1))
     later = NOW + timedelta(minutes=10)
     moved = sync_calendar_source(app, cfg, later)
     assert moved.effects == ["meeting-rescheduled"] * 4
@@ -132,7 +151,7 @@ def test_series_moved_by_an_hour_is_rescheduled_not_cancelled(
     assert sheets == [(f"meeting:{first}:v1", "cancelled"), (f"meeting:{first}:v2", "pending")]
 
     # Read again, nothing moves: the meetings now carry the new RECURRENCE-IDs.
-    calendar.put_event(weekly("20260303T110000", 1) + "\r\n")  # same events, a new ETag
+    where.put_event(weekly("20260303T110000", 1) + "\r\n")  # same events, a new ETag
     assert sync_calendar_source(app, cfg, later + timedelta(minutes=10)).effects == []
     assert snapshot(app)[2] == log
 
