@@ -127,3 +127,16 @@ def test_sync_from_a_home_with_several_calendars_names_them(xandikos: XandikosSe
     source = CalDavSource("x", xandikos.url + "user/calendars/")
     with pytest.raises(SourceNotFound, match=r"calendars found there \(.*'calendar'.*'second'"):
         source.fetch(SourceState(), WINDOW)
+
+
+def test_xandikos_collection_is_read_and_an_unchanged_one_skipped(xandikos: XandikosServer) -> None:
+    path = xandikos.new_calendar()
+    source = CalDavSource("x", xandikos.url.rstrip("/") + path)
+    xandikos.put_event(path, EVENT)
+    first = source.fetch(SourceState(), WINDOW)
+    assert first.changed and first.state.sync_token  # Xandikos offers the standard marker
+    assert not source.fetch(first.state, WINDOW).changed
+    later = vcalendar(vevent("later@x", "20300311T150000Z", "20300311T160000Z", "Lunch"))
+    xandikos.put_event(path, later)
+    second = source.fetch(first.state, WINDOW)
+    assert second.changed and len(second.data) == 2
