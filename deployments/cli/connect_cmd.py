@@ -314,7 +314,11 @@ def connect(
     smtp_allow_plaintext: Annotated[bool, Opt(help="Plain SMTP, loopback only.")] = False,
     smtp_same_password: Annotated[bool, Opt(help="SMTP logs in with the IMAP secret.")] = False,
     calendar: Annotated[
-        list[str] | None, Opt(help="NAME=KIND:URL-or-PATH; KIND ics_url, caldav or ics_file.")
+        list[str] | None,
+        Opt(
+            help="NAME=KIND:URL-or-PATH; KIND ics_url, caldav or ics_file. For caldav, the "
+            "server's address, your principal or calendar home, or your email address will do."
+        ),
     ] = None,
     calendar_user: Annotated[list[str] | None, Opt(help="NAME=USER: a calendar login.")] = None,
     calendar_ca_file: Annotated[Path | None, Opt(help="Extra CA for new calendars.")] = None,
