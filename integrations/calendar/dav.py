@@ -227,13 +227,15 @@ def discover(
             with _client(url, username, secret, ca_file, timeout) as client:
                 if url.rstrip("/").endswith("/.well-known/caldav"):
                     url = _follow_well_known(client, url, where)
+                    _check_url(url, where, password is not None)  # not redirected to plain http
                 return _calendars_from(client, url, where)
         except CalendarError as err:
             failures.append(err)
         except _FAILURES as err:
             failures.append(_translate(err, where, url, secret))
-    # The most telling failure: a refused password or a broken server over "nothing there".
-    raise next((f for f in failures if not isinstance(f, SourceNotFound)), failures[-1])
+    # The most telling failure: a refused password or a broken server over "nothing there",
+    # and the well-known URI's answer over the root's.
+    raise next((f for f in failures if not isinstance(f, SourceNotFound)), failures[0])
 
 
 def _domain_starts(address: str, domain_url: str | None, where: str) -> list[str]:

@@ -8,8 +8,10 @@ follow it). The root, principal and home are not calendar collections on either.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -18,7 +20,7 @@ from integrations.calendar.base import SourceUnreachable
 from integrations.calendar.dav import FoundCalendar, discover
 from tests.integration.calendar.ics import WINDOW, vcalendar, vevent
 from tests.testbed.caldav import Calendar, RadicaleServer
-from tests.testbed.ports import free_port
+from tests.testbed.ports import LOOPBACK, free_port
 from tests.testbed.xandikos import XandikosServer, xandikos_argv
 
 EVENT = vcalendar(vevent("found@x", "20300310T150000Z", "20300310T160000Z", "Coffee with Ana"))
@@ -140,3 +142,41 @@ def test_xandikos_collection_is_read_and_an_unchanged_one_skipped(xandikos: Xand
     xandikos.put_event(path, later)
     second = source.fetch(first.state, WINDOW)
     assert second.changed and len(second.data) == 2
+
+
+@pytest.fixture
+def redirector() -> Iterator[list[str]]:
+    """A loopback server whose well-known URI redirects to locations[0]; all else is 404."""
+    locations: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PROPFIND(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.startswith("/.well-known/caldav"):
+                self.send_response(302)
+                self.send_header("Location", locations[0])
+            else:
+                self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+    locations.append(f"http://{LOOPBACK}:{httpd.server_address[1]}/")
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    try:
+        yield locations
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_well_known_redirect_to_another_domain_is_not_followed(redirector: list[str]) -> None:
+    base = redirector.pop()
+    # Another name for the same loopback server: refused by name, and no traffic leaves.
+    redirector.append(base.replace(LOOPBACK, "localhost"))
+    with pytest.raises(SourceNotFound, match="points to another domain"):
+        discover("ada@example.org", domain_url=base, password=lambda: "pw", timeout=5)
