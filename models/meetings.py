@@ -134,10 +134,10 @@ def apply_calendar(
     rows = {(m.uid, m.recurrence_id or None): m for m in known_rows}
     known = [as_occurrence(m) for m in rows.values()]
     if parsed.method is not None and not snapshot:
-        outcome = apply_itip(known, parsed)
+        outcome = apply_itip(known, parsed, now=now)
         result: Merge = outcome.merge
     else:
-        result = merge(known, parsed.occurrences)
+        result = merge(known, parsed.occurrences, now=now)
     labels: list[str] = []
     for occ in result.added:
         labels += _add(uow, occ, matcher, source, now)
@@ -154,9 +154,11 @@ def apply_calendar(
                 )
                 labels += _update(uow, row, gone, now, how="series cancelled")
     if snapshot:
-        mine = [as_occurrence(m) for m in rows.values() if m.source == source]
+        # Keyed afresh: a moved instance's row now carries its new RECURRENCE-ID.
+        current = {(m.uid, m.recurrence_id or None): m for m in rows.values()}
+        mine = [as_occurrence(m) for m in current.values() if m.source == source]
         for occ in disappeared(mine, parsed, now):
-            row = rows[occ.key]
+            row = current[occ.key]
             if row.status != "CANCELLED":
                 labels += _update(
                     uow,
@@ -228,6 +230,7 @@ def _add(
 def _update(uow: UnitOfWork, row: Meeting, upd: Update, now: datetime, *, how: str) -> list[str]:
     new = upd.new
     row.sequence, row.dtstamp, row.last_modified = new.sequence, new.dtstamp, new.last_modified
+    row.recurrence_id = new.recurrence_id or ""  # a moved series' instance takes its new key
     row.last_seen_at = now
     material = upd.fields & MATERIAL
     if new.status == "CANCELLED" and row.status != "CANCELLED":

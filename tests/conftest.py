@@ -12,4 +12,5 @@ from tests.testbed.fixtures import (  # noqa: F401 - pytest finds fixtures and h
     smtp,
     smtp_server,
     testbed_ca,
+    xandikos,
 )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import tomlkit
 import typer
 from pydantic import ValidationError
@@ -20,6 +22,8 @@ from rich.markup import escape
 
 from deployments import connect as c
 from deployments.cli.runtime import console, runtime
+from integrations.calendar import CalendarError
+from integrations.calendar.dav import discover
 from integrations.config import (
     CalendarConfig,
     ConfigError,
@@ -234,11 +238,42 @@ def _calendars(
             )
             ref, secret = login.ref, login.secret
             values["password"] = str(ref)
-        cfg = _model(CalendarConfig, values)
         password = c.password_of(secret, ref) if ref else None
+        if kind == "caldav":
+            values["url"] = _pick_calendar(w, name, values, password)
+            if values["url"] is None:
+                continue  # the failure is in the outcome: nothing will be written
+        cfg = _model(CalendarConfig, values)
         c.check_calendar(cfg, password, w.outcome)
         found.append(values)
     return found
+
+
+def _pick_calendar(
+    w: Wizard, name: str, values: dict[str, Any], password: Callable[[], str] | None
+) -> str | None:
+    """The collection URL to store, found from a server, principal, home URL or an address."""
+    what = f"calendar {name}"
+    try:
+        found = discover(
+            values["url"], username=values["username"], password=password, ca_file=values["ca_file"]
+        )
+    except (CalendarError, ValueError, SecretUnavailable) as err:
+        w.outcome.failures.append(c.Failure(what, c.problem_of(err), str(err)))
+        return None
+    if len(found) == 1:
+        return found[0].url
+    if not found:
+        w.outcome.failures.append(c.Failure(what, "calendar", "no calendar with events there"))
+        return None
+    for i, cal in enumerate(found, 1):
+        console.print(f"       {escape(what)} [{i}] {escape(cal.name)}: {escape(cal.url)}")
+    if w.tty:
+        pick: int = typer.prompt(f"which calendar for {name}", type=click.IntRange(1, len(found)))
+        return found[pick - 1].url
+    detail = f"{len(found)} calendars found: give one's URL as --calendar {name}=caldav:URL"
+    w.outcome.failures.append(c.Failure(what, "calendar", detail))
+    return None
 
 
 def _pair(text: str, flag: str) -> tuple[str, str]:
@@ -281,7 +316,11 @@ def connect(
     smtp_allow_plaintext: Annotated[bool, Opt(help="Plain SMTP, loopback only.")] = False,
     smtp_same_password: Annotated[bool, Opt(help="SMTP logs in with the IMAP secret.")] = False,
     calendar: Annotated[
-        list[str] | None, Opt(help="NAME=KIND:URL-or-PATH; KIND ics_url, caldav or ics_file.")
+        list[str] | None,
+        Opt(
+            help="NAME=KIND:URL-or-PATH; KIND ics_url, caldav or ics_file. For caldav, the "
+            "server's address, your principal or calendar home, or your email address will do."
+        ),
     ] = None,
     calendar_user: Annotated[list[str] | None, Opt(help="NAME=USER: a calendar login.")] = None,
     calendar_ca_file: Annotated[Path | None, Opt(help="Extra CA for new calendars.")] = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import Enum
 
 from models.calendar.types import Occurrence, ParsedCalendar
@@ -64,8 +65,14 @@ def _cancellations(known: Iterable[Occurrence], parsed: ParsedCalendar) -> tuple
     return tuple(result)
 
 
-def apply_itip(known: Iterable[Occurrence], parsed: ParsedCalendar) -> ItipOutcome:
-    """Work out what an iTIP message changes; answers from attendees change nothing."""
+def apply_itip(
+    known: Iterable[Occurrence], parsed: ParsedCalendar, *, now: datetime | None = None
+) -> ItipOutcome:
+    """Work out what an iTIP message changes; answers from attendees change nothing.
+
+    With `now`, a REQUEST that moves a whole series reschedules its instances (see
+    versions.merge); it never cancels what it does not list.
+    """
     known = tuple(known)
     kind = itip_kind(parsed.method)
     if kind in (ItipKind.ANSWER, ItipKind.UNKNOWN):
@@ -77,6 +84,6 @@ def apply_itip(known: Iterable[Occurrence], parsed: ParsedCalendar) -> ItipOutco
         # REQUEST with an older SEQUENCE cannot resurrect them.
         fresh = tuple(o for o in parsed.occurrences if o.key not in held)
         return ItipOutcome(kind, Merge(added=fresh, updated=updates), tuple(u.new for u in updates))
-    result = merge(known, parsed.occurrences)
+    result = merge(known, parsed.occurrences, now=now)
     cancelled = tuple(u.new for u in result.updated if u.new.status == "CANCELLED")
     return ItipOutcome(kind, result, cancelled)

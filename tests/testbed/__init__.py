@@ -4,6 +4,7 @@ Fixtures (registered in tests/conftest.py; session ones start once, on free port
     dovecot / mailbox        DovecotServer / Mailbox: a fresh IMAP user per test
     smtp_server / smtp       SmtpServer, reset for each test (mail, faults, hooks, switches)
     radicale / calendar      RadicaleServer / Calendar: a new CalDAV collection per test
+    xandikos                 XandikosServer: a second CalDAV server (principal /user/, no auth)
     ics_http_server          IcsFeedServer: one mutable .ics body with ETag/304 and faults
     postgres_server          PostgresServer: create_database() -> SQLAlchemy URL
     database_url             a fresh empty database URL, parametrized sqlite / postgresql

@@ -15,9 +15,18 @@ from tests.testbed.ports import remove_dir, scratch_dir, tail
 from tests.testbed.postgres import PostgresServer, find_bindir
 from tests.testbed.smtp import SmtpServer
 from tests.testbed.tls import TestbedCA
+from tests.testbed.xandikos import XandikosServer, xandikos_argv
 
 # Fixture names whose value has a log_path worth showing when a test fails.
-_LOGGED = ("dovecot", "mailbox", "smtp", "smtp_server", "radicale", "postgres_server")
+_LOGGED = (
+    "dovecot",
+    "mailbox",
+    "smtp",
+    "smtp_server",
+    "radicale",
+    "xandikos",
+    "postgres_server",
+)
 
 
 def _require(found: bool, what: str, hint: str) -> None:
@@ -101,6 +110,20 @@ def calendar(radicale: RadicaleServer) -> Iterator[Calendar]:
     yield created
     if radicale.process.running:
         radicale.request("DELETE", created.path)
+
+
+@pytest.fixture(scope="session")
+def xandikos() -> Iterator[XandikosServer]:
+    """Session-wide Xandikos (a second CalDAV server): /user/, /user/calendars/, no auth."""
+    argv = xandikos_argv()
+    _require(argv is not None, "Xandikos", "pip install xandikos")
+    assert argv is not None
+    server = XandikosServer(argv)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture

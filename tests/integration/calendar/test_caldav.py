@@ -187,10 +187,17 @@ def test_wrong_password_is_auth_failed_and_redacted(radicale: RadicaleServer) ->
     assert wrong not in printed and "/testbed/" not in str(caught.value)
 
 
-def test_a_collection_that_is_not_a_calendar_is_not_found(calendar: Calendar) -> None:
+def test_a_principal_with_several_calendars_names_them(
+    calendar: Calendar, radicale: RadicaleServer
+) -> None:
+    # The principal (Radicale's calendar home) is not a calendar: discovery looks inside it.
     principal = calendar.url.rsplit("/", 2)[0] + "/"
-    with pytest.raises(SourceNotFound, match="not a calendar"):
-        source_for(calendar, principal).fetch(SourceState(), WINDOW)
+    other = radicale.new_calendar()
+    try:
+        with pytest.raises(SourceNotFound, match="calendars found there"):
+            source_for(calendar, principal).fetch(SourceState(), WINDOW)
+    finally:
+        radicale.request("DELETE", other.path)
 
 
 def test_missing_collection_is_not_found(calendar: Calendar) -> None:
