@@ -94,3 +94,4 @@ class Verdict:
     complainants: tuple[str, ...] = field(default=())
     auth: str = "unknown"
     auth_reason: str = ""
+    auth_by: str = ""

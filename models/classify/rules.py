@@ -332,5 +332,5 @@ def run_chain(
         auth = AuthVerdict("unknown", "could not read Authentication-Results")
     if auth.failed:
         verdict = _suspicious(verdict, auth)
-    verdict = replace(verdict, auth=auth.status, auth_reason=auth.reason)
+    verdict = replace(verdict, auth=auth.status, auth_reason=auth.reason, auth_by=auth.authserv_id)
     return replace(verdict, notes=(*verdict.notes, *failures)) if failures else verdict
