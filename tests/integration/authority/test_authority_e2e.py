@@ -185,3 +185,40 @@ def test_failing_authentication_is_no_reply(app: App, imap: Mailbox, mailbox: Be
     report = sync_folder(app, imap, "INBOX", outgoing=False, now=NOW + timedelta(minutes=5))
     assert "reply" in report.effects and state(app, interview) == "replied"
     assert outbox_status(app, nudge) == "cancelled"
+
+
+def test_contacts_list_post_is_correspondence_and_ooo_body_pauses(
+    app: App, imap: Mailbox, mailbox: BedMailbox
+) -> None:
+    interview = add_contact(app, "Ada Lovelace", "ada@example.com")
+    nudge = pending_nudge(app, interview)
+    mailbox.append(
+        mail(
+            "Ada Lovelace <ada@example.com>",
+            "[uxers] Anyone hiring?",
+            "Hi all, we are hiring in Berlin.",
+            mid="<list-1@example.com>",
+            to="uxers@lists.example.org",
+            extra="List-Id: <uxers.lists.example.org>\r\nPrecedence: list\r\n",
+        )
+    )
+    report = sync_folder(app, imap, "INBOX", outgoing=False, now=NOW)
+    assert "auto-reply" not in report.effects and "reply" not in report.effects
+    with app.factory() as s:
+        post = s.scalars(select(Message).where(Message.message_id == "<list-1@example.com>")).one()
+        assert (post.kind, post.relation) == ("human", "correspondence")
+    assert state(app, interview) == "requested" and outbox_status(app, nudge) == "pending"
+
+    # a vacation notice that looks like a reply ("Re:", Auto-Submitted: no) is no reply
+    mailbox.append(
+        mail(
+            "Ada Lovelace <ada@example.com>",
+            "Re: Coffee?",
+            "I am currently out of the office and will return on 7 December 2026.",
+            mid="<ooo-1@example.com>",
+            extra=f"In-Reply-To: {OUTREACH_ID}\r\nAuto-Submitted: no\r\n",
+        )
+    )
+    report = sync_folder(app, imap, "INBOX", outgoing=False, now=NOW + timedelta(minutes=5))
+    assert report.effects == ["auto-reply"]
+    assert state(app, interview) == "requested" and outbox_status(app, nudge) == "pending"
