@@ -83,6 +83,7 @@ class Effects:
 def apply_verdict(fx: Effects, message: Message, verdict: Verdict, *, outgoing: bool) -> list[str]:
     """Apply the effects of one newly stored message; return short labels of what changed."""
     if verdict.kind is Kind.SUSPICIOUS:  # first: a forged From of the user's is no sent mail
+        message.direction = "in"  # the provider judged it on arrival; its id is none of ours
         return _suspected(fx, message, verdict.notes[0] if verdict.notes else "suspicious")
     if outgoing:
         return _outgoing(fx, message)
