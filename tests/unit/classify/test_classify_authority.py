@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.classify import Kind, classify, inspect_mail, parse_mail
 from models.classify.auth import header_values, judge, learnt_authserv, parse
@@ -231,3 +233,22 @@ def test_new_fixture(key: str) -> None:
 def test_parse_mail_alone_leaves_auth_results_empty() -> None:
     # the parser is shared; Authentication-Results are added by classify/inspect only
     assert parse_mail(_mail(["mx.example.net; dmarc=fail"])).auth_results == ()
+
+
+# --- any header at all ---------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    ["mx.example.net", ";", " ", "(", ")", '"', "\\", "=", "spf", "dkim", "dmarc", "fail",
+     "pass", "none", "/1", "\r\n\t", "é", "header.d=x"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=40).map("".join), max_size=12))
+def test_any_authentication_results_never_raise(values: list[str]) -> None:
+    raw = "".join(f"Authentication-Results: {v}\r\n" for v in values).encode() + b"\r\nbody"
+    found = header_values(raw)
+    assert len(found) <= 10
+    verdict = judge(found, PROVIDER)
+    assert verdict.status in ("pass", "fail", "neutral", "unknown")
+    assert classify(raw, trusted_authserv=PROVIDER).kind in Kind
