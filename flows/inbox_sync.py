@@ -22,6 +22,7 @@ from integrations.imap import (
     MailboxError,
     PendingHeaders,
 )
+from models.authority import LEARN_FOLDER, AuthTally, load_tally, save_tally
 from models.classify import ThreadContext, classify
 from models.events import DomainEvent
 from models.inbox import InboundItem, cursor_for, load_thread_context, record_batch
@@ -73,6 +74,7 @@ def sync_folder(
         elif known_validity is not None:
             cur.uidvalidity_changes = 0
         uow.commit()
+        tally = load_tally(uow)
     if known_validity is None or report.uidvalidity_changed:
         # First sync, or UIDs renumbered: look back over the window; Message-IDs re-match.
         uids = mailbox.uids_since(folder, (now - backfill).date())
@@ -80,6 +82,7 @@ def sync_folder(
         uids = mailbox.uids_after(folder, last_uid)
     report.new = len(uids)
     run = _FolderRun(app, mailbox, folder, status.uidvalidity, outgoing, max_bytes, now, report)
+    run.tally = tally
     parts = [uids[i : i + chunk] for i in range(0, len(uids), chunk)]
     pending = mailbox.prefetch_headers(folder, parts[0]) if parts else None
     for n, part in enumerate(parts):
@@ -103,6 +106,8 @@ class _FolderRun:
     report: FolderReport
     # What the last chunk's transaction knew (contacts, our Message-IDs): the next scan's index.
     ctx: ThreadContext | None = None
+    # Authentication-Results authserv-ids seen on INBOX (models.authority): the provider's.
+    tally: AuthTally = field(default_factory=AuthTally)
 
 
 def _sync_chunk(
@@ -128,10 +133,18 @@ def _sync_chunk(
     bodies = {f.uid: f.raw for f in mailbox.fetch_full(folder, small, max_bytes=max_bytes)}
     # Ask for the next chunk now: the server prepares it while we classify and record this one.
     upcoming = mailbox.prefetch_headers(folder, following) if following else None
+    learning = folder == LEARN_FOLDER and not run.outgoing
+    tally = run.tally.add(h.header for h in fetched) if learning else run.tally
     items = [
         InboundItem(
             uid=h.uid,
-            verdict=classify(bodies.get(h.uid, h.header), today=now.date(), max_bytes=max_bytes),
+            verdict=classify(
+                bodies.get(h.uid, h.header),
+                today=now.date(),
+                max_bytes=max_bytes,
+                trusted_authserv=tally.trusted,
+                known_senders=ctx.contact_addresses.keys(),
+            ),
             relevance=reason,
             oversized=h.size > max_bytes,
             raw_id_seed=h.header,
@@ -150,7 +163,10 @@ def _sync_chunk(
             user_addresses=app.user_addresses,
             now=now,
         )
+        if learning:
+            save_tally(uow, tally)  # with the cursor: a chunk read twice is counted once
         run.report.events += uow.commit()
+    run.tally = tally
     run.ctx = outcome.ctx
     run.report.stored += outcome.stored
     run.report.counted += outcome.counted_only

@@ -218,6 +218,7 @@ def _invitation(
         now=now,
         user_addresses=user_addresses,
         snapshot=False,
+        sender=verdict.mail.from_addrs[0] if verdict.mail.from_addrs else "",
     )
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from models.authority import MessageSuspected, complaint_has_authority
 from models.classify import Kind, Relation, ThreadContext, Verdict
 from models.draft_match import is_sent_draft
 from models.events import (
@@ -81,6 +82,9 @@ class Effects:
 
 def apply_verdict(fx: Effects, message: Message, verdict: Verdict, *, outgoing: bool) -> list[str]:
     """Apply the effects of one newly stored message; return short labels of what changed."""
+    if verdict.kind is Kind.SUSPICIOUS:  # first: a forged From of the user's is no sent mail
+        message.direction = "in"  # the provider judged it on arrival; its id is none of ours
+        return _suspected(fx, message, verdict.notes[0] if verdict.notes else "suspicious")
     if outgoing:
         return _outgoing(fx, message)
     if verdict.kind is Kind.HUMAN:
@@ -90,8 +94,26 @@ def apply_verdict(fx: Effects, message: Message, verdict: Verdict, *, outgoing: 
     if verdict.kind is Kind.BOUNCE:
         return _bounce(fx, message, verdict)
     if verdict.kind is Kind.COMPLAINT:
+        if not complaint_has_authority(fx.ctx, verdict, fx.user_addresses):
+            return _suspected(fx, message, "complaint that names no mail of ours")
         return _opt_out(fx, _contacts_for(fx, message, verdict.complainants), "complaint")
     return []  # delay notices, read receipts, attendee responses: recorded, nothing changes
+
+
+def _suspected(fx: Effects, message: Message, reason: str) -> list[str]:
+    """Changes nothing: flagged and recorded for the user to confirm (see models.authority)."""
+    message.flags = [*message.flags, "to_confirm"]
+    fx.uow.record(
+        MessageSuspected(
+            occurred_at=fx.now,
+            interview_id=message.interview_id,
+            contact_id=message.contact_id,
+            message_id=message.message_id,
+            sender=message.from_addr,
+            reason=reason[:500],
+        )
+    )
+    return ["suspected"]
 
 
 def _interview(fx: Effects, contact_id: int) -> Interview:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from models.authority import refuse_calendar_change
 from models.calendar import (
     Merge,
     Occurrence,
@@ -106,8 +107,14 @@ def apply_calendar(
     now: datetime,
     user_addresses: frozenset[str],
     snapshot: bool,
+    sender: str | None = None,
 ) -> list[str]:
-    """Apply one source's calendar; ``snapshot`` means it lists everything, so absence counts."""
+    """Apply one source's calendar; ``snapshot`` means it lists everything, so absence counts.
+
+    ``sender`` is the From address of an emailed iTIP message: it may change a meeting we
+    hold only as its organizer (RFC 5546), and answer only as an attendee; anything else is
+    recorded as suspected and changes nothing.
+    """
     matcher = load_matcher(uow, user_addresses)
     uids = {o.uid for o in parsed.occurrences} | set(parsed.cancelled_uids)
     known_rows = (
@@ -132,6 +139,10 @@ def apply_calendar(
             if m.uid not in uids
         ]
     rows = {(m.uid, m.recurrence_id or None): m for m in known_rows}
+    if sender is not None:
+        refused = refuse_calendar_change(uow, parsed, list(rows.values()), sender.lower(), now)
+        if refused:
+            return refused
     known = [as_occurrence(m) for m in rows.values()]
     if parsed.method is not None and not snapshot:
         outcome = apply_itip(known, parsed, now=now)
@@ -140,7 +151,7 @@ def apply_calendar(
         result = merge(known, parsed.occurrences, now=now)
     labels: list[str] = []
     for occ in result.added:
-        labels += _add(uow, occ, matcher, source, now)
+        labels += _add(uow, occ, matcher, source, now, invited_by=sender or "")
     for upd in result.updated:
         labels += _update(uow, rows[upd.old.key], upd, now, how="cancelled")
     for occ in (*result.unchanged, *result.stale):
@@ -175,7 +186,13 @@ def _with_status(row: Meeting, status: str) -> Occurrence:
 
 
 def _add(
-    uow: UnitOfWork, occ: Occurrence, matcher: Matcher, source: str, now: datetime
+    uow: UnitOfWork,
+    occ: Occurrence,
+    matcher: Matcher,
+    source: str,
+    now: datetime,
+    *,
+    invited_by: str = "",
 ) -> list[str]:
     if occ.status == "CANCELLED" or occ.end < now - _LOOKBACK:
         return []
@@ -206,6 +223,8 @@ def _add(
         video_link=occ.video_link,
         status=occ.status,
         match=how,
+        organizer=(occ.organizer or "")[:320],
+        invited_by=invited_by[:320],
         version=1,
         ended_handled=False,
         first_seen_at=now,

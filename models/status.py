@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.authority import suspected
 from models.lifecycle import State
 from models.tables import (
     Account,
@@ -38,7 +39,14 @@ def status_report(session: Session, account_id: int, now: datetime) -> dict[str,
         "mail": _mail(session, account_id, now, ZoneInfo(account.timezone)),
         "sending_paused": account.sending_paused or None,
         "sources": _sources(session, account_id),
+        "suspicious": _suspicious(session, account_id),
     }
+
+
+def _suspicious(session: Session, account_id: int) -> dict[str, Any]:
+    """Mail that claimed an authority it lacks: changed nothing, waits for the user to confirm."""
+    count, latest = suspected(session, account_id)
+    return {"count": count, "to_confirm": latest}
 
 
 def _stages(session: Session, account_id: int) -> dict[str, int]:

@@ -205,6 +205,9 @@ class Meeting(Base):
     video_link: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(20), default="CONFIRMED")
     match: Mapped[str] = mapped_column(String(20), default="address")  # address | name
+    # Who may change it by email (RFC 5546): its ORGANIZER, and who emailed us the invitation.
+    organizer: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    invited_by: Mapped[str] = mapped_column(String(320), default="", server_default="")
     # Bumped on every change that matters to the prep sheet (time, place, status).
     version: Mapped[int] = mapped_column(Integer, default=1)
     ended_handled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -41,6 +41,10 @@ def status(
             f"[red]sending paused:[/red] {escape(report['sending_paused'])} "
             "(fix the account, then `coffeechat resume-sending`)"
         )
+    if report["suspicious"]["count"]:
+        console.print(f"[yellow]suspicious: {report['suspicious']['count']}, to confirm[/yellow]")
+        for line in report["suspicious"]["to_confirm"]:
+            console.print(f"  {line}", markup=False, highlight=False)
     if report["next_meetings"]:
         table = Table("start (UTC)", "contact", "summary", "prep sheet", title="next meetings")
         for m in report["next_meetings"]:

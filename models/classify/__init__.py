@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
+from models.classify.auth import with_auth_results
 from models.classify.inspect import inspect_mail, render_text, verdict_dict
 from models.classify.mime import parse_mail
 from models.classify.model import Kind, ParsedMail, Verdict
@@ -46,6 +48,13 @@ def classify(
     today: date | None = None,
     max_bytes: int = 25_000_000,
     max_parts: int = 500,
+    trusted_authserv: frozenset[str] = frozenset(),
+    known_senders: Collection[str] = (),
 ) -> Verdict:
-    """Parse (capped) and classify raw bytes; never raises, unreadable input is UNREADABLE."""
-    return run_chain(parse_mail(raw, max_bytes=max_bytes, max_parts=max_parts), today)
+    """Parse (capped) and classify raw bytes; never raises, unreadable input is UNREADABLE.
+
+    ``trusted_authserv``: the user's provider's authserv-ids (its failing verdict makes the
+    message SUSPICIOUS); ``known_senders``: contacts' addresses (their list posts are human).
+    """
+    mail = with_auth_results(parse_mail(raw, max_bytes=max_bytes, max_parts=max_parts), raw)
+    return run_chain(mail, today, trusted_authserv=trusted_authserv, known_senders=known_senders)

@@ -15,7 +15,9 @@ _STRONG_SUBJECT = re.compile(
     r"|out of (?:the )?office(?: autoreply| auto reply)?|ooo|自动回复|自動返信|自動回覆"
     r"|odpowiedź automatyczna|автоматический ответ|자동 회신|自動応答|תשובה אוטומטית"
     r"|automatická odpověď|automatická odpoveď|otomatik yanıt|automatikus válasz"
-    r"|răspuns automat|automatisk svar)\]?\s*[:：])",
+    r"|răspuns automat|automatisk svar)\]?\s*[:：]"
+    # Sieve vacation (RFC 5230) puts "Auto:" before the subject it answers: "Auto: Re: Coffee?"
+    r"|auto\s*:\s*(?:re|aw|sv|vs|antw|odp|fwd?|wg|tr)\s*:)",
     re.IGNORECASE,
 )
 # Weaker subjects that a person could also write: they need the body to agree.
@@ -128,6 +130,66 @@ _QUOTED_AUTO_SUBJECT = re.compile(
     r"|out of office)",
     re.IGNORECASE | re.MULTILINE,
 )
+
+
+# An out-of-office notice in its own words: away now, back later, mail waits (bounded windows).
+_AWAY_NOW = re.compile(
+    r"\b(?:i am|i'm|i’m|i will be|i'll be|i’ll be)\s+(?:currently\s+|now\s+)?"
+    r"(?:out of (?:the )?office|away(?: from (?:the |my )?(?:office|desk))?"
+    r"|on (?:annual |parental |maternity |paternity |sick |sabbatical )?leave"
+    r"|on (?:vacation|holiday|holidays|sabbatical)|travell?ing|out sick|off work"
+    r"|(?:away )?(?:at|attending) (?:a |the )?(?:conference|trade fair|offsite)"
+    r"|on (?:a )?business trip)"
+    r"|\bcurrently (?:out of (?:the )?office|away|on leave|on vacation)"
+    r"|\bich bin\b.{0,60}\b(?:nicht im büro|abwesend|im urlaub)"
+    r"|\bje suis (?:actuellement )?(?:absente?|en congés?|en vacances)"
+    r"|\b(?:estoy|me encuentro) (?:fuera de la oficina|de vacaciones|ausente)"
+    r"|\bestou (?:fora do escritório|de férias|ausente)"
+    r"|\bsono (?:fuori (?:ufficio|sede)|in ferie|assente)"
+    r"|\bjag är (?:ledig|på semester|tjänstledig|borta)"
+    r"|\bik ben (?:afwezig|met vakantie|op vakantie)",
+    re.IGNORECASE | re.DOTALL,
+)
+_BACK_LATER = re.compile(
+    r"\b(?:will|shall) (?:be )?(?:back|return(?:ing)?)\b|\breturn(?:ing)? (?:to the office )?on\b"
+    r"|\bback (?:in the office |at my desk )?on\b|\bupon my return\b|\bwhen i (?:get back|return)\b"
+    r"|\bafter my return\b|\buntil\b.{0,40}\b\d{1,2}\b|\bbis (?:zum |einschließlich )?\d"
+    r"|\buntil (?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bwhen i'?m back\b|\bwhen i’m back\b"
+    r"|\bestaré de vuelta|\bvolveré\b|\bretorno no dia|\bvoltarei\b|\bfino al\b|\brientrerò\b"
+    r"|\btillbaka\b|\bweer aanwezig\b|\bterug op\b|\bben (?:weer )?terug\b"
+    r"|\bjusqu'(?:au|à)\b|\bhasta el\b|\bwieder (?:im büro|erreichbar|da)\b|\bde retour\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_MAIL_WAITS = re.compile(
+    r"limited (?:access to|ability to check|connectivity)|no (?:access to|ability to check) "
+    r"(?:my )?e-?mail|(?:respond|reply|get back to you|answer)\b.{0,50}\b(?:when|upon|after|once)"
+    r"\b.{0,20}\breturn|for (?:urgent|immediate) (?:matters|assistance|requests|issues)"
+    r"|in (?:urgent cases|case of urgency|an emergency)|if (?:it is|it's|this is) urgent"
+    r"|please (?:contact|reach out to|email)\b.{0,80}@|e-?mails? will not be (?:read|forwarded)"
+    r"|in dringenden fällen|en cas d'urgence|en caso de urgencia",
+    re.IGNORECASE | re.DOTALL,
+)
+# What a person arranging something writes; a notice does not ("I'm out next week, but...").
+_ENGAGED = re.compile(
+    r"\?|\bbut\b.{0,40}\b(?:happy|glad|free|would love|let'?s|how about|meet|chat|coffee|call)\b"
+    r"|\bhappy to\b|\bglad to\b|\bwould love\b|\blet'?s\b|\blet’s\b"
+    r"|\bhow about\b|\bworks for me\b|\bsounds (?:good|great)\b|\blooking forward\b"
+    r"|\bcan we\b|\bcould we\b|\bshall we\b|\bthe week after\b|\bfree (?:on|at)\b",
+    re.IGNORECASE,
+)
+
+
+def out_of_office_body(mail: ParsedMail) -> bool:
+    """True when the new text is an out-of-office notice (two of: away now, back later, mail
+    waits), unless it answers our thread in a person's words ("out next week, but Tuesday?")."""
+    text = mail.text_new[:2000]
+    if len(mail.text_new) > 1500:
+        return False  # notices are short; a long letter that mentions leave is a letter
+    if not _AWAY_NOW.search(text):
+        return False
+    if not (_BACK_LATER.search(text) or _MAIL_WAITS.search(text)):
+        return False
+    return not (mail.in_reply_to and _ENGAGED.search(text))
 
 
 def self_declared_automatic(mail: ParsedMail) -> bool:

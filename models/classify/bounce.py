@@ -74,19 +74,49 @@ def addr_after_type(value: str) -> str:
     return found.group(0).lower() if found else ""
 
 
+_RECIPIENT_FIELDS = ("final-recipient", "original-recipient")
+
+
+def _recipient_records(report_text: str) -> list[dict[str, str]]:
+    """Per-recipient field sets; a new one starts at each recipient field after an Action.
+
+    RFC 3464 separates recipients by blank lines, but some MTAs (and a CRLF mangled in
+    transit) run them together: reading a block as one dict would keep only the last Action.
+    """
+    records: list[dict[str, str]] = []
+    for block in re.split(r"\n\s*\n", report_text):
+        record: dict[str, str] = {}
+        for key, value in _FIELD.findall(block):
+            key = key.lower()
+            if key in _RECIPIENT_FIELDS and ("action" in record or key in record):
+                records.append(record)
+                record = {}
+            record.setdefault(key, value.strip())
+        records.append(record)
+    return records
+
+
+def _action(record: dict[str, str]) -> str:
+    action = record.get("action", "").lower().split(" ", 1)[0]
+    status = record.get("status", "").strip()
+    if not action and status[:2] in ("5.", "4.", "2."):
+        # no Action but a Status class (some Exchange reports): 5 failed, 4 delayed, 2 delivered
+        action = {"5.": "failed", "4.": "delayed", "2.": "delivered"}[status[:2]]
+    return action
+
+
 def parse_dsn(report_text: str) -> DeliveryReport:
     """Per-recipient actions from the text of a message/delivery-status part."""
     failed: list[str] = []
     delayed: list[str] = []
     delivered: list[str] = []
-    for block in re.split(r"\n\s*\n", report_text):
-        fields = {k.lower(): v.strip() for k, v in _FIELD.findall(block)}
-        action = fields.get("action", "").lower()
-        recipient = fields.get("final-recipient") or fields.get("original-recipient") or ""
-        addr = addr_after_type(recipient)
+    for record in _recipient_records(report_text):
+        action = _action(record)
         if not action:
             continue
-        target = {"failed": failed, "delayed": delayed}.get(action.split()[0], delivered)
+        recipient = record.get("final-recipient") or record.get("original-recipient") or ""
+        addr = addr_after_type(recipient)
+        target = {"failed": failed, "delayed": delayed}.get(action, delivered)
         if addr and addr not in target:
             target.append(addr)
         elif not addr:

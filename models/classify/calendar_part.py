@@ -9,6 +9,9 @@ from models.classify.model import Kind
 _FOLD = re.compile(r"\r?\n[ \t]")
 _METHOD = re.compile(r"^METHOD(?:;[^:\r\n]*)?:[ \t]*([A-Za-z\-]+)[ \t]*\r?$", re.I | re.M)
 _STATUS = re.compile(r"^STATUS(?:;[^:\r\n]*)?:[ \t]*([A-Za-z\-]+)", re.I | re.M)
+_ORGANIZER = re.compile(
+    r'^ORGANIZER(?:;(?:"[^"\r\n]*"|[^:;"\r\n])*)*:[ \t]*(?:mailto:)?([^\s"]{1,320})', re.I | re.M
+)
 _VEVENT = re.compile(r"^BEGIN:VEVENT\b", re.I | re.M)
 
 # RFC 5546 methods grouped by what the lifecycle does with them.
@@ -56,3 +59,9 @@ def calendar_kind(ics: str, param: str = "") -> tuple[Kind | None, str | None]:
     if kind is Kind.INVITATION and all_events_cancelled(ics):
         return Kind.CANCELLATION, method
     return kind, method
+
+
+def calendar_organizer(ics: str) -> str | None:
+    """The first ORGANIZER address (lower-cased, without mailto:), for display; None if absent."""
+    found = _ORGANIZER.search(unfold(ics[:1_000_000]))
+    return found.group(1).lower() if found else None

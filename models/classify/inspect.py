@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from models.classify.auth import with_auth_results
+from models.classify.calendar_part import calendar_organizer
 from models.classify.mime import parse_mail
-from models.classify.model import Verdict
-from models.classify.rules import run_chain
+from models.classify.model import Kind, Verdict
+from models.classify.rules import run_chain, sent_by_coffeechat
 
 
 def verdict_dict(verdict: Verdict) -> dict[str, object]:
@@ -36,13 +38,26 @@ def verdict_dict(verdict: Verdict) -> dict[str, object]:
         "size": mail.size,
         "part_count": mail.part_count,
         "excerpt": mail.text_excerpt,
+        # additive: who may change a calendar event, what the provider said, why suspicious
+        "organizer": calendar_organizer(mail.calendar) if mail.calendar else None,
+        "authentication": verdict.auth,
+        "authentication_reason": verdict.auth_reason,
+        "suspicious_because": list(verdict.notes) if verdict.kind is Kind.SUSPICIOUS else [],
+        "sent_by_coffeechat": sent_by_coffeechat(mail),
     }
 
 
-def inspect_mail(raw: bytes, *, today: date | None = None) -> dict[str, object]:
-    """Classify raw bytes and summarise the result for humans and --json; never raises."""
+def inspect_mail(
+    raw: bytes, *, today: date | None = None, trusted_authserv: frozenset[str] | None = None
+) -> dict[str, object]:
+    """Classify raw bytes and summarise the result for humans and --json; never raises.
+
+    Without ``trusted_authserv`` (no account at hand) the topmost Authentication-Results
+    header is taken as the provider's: in a file saved from the user's mailbox it is.
+    """
     try:
-        return verdict_dict(run_chain(parse_mail(raw), today))
+        mail = with_auth_results(parse_mail(raw), raw)
+        return verdict_dict(run_chain(mail, today, trusted_authserv=trusted_authserv))
     except Exception as err:  # inspect must answer for any input; the failure is the answer
         return {"kind": "unreadable", "rule": "inspect_failed", "error": type(err).__name__,
                 "size": len(raw)}  # fmt: skip

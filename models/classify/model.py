@@ -20,6 +20,7 @@ class Kind(StrEnum):
     AUTO_REPLY = "auto_reply"
     HUMAN = "human"
     UNREADABLE = "unreadable"
+    SUSPICIOUS = "suspicious"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class ParsedMail:
     size: int = 0
     part_count: int = 0
     parse_defects: tuple[str, ...] = ()
+    # Authentication-Results values, topmost first (read from the raw header block, capped)
+    auth_results: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         """First value of a kept header field (name is case-insensitive), or None."""
@@ -74,7 +77,8 @@ class Verdict:
 
     ``failed_recipients`` is filled for bounces, ``complainants`` (the reporting recipient,
     ``Original-Rcpt-To``) for complaints, ``return_date`` for auto-replies and
-    ``opt_out``/``suggested_addresses`` for human mail.
+    ``opt_out``/``suggested_addresses`` for human mail. ``auth``/``auth_reason`` hold what the
+    user's provider said about the sender (pass, fail, neutral, unknown) and why.
     """
 
     kind: Kind
@@ -88,3 +92,6 @@ class Verdict:
     suggested_addresses: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     complainants: tuple[str, ...] = field(default=())
+    auth: str = "unknown"
+    auth_reason: str = ""
+    auth_by: str = ""

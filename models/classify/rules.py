@@ -8,11 +8,12 @@ what is left is human. The first rule that returns a Verdict decides, and its na
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import date
 
 from models.classify import autoreply, bounce
+from models.classify.auth import AuthVerdict, judge_mail
 from models.classify.calendar_part import calendar_kind
 from models.classify.model import Kind, ParsedMail, Verdict
 from models.classify.optout import is_opt_out
@@ -212,6 +213,26 @@ def autoreply_body(mail: ParsedMail, today: date | None) -> Verdict | None:
     return _auto(mail, "autoreply_body", today) if autoreply.self_declared_automatic(mail) else None
 
 
+def out_of_office_body(mail: ParsedMail, today: date | None) -> Verdict | None:
+    """The text is an out-of-office notice, whatever the subject ("Re:", "Auto: Re:") or headers."""
+    return _auto(mail, "out_of_office_body", today) if autoreply.out_of_office_body(mail) else None
+
+
+_OUR_MESSAGE_ID = re.compile(r"^<cc\.[0-9a-f]{32}@[^<>\s]+>$")
+
+
+def sent_by_coffeechat(mail: ParsedMail) -> bool:
+    """True for a Message-ID shaped like ours (models.mailbuild.new_message_id)."""
+    return bool(mail.message_id and _OUR_MESSAGE_ID.match(mail.message_id))
+
+
+def coffeechat_own(mail: ParsedMail, today: date | None) -> Verdict | None:
+    """Machine-made mail coffeechat sent the user (prep sheets): our Message-ID, Auto-Submitted."""
+    if sent_by_coffeechat(mail) and autoreply.auto_submitted(mail):
+        return Verdict(Kind.AUTO_REPLY, "coffeechat_own", mail, notes=("sent by coffeechat",))
+    return None
+
+
 def null_sender(mail: ParsedMail, today: date | None) -> Verdict | None:
     """An empty envelope sender (Return-Path: <>) that was not a bounce: machine-generated."""
     return _auto(mail, "null_sender", today) if bounce.null_return_path(mail) else None
@@ -238,6 +259,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("mdn_report", mdn_report),
     ("text_receipt", text_receipt),
     ("text_bounce", text_bounce),
+    ("coffeechat_own", coffeechat_own),
     ("auto_submitted", auto_submitted),
     ("autoreply_header", autoreply_header),
     ("apple_vacation", apple_vacation),
@@ -247,23 +269,68 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("autoreply_subject", autoreply_subject),
     ("null_sender", null_sender),
     ("autoreply_body", autoreply_body),
+    ("out_of_office_body", out_of_office_body),
 )
+# Rules that say "mailing list": not for a person we track, whose post is human (see reply.py).
+_LIST_RULES = frozenset({"list_headers", "precedence"})
 
 
-def run_chain(mail: ParsedMail, today: date | None = None) -> Verdict:
-    """The first rule's Verdict, or human; a rule that fails is skipped and noted."""
-    failures: list[str] = []
+def _list_post_by(mail: ParsedMail, verdict: Verdict, known_senders: Collection[str]) -> bool:
+    """A list or group post whose From is a person we track: human, not list noise."""
+    if verdict.rule not in _LIST_RULES or verdict.notes[:1] in (("bulk",), ("junk",)):
+        return False
+    return bool(mail.from_addrs) and mail.from_addrs[0] in known_senders
+
+
+def _first_verdict(
+    mail: ParsedMail, today: date | None, known_senders: Collection[str], failures: list[str]
+) -> Verdict:
     for name, rule in RULES:
         try:
             verdict = rule(mail, today)
         except Exception as err:  # one buggy rule must not stop a batch; the failure is recorded
             failures.append(f"rule {name} failed: {type(err).__name__}")
             continue
-        if verdict is not None:
-            return replace(verdict, notes=(*verdict.notes, *failures)) if failures else verdict
+        if verdict is not None and not _list_post_by(mail, verdict, known_senders):
+            return verdict
     try:
-        verdict = human(mail, today)
+        return human(mail, today)
     except Exception as err:
         failures.append(f"rule human failed: {type(err).__name__}")
-        verdict = Verdict(Kind.HUMAN, "human", mail)
+        return Verdict(Kind.HUMAN, "human", mail)
+
+
+def _suspicious(verdict: Verdict, auth: AuthVerdict) -> Verdict:
+    """A message the user's provider says is forged: kept for the user, never acted on."""
+    return Verdict(
+        Kind.SUSPICIOUS,
+        "authentication_failed",
+        verdict.mail,
+        notes=(auth.reason, f"would otherwise be {verdict.kind.value} ({verdict.rule})"),
+    )
+
+
+def run_chain(
+    mail: ParsedMail,
+    today: date | None = None,
+    *,
+    trusted_authserv: frozenset[str] | None = frozenset(),
+    known_senders: Collection[str] = (),
+) -> Verdict:
+    """The first rule's Verdict, or human; a rule that fails is skipped and noted.
+
+    ``trusted_authserv`` are the authserv-ids of the user's provider (None: trust the topmost
+    header, for ``inspect`` without an account); a failing verdict from them makes the message
+    SUSPICIOUS. ``known_senders`` are contacts' addresses: their list posts are human.
+    """
+    failures: list[str] = []
+    verdict = _first_verdict(mail, today, known_senders, failures)
+    try:
+        auth = judge_mail(mail, trusted_authserv)
+    except Exception as err:  # the verdict stands; authentication is simply unknown
+        failures.append(f"authentication failed: {type(err).__name__}")
+        auth = AuthVerdict("unknown", "could not read Authentication-Results")
+    if auth.failed:
+        verdict = _suspicious(verdict, auth)
+    verdict = replace(verdict, auth=auth.status, auth_reason=auth.reason, auth_by=auth.authserv_id)
     return replace(verdict, notes=(*verdict.notes, *failures)) if failures else verdict
