@@ -1,0 +1,96 @@
+"""The first run over an account that already has history: when it was connected, what is old.
+
+"Connected" is the moment coffeechat first planned follow-ups for the account, which the
+cycle allows only once the mailbox has been read (Sent and INBOX over the backfill window). It
+is stored once, as a marker row among the sync cursors (no schema change), and never moves.
+A meeting that ended before ``connected - first_run_horizon_hours`` happened before
+coffeechat knew the account: it is never thanked automatically, only listed (``status``) so the
+user can ask for a thank-you with ``coffeechat thank CONTACT``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.inbox import cursor_for
+from models.lifecycle import State
+from models.tables import Contact, Interview, Meeting, Outbox, SyncCursor
+from models.uow import UnitOfWork
+
+CONNECTED_KIND = "connected"
+CONNECTED_SOURCE = "first-plan"
+# status lists at most this many old meetings; the rest are counted.
+NOT_THANKED_SHOWN = 20
+
+
+def connected_at(session: Session, account_id: int) -> datetime | None:
+    """When follow-ups were first planned for the account, or None before that."""
+    return session.scalar(
+        select(SyncCursor.last_success_at).where(
+            SyncCursor.account_id == account_id,
+            SyncCursor.source_kind == CONNECTED_KIND,
+            SyncCursor.source == CONNECTED_SOURCE,
+        )
+    )
+
+
+def mark_connected(uow: UnitOfWork, now: datetime) -> datetime:
+    """Store ``now`` as the connection time unless one is stored; return the stored one."""
+    cur = cursor_for(uow, CONNECTED_KIND, CONNECTED_SOURCE)
+    if cur.last_success_at is None:
+        cur.last_success_at = cur.last_attempt_at = now
+    return cur.last_success_at
+
+
+def horizon_start(connected: datetime | None, horizon_hours: float) -> datetime | None:
+    """Meetings that ended at or before this were over long before coffeechat was connected."""
+    return None if connected is None else connected - timedelta(hours=horizon_hours)
+
+
+def not_thanked(session: Session, account_id: int, horizon_hours: float) -> list[dict[str, Any]]:
+    """Met before the horizon, no thank-you from us or from the user: the user's call."""
+    start = horizon_start(connected_at(session, account_id), horizon_hours)
+    if start is None:
+        return []
+    latest: dict[int, tuple[Meeting, Contact]] = {}
+    for meeting, contact in session.execute(
+        select(Meeting, Contact)
+        .join(Interview, Interview.id == Meeting.interview_id)
+        .join(Contact, Contact.id == Interview.contact_id)
+        .where(
+            Meeting.account_id == account_id,
+            Meeting.status != "CANCELLED",
+            Interview.state == State.HELD.value,
+        )
+        .order_by(Meeting.end_utc, Meeting.id)
+    ):
+        latest[meeting.interview_id or 0] = (meeting, contact)
+    out = []
+    for meeting, contact in latest.values():
+        if meeting.end_utc > start or _thank_you_queued(session, meeting.id):
+            continue  # inside the horizon: the planner handles it
+        out.append(
+            {
+                "contact": contact.name,
+                "contact_id": contact.id,
+                "meeting_id": meeting.id,
+                "ended": meeting.end_utc.isoformat(),
+                "command": f"coffeechat thank '#{contact.id}'",
+            }
+        )
+    return out
+
+
+def _thank_you_queued(session: Session, meeting_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Outbox.id).where(
+                Outbox.kind == "thank_you", Outbox.occurrence == f"meeting:{meeting_id}:thanks"
+            )
+        )
+        is not None
+    )
