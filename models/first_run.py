@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.contacts import find_contact_or_none
 from models.inbox import cursor_for
 from models.lifecycle import State
 from models.tables import Contact, Interview, Meeting, Outbox, SyncCursor
@@ -51,7 +53,9 @@ def horizon_start(connected: datetime | None, horizon_hours: float) -> datetime 
     return None if connected is None else connected - timedelta(hours=horizon_hours)
 
 
-def not_thanked(session: Session, account_id: int, horizon_hours: float) -> list[dict[str, Any]]:
+def not_thanked(
+    session: Session, account_id: int, horizon_hours: float, zone: ZoneInfo
+) -> list[dict[str, Any]]:
     """Met before the horizon, no thank-you from us or from the user: the user's call."""
     start = horizon_start(connected_at(session, account_id), horizon_hours)
     if start is None:
@@ -79,10 +83,19 @@ def not_thanked(session: Session, account_id: int, horizon_hours: float) -> list
                 "contact_id": contact.id,
                 "meeting_id": meeting.id,
                 "ended": meeting.end_utc.isoformat(),
-                "command": f"coffeechat thank '#{contact.id}'",
+                "met_on": meeting.end_utc.astimezone(zone).strftime("%d %b %Y"),
+                "command": f"coffeechat thank {_reference(session, account_id, contact)}",
             }
         )
     return out
+
+
+def _reference(session: Session, account_id: int, contact: Contact) -> str:
+    """The contact's first name when it finds them alone, else their id (shell-safe either way)."""
+    first = contact.name.split()[0] if contact.name.split() else ""
+    if first.isalnum() and find_contact_or_none(session, account_id, first) is contact:
+        return first
+    return str(contact.id)
 
 
 def _thank_you_queued(session: Session, meeting_id: int) -> bool:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.first_run import CONNECTED_KIND, not_thanked
 from models.lifecycle import State
 from models.tables import (
     Account,
@@ -22,7 +23,9 @@ from models.tables import (
 )
 
 
-def status_report(session: Session, account_id: int, now: datetime) -> dict[str, Any]:
+def status_report(
+    session: Session, account_id: int, now: datetime, *, horizon_hours: float = 24
+) -> dict[str, Any]:
     """A JSON-friendly summary: stages, next meetings, mail, and the health of every source."""
     account = session.get(Account, account_id)
     if account is None:
@@ -38,6 +41,8 @@ def status_report(session: Session, account_id: int, now: datetime) -> dict[str,
         "mail": _mail(session, account_id, now, ZoneInfo(account.timezone)),
         "sending_paused": account.sending_paused or None,
         "sources": _sources(session, account_id),
+        # Met before the first-run horizon and never thanked: only the user decides.
+        "not_thanked": not_thanked(session, account_id, horizon_hours, ZoneInfo(account.timezone)),
     }
 
 
@@ -120,7 +125,7 @@ def _sources(session: Session, account_id: int) -> list[dict[str, Any]]:
     out = []
     for cur in session.scalars(
         select(SyncCursor)
-        .where(SyncCursor.account_id == account_id)
+        .where(SyncCursor.account_id == account_id, SyncCursor.source_kind != CONNECTED_KIND)
         .order_by(SyncCursor.source_kind, SyncCursor.source)
     ):
         skipped = session.scalars(

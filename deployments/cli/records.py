@@ -23,7 +23,8 @@ def status(
     """Contacts by stage, next meetings, mail queued and sent, and the health of each source."""
     rt = runtime(ctx)
     with rt.factory() as session:
-        report = status_report(session, rt.account_id, utcnow())
+        horizon = rt.settings.cadence.first_run_horizon_hours
+        report = status_report(session, rt.account_id, utcnow(), horizon_hours=horizon)
     if json_out:
         print_json(report)
         return
@@ -45,6 +46,12 @@ def status(
         for m in report["next_meetings"]:
             table.add_row(m["start"], str(m["contact"] or "?"), m["summary"], m["prep_sheet"])
         console.print(table)
+    for old in report["not_thanked"][:20]:
+        console.print(
+            f"met {old['contact']} on {old['met_on']}, not thanked: `{old['command']}` to send one",
+            markup=False,
+            highlight=False,
+        )
     for src in report["sources"]:
         health = f"[red]failing ({src['consecutive_failures']}x)[/red]" if src["failing"] else "ok"
         console.print(
