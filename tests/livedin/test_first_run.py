@@ -3,8 +3,9 @@
 Two years of mail (over 5,000 messages) are written straight into Dovecot's Maildir, the
 meetings are served as an iCalendar feed, the address book is imported, and then the service
 runs exactly as ``coffeechat run`` runs it (the inbox watcher thread beside the cycle) against
-Dovecot and aiosmtpd until its first complete cycle after the first mail read. What the SMTP
-server received and what landed in Drafts must be exactly what the oracle allows.
+Dovecot and aiosmtpd until its first complete cycle after the first mail read (and, as a
+second case, the body of the Prefect ``dispatch`` flow once). What the SMTP server received
+and what landed in Drafts must be exactly what the oracle allows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 
 from deployments.service import Service
 from flows.app import App, build_app
+from flows.cycle import gated_cycle
 from integrations.config import Settings
 from models.contact_import import ContactRow
 from models.contacts import import_rows
@@ -87,7 +89,9 @@ def recipients(raw: bytes) -> set[str]:
     return {a.lower() for _, a in getaddresses(msg.get_all("To", []))}
 
 
+@pytest.mark.parametrize("how", ["service", "dispatch"])
 def test_first_run_sends_exactly_what_the_oracle_allows(
+    how: str,
     tmp_path: Path,
     mailbox: BedMailbox,
     smtp: SmtpServer,
@@ -107,7 +111,11 @@ def test_first_run_sends_exactly_what_the_oracle_allows(
         assert not import_rows(uow, rows, source="csv", now=started).errors
         uow.commit()
 
-    first_cycles(app)
+    if how == "service":  # `coffeechat run`: the watcher thread beside the cycle
+        first_cycles(app)
+    else:  # the Prefect `dispatch` flow's body: mail, then the cycle, in one call
+        report = gated_cycle(app, datetime.now(UTC))
+        assert report.problems == [], report.problems
 
     verdict = first_run(facts, started)
     assert len(verdict.sent_to) >= 4 and verdict.drafts_to and verdict.not_thanked
