@@ -1,26 +1,28 @@
 """What the next cycle would send, worked out without sending or keeping anything.
 
 The planner runs exactly as the cycle runs it (meetings that ended are marked, follow-ups are
-planned), inside one transaction that is always rolled back: no outbox row, state change or
-event persists, and nothing is handed to SMTP or to Drafts. It reads what coffeechat has
-recorded; it fetches neither mail nor calendars.
+planned, due prep sheets are found) inside one transaction that is always rolled back: no
+outbox row, state change or event persists, and nothing is handed to SMTP or to Drafts. It
+reads what coffeechat has recorded; it fetches neither mail nor calendars.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from flows.app import App
+from flows.prep_sheets import due_prep_sheets
 from integrations.render import render
 from models.first_run import mark_connected
 from models.followups import plan_followups
 from models.meetings import mark_ended
 from models.outbox import refusal
-from models.tables import Account, Contact, Interview, Outbox
+from models.tables import Account, Contact, Interview, Meeting, Outbox
 from models.uow import UnitOfWork
 
 
@@ -78,7 +80,35 @@ def preview_cycle(app: App, now: datetime) -> list[Preview]:
                     note=reason or row.last_error or "",
                 )
             )
+        out += _prep_sheets(app, session, account, now)
         session.rollback()
+    return out
+
+
+def _prep_sheets(app: App, session: Session, account: Account, now: datetime) -> list[Preview]:
+    """Prep sheets the next cycle would make and mail to the user."""
+    lead = timedelta(hours=app.settings.cadence.prep_lead_hours)
+    out = []
+    for meeting_id in due_prep_sheets(session, app.account_id, now, lead):
+        meeting = session.get(Meeting, meeting_id)
+        contact = (
+            session.get(Contact, meeting.contact_id) if meeting and meeting.contact_id else None
+        )
+        if meeting is None or contact is None:
+            continue
+        review = app.settings.modes.prep_sheet == "review"
+        out.append(
+            Preview(
+                kind="prep_sheet",
+                contact=account.name,
+                to=account.email,
+                subject=f"Prep sheet: {contact.name} ({meeting.summary})",
+                when=now,
+                action="draft" if review else "send",
+                new=True,
+                note="",
+            )
+        )
     return out
 
 

@@ -98,6 +98,22 @@ def met(app: App, name: str, address: str, ended: datetime) -> int:
         return contact.id
 
 
+def booked(app: App, name: str, address: str, start: datetime) -> None:
+    """A meeting later today: its prep sheet is due."""
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        contact, _ = upsert_contact(
+            uow, ContactRow(line=0, name=name, emails=(address,)), source="t", now=NOW
+        )
+        interview = open_interview(uow, contact, now=NOW)
+        uow.session.add(
+            Meeting(account_id=app.account_id, interview_id=interview.id, contact_id=contact.id,
+                    source="cal", uid="soon", start_utc=start, end_utc=start + timedelta(hours=1),
+                    summary="Coffee", first_seen_at=NOW, last_seen_at=NOW)
+        )  # fmt: skip
+        apply_event(uow, interview, Event.MEETING_SCHEDULED, now=NOW)
+        uow.commit()
+
+
 def snapshot(app: App) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Every row of every table, in primary-key order."""
     with app.factory() as session:
@@ -112,16 +128,15 @@ def test_plan_prints_what_would_go_and_changes_nothing(
 ) -> None:
     cli, app = world
     met(app, "Ada Lovelace", "ada@example.com", NOW - timedelta(hours=3, minutes=30))
+    booked(app, "Cy Young", "cy@example.com", NOW + timedelta(hours=5))
     before = snapshot(app)
     db_file = tmp_path / "coffeechat.db"
     raw = db_file.read_bytes() if database_url.startswith("sqlite") else b""
-    [row] = json.loads(cli("plan", "--json"))
-    assert (row["kind"], row["to"], row["action"], row["new"]) == (
-        "thank_you",
-        "ada@example.com",
-        "send",
-        True,
-    )
+    rows = json.loads(cli("plan", "--json"))
+    assert [(r["kind"], r["to"], r["action"], r["new"]) for r in rows] == [
+        ("thank_you", "ada@example.com", "send", True),
+        ("prep_sheet", USER, "send", True),
+    ]
     text = cli("plan")
     assert "sends thank_you to Ada Lovelace <ada@example.com>" in text
     assert "nothing was sent or saved" in text
