@@ -25,7 +25,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.app import App, utcnow
-from flows.cycle import HELD, STEPS, CycleReport, Step, cycle_steps, mail_read_once, run_steps
+from flows.cycle import (
+    HELD,
+    STEPS,
+    CycleReport,
+    Step,
+    cycle_steps,
+    mail_failing,
+    ready_to_plan,
+    run_steps,
+)
 from flows.inbox_sync import FolderReport
 from flows.outbox_send import recover_in_flight
 from flows.watcher import InboxWatcher
@@ -61,8 +70,8 @@ class FirstRead:
 
     Until the watcher has read every folder once (or failed), nothing runs: the calendar is
     read after the mail, and nothing is planned from a half-read mailbox. After a failure, or
-    ``timeout`` seconds, every step but planning runs; planning then needs a complete read in
-    this session or, when the account was read completely in an earlier one, only a failure.
+    ``timeout`` seconds, every step but planning runs; after a failure planning runs only when
+    ``read_before`` says the account was read completely (and planned for) before.
     """
 
     def __init__(self, timeout: float, *, watching: bool) -> None:
@@ -263,7 +272,12 @@ class Service:
         events = [e for r in reports for e in r.events]
         self._queue(events)
         if not self.first_read.read:
-            self.first_read.read = True  # every folder of the plan was read: the cycle may go
+            # Complete only when no folder failed (a sync that reads on past a failing Sent
+            # folder must not count: the user's own thank-yous would be unknown).
+            if mail_failing(self.app):
+                self.first_read.failed = True
+            else:
+                self.first_read.read = True
             self.wake.set()
         if events or any(r.effects or r.stored for r in reports):
             self.wake.set()
@@ -277,7 +291,7 @@ class Service:
         gate = self.first_read
         if not gate.read and not gate.failed and self.watcher is not None:
             gate.failed = self.watcher.stats.failures > 0
-        steps = gate.steps(lambda: mail_read_once(self.app))
+        steps = gate.steps(lambda: ready_to_plan(self.app))
         held = [s.name for s in STEPS if s not in steps]
         note = (
             f"{HELD} (first read: {'failed' if gate.failed else 'in progress'}; "

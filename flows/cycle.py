@@ -3,7 +3,7 @@
 Order matters, and ``STEPS`` is the one place that defines it: the mailbox is read first (by
 the caller: the service's watcher, or the dispatch flow), then the calendar, prep sheets,
 planning, and only then sending. Planning waits until the mailbox has been read completely at
-least once (``mail_read_once``): on a first run, what the user already sent decides what is
+least once (``ready_to_plan``): on a first run, what the user already sent decides what is
 still owed. Each step is idempotent, so running a cycle twice does nothing twice.
 """
 
@@ -25,7 +25,7 @@ from integrations.calendar import CalendarError
 from integrations.imap import MailboxError, connect
 from integrations.render import render
 from models.events import DomainEvent
-from models.first_run import mark_connected
+from models.first_run import connected_at, mark_connected
 from models.followups import plan_followups
 from models.meetings import mark_ended
 from models.tables import Account, SyncCursor
@@ -122,20 +122,38 @@ STEPS: tuple[Step, ...] = (
 HELD = "held: follow-ups are planned once the mailbox has been read completely"
 
 
-def mail_read_once(app: App) -> bool:
-    """Whether INBOX has ever been read to the end (always true without a mailbox)."""
+def ready_to_plan(app: App) -> bool:
+    """Whether follow-ups may be planned: no mailbox, planned before, or the mailbox fully read.
+
+    Fully read: INBOX has been read to the end and no folder (Sent above all) is failing. Once
+    the account has been planned for, a failing folder no longer holds planning back (status
+    shows it); before that it does, since the user's own mail decides what is still owed.
+    """
     if app.settings.imap is None:
         return True
     with app.factory() as session:
-        done = session.scalar(
+        if connected_at(session, app.account_id) is not None:
+            return True
+        cursors = session.scalars(
+            select(SyncCursor).where(
+                SyncCursor.account_id == app.account_id, SyncCursor.source_kind == "imap"
+            )
+        ).all()
+    inbox = any(c.source == "INBOX" and c.last_success_at is not None for c in cursors)
+    return inbox and not any(c.consecutive_failures for c in cursors)
+
+
+def mail_failing(app: App) -> bool:
+    """Whether any mail folder's last sync failed (what a complete read must not have)."""
+    with app.factory() as session:
+        failing = session.scalar(
             select(SyncCursor.id).where(
                 SyncCursor.account_id == app.account_id,
                 SyncCursor.source_kind == "imap",
-                SyncCursor.source == "INBOX",
-                SyncCursor.last_success_at.is_not(None),
+                SyncCursor.consecutive_failures > 0,
             )
         )
-    return done is not None
+    return failing is not None
 
 
 def run_steps(
@@ -176,7 +194,7 @@ def gated_cycle(app: App, now: datetime) -> CycleReport:
     """The flows' cycle: read mail, then the steps; planning is held until a complete read."""
     report = CycleReport()
     read_mail(app, now, report)
-    ready = mail_read_once(app)
+    ready = ready_to_plan(app)
     if not ready:
         report.problems.append(HELD)
     for step in cycle_steps(ready):

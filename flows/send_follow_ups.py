@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.app import load_app, utcnow
-from flows.cycle import HELD, CycleReport, mail_read_once, plan, send
+from flows.cycle import HELD, CycleReport, plan, ready_to_plan, send
 from flows.events import emit_domain_events
 
 
@@ -15,7 +15,7 @@ def send_follow_ups(account: str = "default", config: str | None = None) -> dict
     app = load_app(config, account)
     now = utcnow()
     report = CycleReport()
-    if mail_read_once(app):  # a first run plans only once it knows what the user sent
+    if ready_to_plan(app):  # a first run plans only once it knows what the user sent
         plan(app, now, report)
     else:
         report.problems.append(HELD)
