@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from deployments.service import FirstRead, Service
-from flows.app import build_app
-from flows.cycle import STEPS
+from flows.app import App, build_app
+from flows.cycle import HELD, STEPS, gated_cycle
 from integrations.config import Settings
 from models.contact_import import ContactRow
 from models.contacts import import_rows
@@ -60,7 +60,9 @@ def test_a_failed_read_holds_planning_only_when_the_mailbox_was_never_read() -> 
     assert names(gate, read_before=True) == ALL
 
 
+@pytest.mark.parametrize("how", ["service", "dispatch"])
 def test_a_mailbox_that_refuses_the_login_blocks_no_prep_sheet(
+    how: str,
     tmp_path: Path,
     mailbox: BedMailbox,
     smtp: SmtpServer,
@@ -94,6 +96,21 @@ def test_a_mailbox_that_refuses_the_login_blocks_no_prep_sheet(
         rows = [ContactRow(line=1, name=p.name, emails=(p.address,)) for p in (ada, bob)]
         import_rows(uow, rows, source="csv", now=now)
         uow.commit()
+    if how == "dispatch":
+        report = gated_cycle(app, now)
+        assert HELD in report.problems
+        assert any("AuthenticationFailed" in p for p in report.problems), report.problems
+    else:
+        service = run_for_a_while(app, smtp)
+        assert service.first_read.failed and not service.first_read.read
+        assert service.stats.held_cycles >= 1
+    assert [m.rcpt_tos for m in smtp.messages] == [(USER,)]  # the prep sheet, to the user
+    with app.factory() as session:
+        assert session.scalars(select(Outbox.kind)).all() == ["prep_sheet"]
+
+
+def run_for_a_while(app: App, smtp: SmtpServer) -> Service:
+    """The service until the prep sheet went out, and a few cycles more."""
     stop = threading.Event()
     service = Service(app, stop=stop, cycle_seconds=0.5)
     thread = threading.Thread(target=service.run)
@@ -106,8 +123,4 @@ def test_a_mailbox_that_refuses_the_login_blocks_no_prep_sheet(
     finally:
         stop.set()
         thread.join(30)
-    assert service.first_read.failed and not service.first_read.read
-    assert [m.rcpt_tos for m in smtp.messages] == [(USER,)]  # the prep sheet, to the user
-    assert service.stats.held_cycles >= 1
-    with app.factory() as session:
-        assert session.scalars(select(Outbox.kind)).all() == ["prep_sheet"]
+    return service
