@@ -2,7 +2,7 @@
 
 "Connected" is the moment coffeechat first planned follow-ups for the account, which the
 cycle allows only once the mailbox has been read (Sent and INBOX over the backfill window). It
-is stored once, as a marker row among the sync cursors (no schema change), and never moves.
+is stored once, on the account (``Account.connected_at``), and never moves.
 A meeting that ended before ``connected - first_run_horizon_hours`` happened before
 coffeechat knew the account: it is never thanked automatically, only listed (``status``) so the
 user can ask for a thank-you with ``coffeechat thank CONTACT``.
@@ -18,34 +18,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.contacts import find_contact_or_none
-from models.inbox import cursor_for
 from models.lifecycle import State
-from models.tables import Contact, Interview, Meeting, Outbox, SyncCursor
+from models.tables import Account, Contact, Interview, Meeting, Outbox
 from models.uow import UnitOfWork
 
-CONNECTED_KIND = "connected"
-CONNECTED_SOURCE = "first-plan"
 # status lists at most this many old meetings; the rest are counted.
 NOT_THANKED_SHOWN = 20
 
 
 def connected_at(session: Session, account_id: int) -> datetime | None:
     """When follow-ups were first planned for the account, or None before that."""
-    return session.scalar(
-        select(SyncCursor.last_success_at).where(
-            SyncCursor.account_id == account_id,
-            SyncCursor.source_kind == CONNECTED_KIND,
-            SyncCursor.source == CONNECTED_SOURCE,
-        )
-    )
+    return session.scalar(select(Account.connected_at).where(Account.id == account_id))
 
 
 def mark_connected(uow: UnitOfWork, now: datetime) -> datetime:
     """Store ``now`` as the connection time unless one is stored; return the stored one."""
-    cur = cursor_for(uow, CONNECTED_KIND, CONNECTED_SOURCE)
-    if cur.last_success_at is None:
-        cur.last_success_at = cur.last_attempt_at = now
-    return cur.last_success_at
+    account = uow.session.get(Account, uow.account_id)
+    assert account is not None
+    if account.connected_at is None:
+        account.connected_at = now
+    return account.connected_at
 
 
 def horizon_start(connected: datetime | None, horizon_hours: float) -> datetime | None:

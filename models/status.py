@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.first_run import CONNECTED_KIND, not_thanked
+from models.first_run import not_thanked
 from models.lifecycle import State
 from models.tables import (
     Account,
@@ -125,7 +125,7 @@ def _sources(session: Session, account_id: int) -> list[dict[str, Any]]:
     out = []
     for cur in session.scalars(
         select(SyncCursor)
-        .where(SyncCursor.account_id == account_id, SyncCursor.source_kind != CONNECTED_KIND)
+        .where(SyncCursor.account_id == account_id)
         .order_by(SyncCursor.source_kind, SyncCursor.source)
     ):
         skipped = session.scalars(
