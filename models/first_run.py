@@ -22,7 +22,7 @@ from models.lifecycle import State
 from models.tables import Account, Contact, Interview, Meeting, Outbox
 from models.uow import UnitOfWork
 
-# status lists at most this many old meetings; the rest are counted.
+# `coffeechat status` prints at most this many old meetings; the rest are counted.
 NOT_THANKED_SHOWN = 20
 
 

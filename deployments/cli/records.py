@@ -11,6 +11,7 @@ from rich.table import Table
 from deployments.cli.runtime import console, print_json, runtime, utcnow
 from models.db import current_revision, head_revision, make_engine, upgrade
 from models.export import export_account
+from models.first_run import NOT_THANKED_SHOWN
 from models.status import status_report
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -46,12 +47,15 @@ def status(
         for m in report["next_meetings"]:
             table.add_row(m["start"], str(m["contact"] or "?"), m["summary"], m["prep_sheet"])
         console.print(table)
-    for old in report["not_thanked"][:20]:
+    old_meetings = report["not_thanked"]
+    for old in old_meetings[:NOT_THANKED_SHOWN]:
         console.print(
             f"met {old['contact']} on {old['met_on']}, not thanked: `{old['command']}` to send one",
             markup=False,
             highlight=False,
         )
+    if len(old_meetings) > NOT_THANKED_SHOWN:
+        console.print(f"... and {len(old_meetings) - NOT_THANKED_SHOWN} more (`status --json`)")
     for src in report["sources"]:
         health = f"[red]failing ({src['consecutive_failures']}x)[/red]" if src["failing"] else "ok"
         console.print(
