@@ -4,7 +4,9 @@ Why in-process: an ephemeral Prefect runs no schedules, and ``serve()`` starts a
 flow run (seconds and ~90 MB each), so a reply would take 6-8 s to act on. Here one thread
 watches the inbox with IMAP IDLE and records mail (and its effects: a reply cancels a pending
 nudge) as it arrives; the main thread runs the cycle (calendars, prep sheets, follow-ups,
-sending) every ``cycle_seconds`` and at once after the watcher recorded something. When a
+sending) every ``cycle_seconds`` and at once after the watcher recorded something. The cycle
+waits for the session's first complete read of the mailbox (see ``FirstRead``), so a first run
+over an account with years of history knows what the user already sent before it plans. When a
 Prefect API is available each cycle is a flow run (history and the UI) and domain events are
 emitted; when it is not, or it fails, the same plain functions run without it: mail handling
 never waits for Prefect. A stop request is honoured between steps, so a transaction in
@@ -23,7 +25,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.app import App, utcnow
-from flows.cycle import CycleReport, plan, prepare_sheets, send, sync_calendars
+from flows.cycle import (
+    HELD,
+    STEPS,
+    CycleReport,
+    Step,
+    cycle_steps,
+    mail_failing,
+    ready_to_plan,
+    run_steps,
+)
 from flows.inbox_sync import FolderReport
 from flows.outbox_send import recover_in_flight
 from flows.watcher import InboxWatcher
@@ -31,17 +42,13 @@ from models.events import DomainEvent
 
 log = logging.getLogger(__name__)
 
-Step = Callable[[App, datetime, CycleReport], None]
-STEPS: tuple[tuple[str, Step], ...] = (
-    ("sync-calendars", sync_calendars),
-    ("prepare-sheets", prepare_sheets),
-    ("plan-follow-ups", plan),
-    ("send", send),
-)
 # After a failed Prefect call the cycle runs without Prefect for this long before trying again.
 PREFECT_BACKOFF = 300.0
 # At start no send of ours is in flight; one older than this was cut off by a crash.
 STARTUP_STALE = timedelta(minutes=2)
+# The first read of a big mailbox may take minutes; past this, calendars, prep sheets and
+# sending of what is queued go on while planning keeps waiting for the read.
+FIRST_READ_TIMEOUT = 300.0
 
 
 @dataclass
@@ -54,7 +61,35 @@ class ServiceStats:
     prefect_failures: int = 0
     events_emitted: int = 0
     last_cycle_at: datetime | None = None
+    held_cycles: int = 0
     problems: list[str] = field(default_factory=list)
+
+
+class FirstRead:
+    """The session's first read of the mailbox: which steps of the cycle it still holds back.
+
+    Until the watcher has read every folder once (or failed), nothing runs: the calendar is
+    read after the mail, and nothing is planned from a half-read mailbox. After a failure, or
+    ``timeout`` seconds, every step but planning runs; after a failure planning runs only when
+    ``read_before`` says the account was read completely (and planned for) before.
+    """
+
+    def __init__(self, timeout: float, *, watching: bool) -> None:
+        """``watching``: a watcher thread reads the mailbox (without one nothing is held)."""
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self.read = not watching
+        self.failed = False
+
+    def steps(self, read_before: Callable[[], bool]) -> tuple[Step, ...]:
+        """The steps the cycle may run now."""
+        if self.read:
+            return STEPS
+        if self.failed:
+            return cycle_steps(read_before())
+        if time.monotonic() - self.started >= self.timeout:
+            return cycle_steps(False)
+        return ()
 
 
 class PrefectLink:
@@ -88,11 +123,12 @@ class PrefectLink:
         log.warning("Prefect unavailable (%s); running without it for a while", why)
         self._down_until = time.monotonic() + PREFECT_BACKOFF
 
-    def run_cycle(self, stop: threading.Event) -> CycleReport:
+    def run_cycle(self, stop: threading.Event, steps: tuple[Step, ...] = STEPS) -> CycleReport:
         """One cycle as a ``coffeechat-cycle`` flow run with one task per step."""
         if self._flow is None:
             self._flow = _cycle_flow(stop)
-        report: CycleReport = self._flow(account=self.account, config=self.config)
+        names = [s.name for s in steps]
+        report: CycleReport = self._flow(account=self.account, config=self.config, steps=names)
         return report
 
     def emit(self, events: list[DomainEvent]) -> int:
@@ -122,25 +158,28 @@ def _cycle_flow(stop: threading.Event) -> Any:
 
     from flows.app import load_app
 
-    def as_task(name: str, step: Step) -> Any:
+    def as_task(step: Step) -> Any:
         # Scalars in, a report out: Prefect never walks (or stores) the App or a session.
         def body(account: str | None, config: str | None, now: datetime) -> CycleReport:
             part = CycleReport()
-            step(load_app(config, account), now, part)
+            step.run(load_app(config, account), now, part)
             return part
 
-        body.__name__ = name.replace("-", "_")
-        return task(name=name, cache_policy=NO_CACHE, persist_result=False)(body)
+        body.__name__ = step.name.replace("-", "_")
+        return task(name=step.name, cache_policy=NO_CACHE, persist_result=False)(body)
 
-    tasks = [(name, as_task(name, step)) for name, step in STEPS]
+    tasks = [(step.name, as_task(step)) for step in STEPS]
 
-    def cycle(account: str | None = None, config: str | None = None) -> CycleReport:
+    def cycle(
+        account: str | None = None, config: str | None = None, steps: list[str] | None = None
+    ) -> CycleReport:
         now = utcnow()
         report = CycleReport()
-        for _name, step_task in tasks:
+        for name, step_task in tasks:
             if stop.is_set():
                 break
-            merge(report, step_task(account, config, now))
+            if steps is None or name in steps:
+                merge(report, step_task(account, config, now))
         return report
 
     return flow(name="coffeechat-cycle", persist_result=False, log_prints=False)(cycle)
@@ -154,14 +193,11 @@ def merge(into: CycleReport, part: CycleReport) -> None:
     into.events += part.events
 
 
-def plain_cycle(app: App, stop: threading.Event, now: datetime) -> CycleReport:
+def plain_cycle(
+    app: App, stop: threading.Event, now: datetime, steps: tuple[Step, ...] = STEPS
+) -> CycleReport:
     """The cycle without Prefect: the same steps, a stop request honoured between them."""
-    report = CycleReport()
-    for _name, step in STEPS:
-        if stop.is_set():
-            break
-        step(app, now, report)
-    return report
+    return run_steps(app, now, steps, stop.is_set)
 
 
 class Service:
@@ -175,6 +211,7 @@ class Service:
         prefect: PrefectLink | None = None,
         cycle_seconds: float = 30.0,
         poll_seconds: float | None = None,
+        first_read_timeout: float = FIRST_READ_TIMEOUT,
     ) -> None:
         """Prepare the service; run() blocks until stop is set."""
         self.app = app
@@ -187,6 +224,8 @@ class Service:
         self._pending: list[DomainEvent] = []
         self._lock = threading.Lock()
         self.watcher: InboxWatcher | None = None
+        self.first_read = FirstRead(first_read_timeout, watching=app.settings.imap is not None)
+        self._held_note = ""
 
     def run(self) -> None:
         """Recover in-flight mail, start watching, cycle until stopped, then stop the watcher."""
@@ -232,6 +271,14 @@ class Service:
         """Called in the watcher thread: queue events, wake the cycle if anything changed."""
         events = [e for r in reports for e in r.events]
         self._queue(events)
+        if not self.first_read.read:
+            # Complete only when no folder failed (a sync that reads on past a failing Sent
+            # folder must not count: the user's own thank-yous would be unknown).
+            if mail_failing(self.app):
+                self.first_read.failed = True
+            else:
+                self.first_read.read = True
+            self.wake.set()
         if events or any(r.effects or r.stored for r in reports):
             self.wake.set()
 
@@ -239,19 +286,42 @@ class Service:
         with self._lock:
             self._pending += events
 
+    def _steps(self) -> tuple[Step, ...]:
+        """What the first read of the mailbox lets this cycle run; says so when it holds any."""
+        gate = self.first_read
+        if not gate.read and not gate.failed and self.watcher is not None:
+            gate.failed = self.watcher.stats.failures > 0
+        steps = gate.steps(lambda: ready_to_plan(self.app))
+        held = [s.name for s in STEPS if s not in steps]
+        note = (
+            f"{HELD} (first read: {'failed' if gate.failed else 'in progress'}; "
+            f"waiting: {', '.join(held)})"
+            if held
+            else ""
+        )
+        if note != self._held_note:
+            log.warning("cycle: %s", note or "first mail read done: the whole cycle runs")
+            self._held_note = note
+        return steps
+
     def _cycle(self) -> None:
+        steps = self._steps()
+        if len(steps) < len(STEPS):
+            self.stats.held_cycles += 1
+        if not steps:
+            return
         report = None
         link = self.prefect
         if link is not None and link.available():
             try:
-                report = link.run_cycle(self.stop)
+                report = link.run_cycle(self.stop, steps)
                 self.stats.flow_runs += 1
             except Exception as err:  # every step is idempotent: running it again is safe
                 self.stats.prefect_failures += 1
                 link.failed(type(err).__name__)
         if report is None:
             try:
-                report = plain_cycle(self.app, self.stop, utcnow())
+                report = plain_cycle(self.app, self.stop, utcnow(), steps)
                 self.stats.plain_runs += 1
             except Exception as err:  # one bad cycle must not end the service; the next retries
                 log.exception("cycle failed: %s", type(err).__name__)

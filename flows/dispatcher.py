@@ -5,13 +5,13 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.app import load_app, utcnow
-from flows.cycle import run_cycle
+from flows.cycle import gated_cycle
 from flows.events import emit_domain_events
 
 
 @flow(name="dispatch")
 def dispatch(account: str = "default", config: str | None = None) -> dict[str, object]:
-    """Calendar, prep sheets, follow-ups and sending for one account; idempotent."""
-    report = run_cycle(load_app(config, account), utcnow())
+    """Mail, calendar, prep sheets, follow-ups and sending for one account; idempotent."""
+    report = gated_cycle(load_app(config, account), utcnow())
     emit_domain_events(report.events)
     return {"effects": report.labels, "sent": report.sent, "problems": report.problems}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.app import load_app, utcnow
-from flows.cycle import CycleReport, plan, send
+from flows.cycle import HELD, CycleReport, plan, ready_to_plan, send
 from flows.events import emit_domain_events
 
 
@@ -15,7 +15,10 @@ def send_follow_ups(account: str = "default", config: str | None = None) -> dict
     app = load_app(config, account)
     now = utcnow()
     report = CycleReport()
-    plan(app, now, report)
+    if ready_to_plan(app):  # a first run plans only once it knows what the user sent
+        plan(app, now, report)
+    else:
+        report.problems.append(HELD)
     send(app, now, report)
     emit_domain_events(report.events)
     return {"planned": report.labels, "sent": report.sent, "problems": report.problems}

@@ -129,6 +129,9 @@ class CadenceConfig(_Section):
     daily_cap: int = Field(default=20, ge=0)
     calendar_days_back: int = Field(default=14, ge=0)
     calendar_days_ahead: int = Field(default=90, ge=1)
+    # A meeting that ended longer than this before the account was connected is never thanked
+    # automatically (status lists it; `coffeechat thank` asks for one).
+    first_run_horizon_hours: float = Field(default=24, gt=0)
 
     @model_validator(mode="after")
     def _window(self) -> CadenceConfig:

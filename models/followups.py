@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from models.cadence import CadenceRules, next_send_time, nudge_due, thank_you_slot
+from models.first_run import connected_at, horizon_start
 from models.followup_mail import (
     ModeRules,
     PlanContext,
@@ -69,6 +70,13 @@ def plan_followups(
 
 
 def _plan_thank_yous(ctx: PlanContext) -> list[str]:
+    # Only meetings that ended inside the first-run horizon of the connection time: one that
+    # was over long before coffeechat knew the account is listed by status, never thanked here.
+    connected = connected_at(ctx.uow.session, ctx.uow.account_id)
+    oldest = ctx.now - GIVE_UP_AFTER
+    floor = horizon_start(connected, ctx.cadence.first_run_horizon_hours)
+    if floor is not None:
+        oldest = max(oldest, floor)
     latest: dict[int, tuple[Meeting, Interview]] = {}
     for meeting, interview in ctx.uow.session.execute(
         select(Meeting, Interview)
@@ -77,7 +85,7 @@ def _plan_thank_yous(ctx: PlanContext) -> list[str]:
             Meeting.account_id == ctx.uow.account_id,
             Meeting.status != "CANCELLED",
             Meeting.end_utc <= ctx.now,
-            Meeting.end_utc > ctx.now - GIVE_UP_AFTER,
+            Meeting.end_utc > oldest,
             Interview.state == State.HELD.value,
         )
         .order_by(Meeting.end_utc)

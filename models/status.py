@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.authority import suspected
+from models.first_run import not_thanked
 from models.lifecycle import State
 from models.tables import (
     Account,
@@ -23,7 +24,9 @@ from models.tables import (
 )
 
 
-def status_report(session: Session, account_id: int, now: datetime) -> dict[str, Any]:
+def status_report(
+    session: Session, account_id: int, now: datetime, *, horizon_hours: float = 24
+) -> dict[str, Any]:
     """A JSON-friendly summary: stages, next meetings, mail, and the health of every source."""
     account = session.get(Account, account_id)
     if account is None:
@@ -40,6 +43,8 @@ def status_report(session: Session, account_id: int, now: datetime) -> dict[str,
         "sending_paused": account.sending_paused or None,
         "sources": _sources(session, account_id),
         "suspicious": _suspicious(session, account_id),
+        # Met before the first-run horizon and never thanked: only the user decides.
+        "not_thanked": not_thanked(session, account_id, horizon_hours, ZoneInfo(account.timezone)),
     }
 
 

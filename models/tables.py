@@ -67,6 +67,9 @@ class Account(Base):
     # login (providers lock accounts over that), so sending waits until the user resumes it.
     sending_paused: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime]
+    # When follow-ups were first planned (after the first complete mail read): the first-run
+    # horizon counts back from here, so history from before coffeechat is never acted on.
+    connected_at: Mapped[datetime | None]
 
 
 class Contact(Base):

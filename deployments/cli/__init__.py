@@ -68,6 +68,8 @@ app.command("milestone")(followup_cmd.milestone)
 app.command("approve")(followup_cmd.approve)
 app.command("review")(followup_cmd.review)
 app.command("queue")(followup_cmd.queue)
+app.command("plan")(followup_cmd.plan)
+app.command("thank")(followup_cmd.thank)
 
 
 @app.command("demo")

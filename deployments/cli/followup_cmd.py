@@ -1,4 +1,4 @@
-"""``coffeechat outreach``, ``milestone``, ``approve`` and ``queue``: the follow-up commands."""
+"""Follow-up commands: ``outreach``, ``milestone``, ``approve``, ``queue``, ``plan``, ``thank``."""
 
 from __future__ import annotations
 
@@ -175,6 +175,82 @@ def queue(
             escape(r["note"]),
         )  # fmt: skip
     console.print(table)
+
+
+def plan(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what the next cycle would send, and to whom, without sending or saving anything."""
+    print_preview(runtime(ctx), json_out=json_out)
+
+
+def print_preview(rt: Runtime, *, json_out: bool = False) -> None:
+    """Plan inside a rolled-back transaction and print the outcome (``plan``, ``run --dry-run``)."""
+    from flows.preview import preview_cycle
+
+    zone = _zone(rt)
+    rows = preview_cycle(rt.app, utcnow())
+    if json_out:
+        print_json(
+            [{**vars(r), "when": r.when.astimezone(zone).isoformat()} for r in rows]
+        )  # fmt: skip
+        return
+    if not rows:
+        console.print("the next cycle would send nothing; nothing is queued")
+        return
+    what = {"send": "sends", "draft": "puts in Drafts for review:", "later": "later:",
+            "refused": "cancels"}  # fmt: skip
+    for r in rows:
+        when = r.when.astimezone(zone).strftime("%a %d %b %H:%M")
+        line = f"{what[r.action]} {r.kind} to {r.contact} <{r.to}> '{r.subject}' ({when})"
+        line += " [new]" if r.new else ""
+        console.print(line + (f" - {r.note}" if r.note else ""), markup=False, highlight=False,
+                      soft_wrap=True)  # fmt: skip
+    now_rows = sum(r.action in ("send", "draft") for r in rows)
+    console.print(
+        f"{now_rows} email(s) would go out or to Drafts now; nothing was sent or saved",
+        highlight=False,
+    )
+
+
+def thank(
+    ctx: typer.Context,
+    contact: Annotated[str, typer.Argument(help="#id, email address or part of the name.")],
+    send_now: Annotated[
+        bool,
+        typer.Option("--send", help="Let it go out on its own in the send window (no review)."),
+    ] = False,
+) -> None:
+    """Queue a thank-you for your last meeting with someone (e.g. one before coffeechat)."""
+    from models.late_thanks import NothingToThank, request_thank_you
+
+    rt = runtime(ctx)
+    settings = rt.settings
+    with rt.uow() as uow:
+        found = find_contact(uow.session, rt.account_id, contact)
+        try:
+            row = request_thank_you(
+                uow,
+                found,
+                now=utcnow(),
+                cadence=settings.cadence,
+                modes=settings.modes,
+                user_email=_user_email(rt),
+                render=text_renderer(settings),
+                send=send_now,
+            )
+        except NothingToThank as err:
+            _fail(err)
+        uow.commit()
+    when = row.not_before.astimezone(_zone(rt)).strftime("%a %d %b %H:%M")
+    how = f"goes out {when}" if row.mode == "auto" else "goes to Drafts for your review"
+    console.print(
+        f"thank-you #{row.id} to {found.name} <{row.to_addr}> queued: {how}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _queue_row(row: Outbox, contact: str, zone: ZoneInfo) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from rich.table import Table
 from deployments.cli.runtime import console, print_json, runtime, utcnow
 from models.db import current_revision, head_revision, make_engine, upgrade
 from models.export import write_export
+from models.first_run import NOT_THANKED_SHOWN
 from models.status import status_report
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -24,7 +25,8 @@ def status(
     """Contacts by stage, next meetings, mail queued and sent, and the health of each source."""
     rt = runtime(ctx)
     with rt.factory() as session:
-        report = status_report(session, rt.account_id, utcnow())
+        horizon = rt.settings.cadence.first_run_horizon_hours
+        report = status_report(session, rt.account_id, utcnow(), horizon_hours=horizon)
     if json_out:
         print_json(report)
         return
@@ -50,6 +52,15 @@ def status(
         for m in report["next_meetings"]:
             table.add_row(m["start"], str(m["contact"] or "?"), m["summary"], m["prep_sheet"])
         console.print(table)
+    old_meetings = report["not_thanked"]
+    for old in old_meetings[:NOT_THANKED_SHOWN]:
+        console.print(
+            f"met {old['contact']} on {old['met_on']}, not thanked: `{old['command']}` to send one",
+            markup=False,
+            highlight=False,
+        )
+    if len(old_meetings) > NOT_THANKED_SHOWN:
+        console.print(f"... and {len(old_meetings) - NOT_THANKED_SHOWN} more (`status --json`)")
     for src in report["sources"]:
         health = f"[red]failing ({src['consecutive_failures']}x)[/red]" if src["failing"] else "ok"
         console.print(

@@ -43,8 +43,17 @@ def run(
         typer.Option(help="Full inbox check this often besides IDLE (default: from config)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print what the next cycle would send (as `plan`); exit."),
+    ] = False,
 ) -> None:
     """Run coffeechat as a service until Ctrl-C or SIGTERM."""
+    if dry_run:
+        from deployments.cli.followup_cmd import print_preview
+
+        print_preview(runtime(ctx))
+        return
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
