@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from models.calendar.occurrences import normalise_calendars
 from models.calendar.prepare import prop, read_calendars
-from models.calendar.types import Occurrence, ParsedCalendar, Skip, Window
+from models.calendar.types import MAX_CALENDAR_BYTES, Occurrence, ParsedCalendar, Skip, Window
 from models.calendar.zones import known_zone
 
 # Without --to, show a year: enough to see a series' pattern, bounded for endless RRULEs.
@@ -29,7 +29,9 @@ def _earliest_start(calendars: list[Calendar]) -> datetime:
                 found.append(value if value.tzinfo else value.replace(tzinfo=UTC))
             elif isinstance(value, date):
                 found.append(datetime.combine(value, time(), tzinfo=UTC))
-    return min(found, default=_FALLBACK_START)
+    earliest = min(found, default=_FALLBACK_START)
+    # A day early: a time with a TZID is still naive here and read as UTC, up to 14 h off.
+    return earliest - timedelta(days=1) if earliest.year > 1 else earliest
 
 
 def _window(calendars: list[Calendar], start: datetime | None, end: datetime | None) -> Window:
@@ -51,8 +53,9 @@ def _occurrence_json(o: Occurrence) -> dict[str, object]:
     return {
         "uid": o.uid,
         "recurrence_id": o.recurrence_id,
-        "start": o.start.isoformat(),
-        "end": o.end.isoformat(),
+        # An all-day occurrence is shown as its dates (end exclusive, as in iCalendar).
+        "start": o.start_date.isoformat() if o.start_date else o.start.isoformat(),
+        "end": o.end_date.isoformat() if o.end_date else o.end.isoformat(),
         "timezone": o.timezone,
         "all_day": o.all_day,
         "status": o.status,
@@ -72,8 +75,18 @@ def report(parsed: ParsedCalendar) -> dict[str, object]:
 
 
 def _failure(reason: str) -> dict[str, object]:
-    """Return the report for a file that could not be read at all."""
-    return {"components": 0, "occurrences": [], "skipped": [{"uid": None, "reason": reason}]}
+    """Return the report for a file that could not be read at all (`readable` is False)."""
+    return {
+        "components": 0,
+        "occurrences": [],
+        "skipped": [{"uid": None, "reason": reason}],
+        "readable": False,
+    }
+
+
+def oversized_report(size: int) -> dict[str, object]:
+    """Return the report for a calendar refused, unread, for its size."""
+    return _failure(f"calendar of {size} bytes, over the {MAX_CALENDAR_BYTES} bytes limit")
 
 
 def inspect_calendar(
@@ -84,14 +97,16 @@ def inspect_calendar(
     default_tz: str = "UTC",
 ) -> dict[str, object]:
     """Report the VEVENT count, occurrences and skips of iCalendar data; never raises."""
+    if len(data) > MAX_CALENDAR_BYTES:
+        return oversized_report(len(data))
     try:
-        calendars = read_calendars(data)
+        read = read_calendars(data)
     except Exception as err:
         return _failure(f"unreadable calendar: {type(err).__name__}: {err}"[:300])
     try:
-        window = _window(calendars, start, end)
+        window = _window(read.calendars, start, end)
         default = known_zone(default_tz)
         skipped = [] if default else [Skip(None, f"unknown user zone {default_tz!r}")]
-        return report(normalise_calendars(calendars, window, default, skipped))
+        return report(normalise_calendars(read, window, default, skipped))
     except Exception as err:  # last line of defence: the command must never show a traceback
         return _failure(f"inspection failed: {type(err).__name__}: {err}"[:300])
