@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from icalendar import Calendar
 
 from models.calendar.occurrences import normalise_calendars
+from models.calendar.prefilter import TooBig, bounded, earliest_day, prefilter
 from models.calendar.prepare import prop, read_calendars
 from models.calendar.types import MAX_CALENDAR_BYTES, Occurrence, ParsedCalendar, Skip, Window
 from models.calendar.zones import known_zone
@@ -41,6 +42,13 @@ def _window(calendars: list[Calendar], start: datetime | None, end: datetime | N
     if end is None:
         end = start + DEFAULT_SPAN
     return Window(_aware(start), _aware(end))
+
+
+def _window_of(start: datetime | None, end: datetime | None) -> Window:
+    """Complete a half-given window the way _window does."""
+    if start is None:
+        start = end - DEFAULT_SPAN if end is not None else _FALLBACK_START
+    return Window(_aware(start), _aware(end if end is not None else start + DEFAULT_SPAN))
 
 
 def _aware(value: datetime) -> datetime:
@@ -100,7 +108,17 @@ def inspect_calendar(
     if len(data) > MAX_CALENDAR_BYTES:
         return oversized_report(len(data))
     try:
+        first = earliest_day(data) if start is None and end is None else None
+        if first is not None:  # the window a bare inspect will choose (see _earliest_start)
+            start = datetime.combine(first, time(), tzinfo=UTC)
+            start -= timedelta(days=1) if first.year > 1 else timedelta(0)
+        if start is not None or end is not None:
+            data, _ = prefilter(data, _window_of(start, end))
+        else:
+            data = bounded(data)
         read = read_calendars(data)
+    except TooBig as err:
+        return _failure(f"calendar too big to read: {err}")
     except Exception as err:
         return _failure(f"unreadable calendar: {type(err).__name__}: {err}"[:300])
     try:

@@ -8,7 +8,7 @@ instead of an exception, and each occurrence is flattened into a frozen `Occurre
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from models.calendar.budget import (
     OverBudget,
     budgeted,
 )
+from models.calendar.prefilter import TooBig, prefilter
 from models.calendar.prepare import (
     PreparedCalendar,
     ReadCalendars,
@@ -329,11 +330,20 @@ def parse_calendar(data: bytes | str, window: Window, *, default_tz: str = "UTC"
         skipped.append(Skip(None, f"calendar of {len(data)} bytes, over {MAX_CALENDAR_BYTES}"))
         return ParsedCalendar(None, 0, (), tuple(skipped), frozenset(), window, readable=False)
     try:
-        calendars = read_calendars(data)
+        raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+        text, dropped = prefilter(raw, window)
+        calendars = read_calendars(text)
+    except TooBig as err:
+        skipped.append(Skip(None, f"calendar too big to read: {err}"))
+        return ParsedCalendar(None, 0, (), tuple(skipped), frozenset(), window, readable=False)
     except Exception as err:
         skipped.append(Skip(None, f"unreadable calendar: {_why(err)}"))
         return ParsedCalendar(None, 0, (), tuple(skipped), frozenset(), window, readable=False)
-    return normalise_calendars(calendars, window, default, skipped)
+    parsed = normalise_calendars(calendars, window, default, skipped)
+    if not dropped:
+        return parsed
+    note = f"{dropped} one-off events far outside the window were not read"
+    return replace(parsed, components=parsed.components + dropped, notes=(*parsed.notes, note))
 
 
 def normalise_calendars(

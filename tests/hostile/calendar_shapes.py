@@ -322,12 +322,39 @@ def _odd() -> Iterator[tuple[str, bytes]]:
     )
 
 
+def _big() -> Iterator[tuple[str, bytes]]:
+    """Feeds near the size cap: years of history (mostly left unparsed), or all in the window."""
+    yield "history_feed_12mb", history_feed(12_000_000)
+    yield "window_feed_3mb", big_feed(3_000_000)
+    yield "tiny_events_200k", _cal(*("BEGIN:VEVENT\r\nEND:VEVENT\r\n" for _ in range(200_000)))
+
+
 def shapes() -> Iterator[tuple[str, bytes]]:
     """Yield every hostile shape as (name, iCalendar bytes)."""
     yield from _rules()
     yield from _lists()
     yield from _zones()
     yield from _odd()
+    yield from _big()
+
+
+def history_feed(size: int) -> bytes:
+    """Return a feed of about `size` bytes: ten years of one-off meetings, then one in 2026."""
+    parts = [_HEAD, _ok()]
+    total, i = len(_HEAD), 0
+    while total < size - 200:
+        year, day = 2010 + i % 10, 1 + i % 28
+        block = _event(
+            f"old{i}@x",
+            f"DTEND;TZID=Europe/Berlin:{year}03{day:02d}T100000",
+            "DESCRIPTION:an old meeting, long since held",
+            start=f"DTSTART;TZID=Europe/Berlin:{year}03{day:02d}T090000",
+        )
+        parts.append(block)
+        total += len(block)
+        i += 1
+    parts.append(_TAIL)
+    return "".join(parts).encode()
 
 
 def big_feed(size: int) -> bytes:

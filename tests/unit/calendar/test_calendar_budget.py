@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from calendar_fixtures import by_uid, utc
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 
 from models.calendar import (
     MAX_CALENDAR_BYTES,
@@ -260,7 +260,7 @@ def test_all_day_occurrences_are_dates(tz: str) -> None:
         (date(2026, 1, 12), date(2026, 1, 14), True),
     ]
     report = inspect_calendar(data, default_tz=tz)
-    shown = [(o["start"], o["end"]) for o in report["occurrences"]]  # type: ignore[attr-defined,index]
+    shown = [(o["start"], o["end"]) for o in report["occurrences"]]  # type: ignore[attr-defined]
     assert shown == [("2026-01-05", "2026-01-07"), ("2026-01-12", "2026-01-14")]
 
 
@@ -300,10 +300,60 @@ def test_default_window_of_inspect_includes_times_east_of_utc() -> None:
     report = inspect_calendar(
         cal(event("t@x", "DTEND;TZID=Asia/Tokyo:20260105T100000", start=start))
     )
-    assert [o["start"] for o in report["occurrences"]] == ["2026-01-05T00:00:00+00:00"]  # type: ignore[attr-defined,index]
+    assert [o["start"] for o in report["occurrences"]] == ["2026-01-05T00:00:00+00:00"]  # type: ignore[attr-defined]
 
 
 def test_window_is_respected_for_budgeted_series() -> None:
     window = Window(utc(2026, 3, 1), utc(2026, 3, 1) + timedelta(days=7))
     parsed = parse(cal(event("w@x", "DTEND:20260105T093000Z", "RRULE:FREQ=DAILY")), window)
     assert [o.start.day for o in parsed.occurrences] == [1, 2, 3, 4, 5, 6, 7]
+
+
+# -- big feeds ----------------------------------------------------------------------------
+
+
+def test_one_off_events_far_outside_the_window_are_not_parsed() -> None:
+    window = Window(utc(2026, 3, 1), utc(2026, 6, 1))
+    old = [
+        event(f"old{i}@x", "DTEND:20100105T100000Z", start="DTSTART:20100105T090000Z")
+        for i in range(3)
+    ]
+    later = event("later@x", "DTEND:20270105T100000Z", start="DTSTART:20270105T090000Z")
+    spanning = event("span@x", "DTEND:20260302T100000Z", start="DTSTART:20250105T090000Z")
+    weekly = event(
+        "weekly@x", "DTEND:20100105T100000Z", "RRULE:FREQ=WEEKLY", start="DTSTART:20100105T090000Z"
+    )
+    cancelled = event(
+        "gone@x", "DTEND:20100105T100000Z", "STATUS:CANCELLED", start="DTSTART:20100105T090000Z"
+    )
+    near = event(
+        "near@x",
+        "DTEND;TZID=Pacific/Kiritimati:20260301T010000",
+        start="DTSTART;TZID=Pacific/Kiritimati:20260301T003000",
+    )
+    parsed = parse(cal(*old, later, spanning, weekly, cancelled, near), window)
+    assert {o.uid for o in parsed.occurrences} == {"span@x", "weekly@x"}
+    assert "gone@x" in parsed.cancelled_uids  # a cancelled series is still read whole
+    assert parsed.components == 8
+    assert parsed.notes == ("4 one-off events far outside the window were not read",)
+
+
+def test_too_many_lines_near_the_window_are_refused_with_the_reason() -> None:
+    many = [event(f"e{i}@x", "DTEND:20260105T100000Z") for i in range(12_000)]
+    parsed = parse(cal(*many))
+    assert not parsed.readable and parsed.skipped[0].reason.startswith("calendar too big to read")
+
+
+def test_a_long_history_is_read_for_its_window_only() -> None:
+    old = [
+        event(f"old{i}@x", "DTEND:20100105T100000Z", start="DTSTART:20100105T090000Z")
+        for i in range(12_000)
+    ]
+    parsed = parse(cal(*old, GOOD))
+    assert [o.uid for o in parsed.occurrences] == ["good@x"]
+
+
+def test_inspect_without_a_window_starts_at_the_first_event_not_a_zone_definition() -> None:
+    zone = vtimezone("Mine", offset="+0300")
+    report = inspect_calendar(cal(zone, zoned("mine@x", "Mine")))
+    assert [o["uid"] for o in report["occurrences"]] == ["mine@x"]  # type: ignore[attr-defined]
