@@ -326,6 +326,7 @@ def _big() -> Iterator[tuple[str, bytes]]:
     """Feeds near the size cap: years of history (mostly left unparsed), or all in the window."""
     yield "history_feed_12mb", history_feed(12_000_000)
     yield "window_feed_3mb", big_feed(3_000_000)
+    yield "window_feed_under_line_cap", big_feed(1_100_000)  # the costliest accepted shape
     yield "tiny_events_200k", _cal(*("BEGIN:VEVENT\r\nEND:VEVENT\r\n" for _ in range(200_000)))
 
 
