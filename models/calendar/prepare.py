@@ -8,6 +8,7 @@ component whose zone nobody knows is skipped with the reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 
 import x_wr_timezone
 from icalendar import Calendar, Component, Event
-from icalendar.prop import vBroken
+from icalendar.prop import vBroken, vDDDTypes
 
 from models.calendar.budget import rule_defect
 from models.calendar.types import Skip
@@ -151,10 +152,36 @@ def _check_rules(event: Component) -> None:
             raise SeriesError(defect)
 
 
+# `DTSTART;TZID=GMT+01:00:20260105T090000`: an unquoted TZID with a colon, split by the parser
+# at that colon into TZID "GMT+01" and the value "00:20260105T090000".
+_SPLIT_VALUE = re.compile(r"^(\d{2}):(\d{8}(?:T\d{6})?)$")
+_SPLIT_TZID = re.compile(r"^(?:UTC|GMT)[+-]\d{1,2}$", re.I)
+
+
+def _mend_split_tzids(event: Component) -> None:
+    """Rejoin fixed-offset TZIDs written unquoted with a colon, as some exporters do."""
+    mended: set[str] = set()
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        value = event.get(name)
+        if not isinstance(value, vBroken):
+            continue
+        tzid = str(value.params.get("TZID", ""))
+        match = _SPLIT_VALUE.match(str(value))
+        if match is None or not _SPLIT_TZID.match(tzid):
+            continue
+        fixed = vDDDTypes(vDDDTypes.from_ical(match[2]))  # type: ignore[no-untyped-call]
+        fixed.params["TZID"] = f"{tzid}:{match[1]}"
+        event[name] = fixed
+        mended.add(name)
+    if mended:
+        event.errors = [(n, m) for n, m in getattr(event, "errors", ()) if n not in mended]
+
+
 def prepare_event(
     event: Component, resolver: ZoneResolver, floating: Zone | None, notes: list[str]
 ) -> None:
     """Make one VEVENT's times explicit in place; raise ComponentError with the skip reason."""
+    _mend_split_tzids(event)
     vital = [
         f"{name}: {msg}" for name, msg in getattr(event, "errors", ()) if name in VITAL_PROPERTIES
     ]

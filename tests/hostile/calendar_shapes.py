@@ -273,6 +273,7 @@ def _zones() -> Iterator[tuple[str, bytes]]:
             (
                 "UTC+01",
                 '"GMT+01:00"',
+                "GMT+01:00",
                 "UTC-5",
                 '"(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"',
             )

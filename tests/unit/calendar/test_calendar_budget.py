@@ -154,6 +154,8 @@ def test_other_rrules_are_not_touched_by_the_budget_hook() -> None:
     [
         ("UTC+01", 8, "UTC+01:00"),
         ('"GMT+01:00"', 8, "UTC+01:00"),
+        ("GMT+01:00", 8, "UTC+01:00"),  # unquoted, split by the parser at its colon
+        ("UTC-05:30", 14, "UTC-05:30"),
         ("UTC-5", 14, "UTC-05:00"),
         ('"(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"', 8, "Europe/Amsterdam"),
         ('"(UTC+03:00) Nowhere"', 6, "UTC+03:00"),
@@ -163,7 +165,8 @@ def test_fixed_offset_tzids_resolve(tzid: str, hour: int, name: str) -> None:
     start = f"DTSTART;TZID={tzid}:20260105T090000"
     parsed = parse(cal(event("f@x", f"DTEND;TZID={tzid}:20260105T100000", start=start)))
     (occ,) = parsed.occurrences
-    assert (occ.start, occ.timezone) == (utc(2026, 1, 5, hour), name)
+    assert (occ.start.replace(minute=0), occ.timezone) == (utc(2026, 1, 5, hour), name)
+    assert occ.end - occ.start == timedelta(hours=1)
 
 
 def vtimezone(tzid: str, *lines: str, offset: str = "+0100") -> str:
