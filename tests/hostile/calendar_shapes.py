@@ -328,6 +328,10 @@ def _big() -> Iterator[tuple[str, bytes]]:
     yield "history_feed_12mb", history_feed(12_000_000)
     yield "window_feed_3mb", big_feed(3_000_000)
     yield "window_feed_under_line_cap", big_feed(1_100_000)  # the costliest accepted shape
+    many = ",".join(
+        f"{1900 + i // 3000}{1 + i % 12:02d}{1 + i % 28:02d}T000000Z" for i in range(940_000)
+    )
+    yield "rdate_list_940k_13mb", _cal(_event("rd@x", "DTEND:20260105T093000Z", f"RDATE:{many}"))
     yield "tiny_events_200k", _cal(*("BEGIN:VEVENT\r\nEND:VEVENT\r\n" for _ in range(200_000)))
 
 

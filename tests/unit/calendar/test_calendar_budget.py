@@ -360,3 +360,9 @@ def test_inspect_without_a_window_starts_at_the_first_event_not_a_zone_definitio
     zone = vtimezone("Mine", offset="+0300")
     report = inspect_calendar(cal(zone, zoned("mine@x", "Mine")))
     assert [o["uid"] for o in report["occurrences"]] == ["mine@x"]  # type: ignore[attr-defined]
+
+
+def test_a_million_dates_in_one_line_are_refused_by_their_count() -> None:
+    many = ",".join(f"{1900 + i // 5000}0101T{i % 24:02d}0000Z" for i in range(200_000))
+    parsed = parse(cal(event("r@x", "DTEND:20260105T093000Z", f"RDATE:{many}")))
+    assert not parsed.readable and "list items" in parsed.skipped[0].reason
