@@ -38,17 +38,26 @@ def _earliest_start(calendars: list[Calendar]) -> datetime:
 def _window(calendars: list[Calendar], start: datetime | None, end: datetime | None) -> Window:
     """Choose the window: given bounds, else from the file's first meeting for a year."""
     if start is None:
-        start = end - DEFAULT_SPAN if end is not None else _earliest_start(calendars)
+        start = _plus(end, -DEFAULT_SPAN) if end is not None else _earliest_start(calendars)
     if end is None:
-        end = start + DEFAULT_SPAN
+        end = _plus(start, DEFAULT_SPAN)
     return Window(_aware(start), _aware(end))
 
 
 def _window_of(start: datetime | None, end: datetime | None) -> Window:
     """Complete a half-given window the way _window does."""
     if start is None:
-        start = end - DEFAULT_SPAN if end is not None else _FALLBACK_START
-    return Window(_aware(start), _aware(end if end is not None else start + DEFAULT_SPAN))
+        start = _plus(end, -DEFAULT_SPAN) if end is not None else _FALLBACK_START
+    return Window(_aware(start), _aware(end if end is not None else _plus(start, DEFAULT_SPAN)))
+
+
+def _plus(value: datetime, span: timedelta) -> datetime:
+    """Return value + span, clamped to the first or last representable day."""
+    try:
+        return value + span
+    except OverflowError:
+        edge = datetime.min if span < timedelta(0) else datetime.max
+        return edge.replace(tzinfo=value.tzinfo)
 
 
 def _aware(value: datetime) -> datetime:

@@ -82,6 +82,14 @@ def earliest_day(data: bytes) -> date | None:
     return earliest
 
 
+def _shift(day: date, by: timedelta) -> date:
+    """Return day + by, clamped to the dates Python can represent."""
+    try:
+        return day + by
+    except OverflowError:
+        return date.min if by < timedelta(0) else date.max
+
+
 def prefilter(data: bytes, window: Window) -> tuple[bytes, int]:
     """Return the text without the one-off VEVENTs far outside window, and how many went.
 
@@ -89,7 +97,7 @@ def prefilter(data: bytes, window: Window) -> tuple[bytes, int]:
     """
     if data.count(b"BEGIN:VEVENT") + data.count(b"begin:vevent") > MAX_EVENTS:
         raise TooBig(f"more than {MAX_EVENTS} events")
-    first, last = window.start.date() - _MARGIN, window.end.date() + _MARGIN
+    first, last = _shift(window.start.date(), -_MARGIN), _shift(window.end.date(), _MARGIN)
     kept: list[bytes] = []
     position, begin, dropped = 0, None, 0
     for marker in _MARKER.finditer(data):

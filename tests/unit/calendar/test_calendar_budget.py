@@ -366,3 +366,13 @@ def test_a_million_dates_in_one_line_are_refused_by_their_count() -> None:
     many = ",".join(f"{1900 + i // 5000}0101T{i % 24:02d}0000Z" for i in range(200_000))
     parsed = parse(cal(event("r@x", "DTEND:20260105T093000Z", f"RDATE:{many}")))
     assert not parsed.readable and "list items" in parsed.skipped[0].reason
+
+
+@pytest.mark.parametrize("year", ["0001", "9999"])
+def test_inspect_of_a_series_at_the_ends_of_time_is_read(year: str) -> None:
+    start = f"DTSTART:{year}0101T090000Z"
+    report = inspect_calendar(
+        cal(event("e@x", f"DTEND:{year}0101T093000Z", "RRULE:FREQ=DAILY", start=start))
+    )
+    assert "readable" not in report  # read; a series past year 9999 is at worst a skip
+    assert report["occurrences"] or report["skipped"]
