@@ -15,6 +15,7 @@ from models.calendar.zones import known_zone
 # Without --to, show a year: enough to see a series' pattern, bounded for endless RRULEs.
 DEFAULT_SPAN = timedelta(days=366)
 _FALLBACK_START = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST = datetime(1, 1, 2, tzinfo=UTC)
 
 
 def _earliest_start(calendars: list[Calendar]) -> datetime:
@@ -119,8 +120,11 @@ def inspect_calendar(
     try:
         first = earliest_day(data) if start is None and end is None else None
         if first is not None:  # the window a bare inspect will choose (see _earliest_start)
-            start = datetime.combine(first, time(), tzinfo=UTC)
-            start -= timedelta(days=1) if first.year > 1 else timedelta(0)
+            # A day early (a TZID can move a time 14 h), and never on the first representable
+            # day: the expander looks one event's length before the window's start.
+            start = max(
+                _plus(datetime.combine(first, time(), tzinfo=UTC), -timedelta(days=1)), _FIRST
+            )
         if start is not None or end is not None:
             data, _ = prefilter(data, _window_of(start, end))
         else:

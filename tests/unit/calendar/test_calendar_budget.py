@@ -375,4 +375,4 @@ def test_inspect_of_a_series_at_the_ends_of_time_is_read(year: str) -> None:
         cal(event("e@x", f"DTEND:{year}0101T093000Z", "RRULE:FREQ=DAILY", start=start))
     )
     assert "readable" not in report  # read; a series past year 9999 is at worst a skip
-    assert report["occurrences"] or report["skipped"]
+    assert report["occurrences"] or (year == "9999" and report["skipped"])
