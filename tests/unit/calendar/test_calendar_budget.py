@@ -376,3 +376,21 @@ def test_inspect_of_a_series_at_the_ends_of_time_is_read(year: str) -> None:
     )
     assert "readable" not in report  # read; a series past year 9999 is at worst a skip
     assert report["occurrences"] or (year == "9999" and report["skipped"])
+
+
+def test_a_cancel_far_outside_the_window_still_names_its_uid() -> None:
+    data = cal(event("far@x", "DTEND:20300105T100000Z", start="DTSTART:20300105T090000Z"))
+    data = data.replace(b"VERSION:2.0", b"VERSION:2.0\r\nMETHOD:CANCEL")
+    assert parse(data).cancelled_uids == {"far@x"}
+
+
+def test_custom_zones_per_file_are_capped() -> None:
+    from models.calendar.vtimezone import MAX_CUSTOM_ZONES
+
+    count = MAX_CUSTOM_ZONES + 1
+    zones = [vtimezone(f"Z{i}") for i in range(count)]
+    events = [zoned(f"z{i}@x", f"Z{i}") for i in range(count)]
+    parsed = parse(cal(*zones, *events))
+    assert len(parsed.occurrences) == MAX_CUSTOM_ZONES
+    (skip,) = parsed.skipped
+    assert "more than 100 custom VTIMEZONEs" in skip.reason
