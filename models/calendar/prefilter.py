@@ -112,7 +112,7 @@ def prefilter(data: bytes, window: Window) -> tuple[bytes, int]:
                 return bounded(data), 0  # nested VEVENTs: too odd to judge, read it all
             begin = marker.start()
         elif begin is not None:
-            end = marker.end()
+            end = marker.end() + (data[marker.end() : marker.end() + 1] == b"\n")
             if _outside(data[begin:end], first, last):
                 kept.append(data[position:begin])
                 position, dropped = end, dropped + 1

@@ -43,7 +43,7 @@ def split_vtimezones(data: bytes) -> tuple[bytes, dict[str, bytes]]:
             continue
         if begin is None:
             continue
-        end = marker.end()
+        end = marker.end() + (data[marker.end() : marker.end() + 1] == b"\n")
         block = data[begin:end]
         kept.append(data[position:begin])
         position, begin = end, None
@@ -72,7 +72,10 @@ def zone_from_block(block: bytes) -> tzinfo:
     """Build a tzinfo from one VTIMEZONE block within budget; ValueError says why not."""
     if len(block) > MAX_ZONE_BYTES:
         raise ValueError(f"VTIMEZONE of {len(block)} bytes, more than {MAX_ZONE_BYTES}")
-    if len(_OBSERVANCE.findall(block)) > MAX_OBSERVANCES:
+    observances = len(_OBSERVANCE.findall(block))
+    if not observances:
+        raise ValueError("VTIMEZONE without a STANDARD or DAYLIGHT observance")
+    if observances > MAX_OBSERVANCES:
         raise ValueError(f"VTIMEZONE with more than {MAX_OBSERVANCES} observances")
     if len(_TZID.findall(block)) > 1:
         raise ValueError("VTIMEZONE with more than one TZID")

@@ -394,3 +394,15 @@ def test_custom_zones_per_file_are_capped() -> None:
     assert len(parsed.occurrences) == MAX_CUSTOM_ZONES
     (skip,) = parsed.skipped
     assert "more than 100 custom VTIMEZONEs" in skip.reason
+
+
+def test_what_the_prefilter_leaves_out_leaves_no_lines_behind() -> None:
+    from models.calendar.prefilter import content_lines, prefilter
+
+    old = [
+        event(f"old{i}@x", "DTEND:20100105T100000Z", start="DTSTART:20100105T090000Z")
+        for i in range(1000)
+    ]
+    text, dropped = prefilter(cal(*old, GOOD), YEAR)
+    assert dropped == 1000 and content_lines(text) <= 12
+    assert text.startswith(b"BEGIN:VCALENDAR\r\n") and b"\r\n\r\n" not in text
