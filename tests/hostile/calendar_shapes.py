@@ -9,6 +9,7 @@ holds for every one of them: at most 5 s of CPU and 500 MB per calendar.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 _HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hostile//EN\r\n"
 _TAIL = "END:VCALENDAR\r\n"
@@ -325,7 +326,7 @@ def _odd() -> Iterator[tuple[str, bytes]]:
 
 def _big() -> Iterator[tuple[str, bytes]]:
     """Feeds near the size cap: years of history (mostly left unparsed), or all in the window."""
-    yield "history_feed_12mb", history_feed(12_000_000)
+    yield "history_feed_16mb", history_feed(16_000_000)  # just under the size cap
     yield "window_feed_3mb", big_feed(3_000_000)
     yield "window_feed_under_line_cap", big_feed(1_100_000)  # the costliest accepted shape
     many = ",".join(
@@ -345,20 +346,21 @@ def shapes() -> Iterator[tuple[str, bytes]]:
 
 
 def history_feed(size: int) -> bytes:
-    """Return a feed of about `size` bytes: ten years of one-off meetings, then one in 2026."""
+    """Return a feed of about `size` bytes: twenty years of one-off meetings, then one in 2026.
+
+    The meetings are spread evenly, so any one year's window holds a twentieth of them.
+    """
+    count = size // 215  # the length of one block below
     parts = [_HEAD, _ok()]
-    total, i = len(_HEAD), 0
-    while total < size - 200:
-        year, day = 2010 + i % 10, 1 + i % 28
+    for i in range(count):
+        day = date(2006, 1, 1) + timedelta(days=i * 7300 // count)
         block = _event(
             f"old{i}@x",
-            f"DTEND;TZID=Europe/Berlin:{year}03{day:02d}T100000",
+            f"DTEND;TZID=Europe/Berlin:{day:%Y%m%d}T100000",
             "DESCRIPTION:an old meeting, long since held",
-            start=f"DTSTART;TZID=Europe/Berlin:{year}03{day:02d}T090000",
+            start=f"DTSTART;TZID=Europe/Berlin:{day:%Y%m%d}T090000",
         )
         parts.append(block)
-        total += len(block)
-        i += 1
     parts.append(_TAIL)
     return "".join(parts).encode()
 
