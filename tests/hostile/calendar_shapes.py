@@ -160,6 +160,18 @@ def _lists() -> Iterator[tuple[str, bytes]]:
         )
         for i in range(100_000)
     ]
+    few = [_event("o@x", end, "RRULE:FREQ=DAILY", "SEQUENCE:5")]
+    few += [
+        _event(
+            "o@x",
+            f"RECURRENCE-ID:{2026 + i // 336}{1 + i // 28 % 12:02d}{1 + i % 28:02d}T090000Z",
+            "RRULE:FREQ=DAILY;COUNT=2",
+            f"SEQUENCE:{i % 5}",
+            start=f"DTSTART:{2026 + i // 336}{1 + i // 28 % 12:02d}{1 + i % 28:02d}T100000Z",
+        )
+        for i in range(6_500)
+    ]
+    yield "overrides_6k_one_uid_with_rules", _cal(*few, _ok())
     yield "overrides_100k_one_uid", _cal(*overrides, _ok())
     nest = "".join(f"BEGIN:X-N{i}\r\n" for i in range(10_000))
     unnest = "".join(f"END:X-N{i}\r\n" for i in reversed(range(10_000)))
