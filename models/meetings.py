@@ -86,6 +86,7 @@ def as_occurrence(m: Meeting) -> Occurrence:
         end=m.end_utc,
         timezone=m.timezone,
         all_day=m.all_day,
+        start_date=m.start_date,
         status=m.status,
         summary=m.summary,
         description="",
@@ -218,6 +219,7 @@ def _add(
         end_utc=occ.end,
         timezone=occ.timezone,
         all_day=occ.all_day,
+        start_date=occ.start_date,
         summary=occ.summary[:500],
         location=occ.location[:500],
         video_link=occ.video_link,
@@ -267,6 +269,7 @@ def _update(uow: UnitOfWork, row: Meeting, upd: Update, now: datetime, *, how: s
         new.timezone,
         new.status,
     )
+    row.all_day, row.start_date = new.all_day, new.start_date
     if not material:
         return []
     row.version += 1

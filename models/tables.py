@@ -203,6 +203,9 @@ class Meeting(Base):
     end_utc: Mapped[datetime]
     timezone: Mapped[str | None] = mapped_column(String(64))
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The date of an all-day meeting (None when timed): start_utc is only its midnight in the
+    # zone it was read in, the evening before for anyone west of that zone.
+    start_date: Mapped[calendar_date | None] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(String(500), default="")
     location: Mapped[str] = mapped_column(String(500), default="")
     video_link: Mapped[str | None] = mapped_column(String(1000))

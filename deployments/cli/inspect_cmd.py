@@ -72,15 +72,34 @@ def calendar(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     tz: Annotated[str, typer.Option("--tz", help="Zone for floating times.")] = "UTC",
 ) -> None:
-    """List the occurrences a calendar file holds inside a window, and what was skipped."""
-    from models.calendar import inspect_calendar
+    """List the occurrences a calendar file holds inside a window, and what was skipped.
 
-    report = inspect_calendar(
-        _read(file), start=_day(from_, end=False), end=_day(to, end=True), default_tz=tz
-    )
+    Exits 1, after the report, when the file is not a calendar at all (or over the size cap).
+    """
+    from models.calendar import MAX_CALENDAR_BYTES, inspect_calendar, oversized_report
+
+    try:
+        size = file.stat().st_size
+    except OSError:
+        size = 0  # _read reports the error
+    if size > MAX_CALENDAR_BYTES:  # refused before reading: such a file is never loaded
+        report = oversized_report(size)
+    else:
+        report = inspect_calendar(
+            _read(file), start=_day(from_, end=False), end=_day(to, end=True), default_tz=tz
+        )
     if json_out:
         print_json(report)
-        return
+    else:
+        _calendar_text(report)
+    if report.get("readable") is False:
+        skipped = report.get("skipped") or [{}]
+        reason = skipped[0].get("reason", "unreadable")  # type: ignore[index]
+        sys.stderr.write(f"error: {file} is not a readable calendar: {reason}\n")
+        raise typer.Exit(1)
+
+
+def _calendar_text(report: dict[str, object]) -> None:
     occurrences = report.get("occurrences", [])
     skipped = report.get("skipped", [])
     sys.stdout.write(f"{report.get('components')} events; {len(occurrences)} occurrences\n")  # type: ignore[arg-type]

@@ -18,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from models.calendar.types import Window
+from models.calendar.types import MAX_CALENDAR_BYTES, Window
 
-# A real calendar of several years is a few MB; anything this big is a mistake or an attack.
-MAX_BYTES = 50 * 1024 * 1024
-
-Password = Callable[[], str]
+# What the parser accepts at most (see models.calendar.types): a source refuses anything
+# bigger while reading it, before it is parsed, so one huge feed costs neither memory nor time.
+# Sources take `max_bytes` to set a lower cap; a higher one would only be refused by the parser.
+MAX_BYTES = MAX_CALENDAR_BYTES
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,14 @@ class SourceNotFound(CalendarError):
 
 class SourceGarbage(CalendarError):
     """The answer was an HTTP error or not iCalendar; transient only for 5xx/429/408."""
+
+
+def too_big(where: str, limit: int) -> SourceGarbage:
+    """The error for a calendar over its size cap."""
+    return SourceGarbage(f"{where}: larger than {limit} bytes, the calendar size cap; not read")
+
+
+Password = Callable[[], str]
 
 
 def covered_range(window: Window) -> str:
@@ -200,4 +208,5 @@ __all__ = [
     "SourceTlsFailure",
     "SourceUnreachable",
     "Window",
+    "too_big",
 ]

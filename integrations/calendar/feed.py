@@ -34,6 +34,7 @@ from integrations.calendar.base import (
     http_status_error,
     is_loopback,
     redact_url,
+    too_big,
 )
 from integrations.tls import verifying_context
 
@@ -158,13 +159,13 @@ class IcsFeedSource:
     def _read(self, response: http.client.HTTPResponse, deadline: float) -> bytes:
         declared = response.getheader("Content-Length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
-            raise SourceGarbage(f"{self._where}: larger than {self._max_bytes} bytes")
+            raise too_big(self._where, self._max_bytes)
         chunks: list[bytes] = []
         total = 0
         while chunk := response.read(_CHUNK):
             total += len(chunk)
             if total > self._max_bytes:
-                raise SourceGarbage(f"{self._where}: larger than {self._max_bytes} bytes")
+                raise too_big(self._where, self._max_bytes)
             # The socket timeout is per read: a server trickling bytes could hold us forever.
             if time.monotonic() > deadline:
                 raise SourceUnreachable(f"{self._where}: timed out after {self._timeout:g}s")

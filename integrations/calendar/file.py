@@ -10,7 +10,6 @@ from integrations.calendar.base import (
     MAX_BYTES,
     FetchResult,
     SourceAuthFailed,
-    SourceGarbage,
     SourceNotFound,
     SourceState,
     SourceUnreachable,
@@ -18,6 +17,7 @@ from integrations.calendar.base import (
     check_icalendar,
     covered_range,
     digest_of,
+    too_big,
 )
 
 # A file rewritten twice within one mtime tick at the same size looks unchanged to stat
@@ -61,7 +61,7 @@ class IcsFileSource:
             reason = os.strerror(err.errno) if err.errno else type(err).__name__
             raise SourceUnreachable(f"{self._where}: {reason}") from None
         if len(data) > self._max_bytes:
-            raise SourceGarbage(f"{self._where}: larger than {self._max_bytes} bytes")
+            raise too_big(self._where, self._max_bytes)
         check_icalendar(data, self._where)
         quiet = time.time() - stat.st_mtime > _RACY_SECONDS
         digest = digest_of([data])

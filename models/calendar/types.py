@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
+# The largest calendar read at all, whatever its source (feed, file, emailed invitation).
+# Only its events near the window are parsed (see prefilter), but scanning costs too: at this
+# size the scan stays under a second, and every calendar must stay within 5 s and 500 MB.
+# See docs/calendar-budget.md.
+MAX_CALENDAR_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,12 @@ def default_window(now: datetime, days_back: int = 14, days_ahead: int = 90) -> 
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One meeting instance, keyed by (uid, recurrence_id), with times in UTC."""
+    """One meeting instance, keyed by (uid, recurrence_id), with times in UTC.
+
+    An all-day occurrence also carries its dates (`start_date`, and the exclusive
+    `end_date`): a date is the same day everywhere, while `start` is only its midnight in the
+    zone it was read in, which is the previous evening west of that zone.
+    """
 
     uid: str
     recurrence_id: str | None
@@ -50,6 +60,8 @@ class Occurrence:
     sequence: int
     dtstamp: datetime | None
     last_modified: datetime | None
+    start_date: date | None = None
+    end_date: date | None = None
 
     @property
     def key(self) -> tuple[str, str | None]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from icalendar import Timezone
-from icalendar.timezone import tzp
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+from models.calendar.vtimezone import MAX_CUSTOM_ZONES, zone_from_block
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ _OUTLOOK_LABELS = {
     "chennai, kolkata, mumbai, new delhi": "Asia/Kolkata",
 }
 _LABEL = re.compile(r"^\((?:UTC|GMT)(?P<offset>[+-]\d{1,2}:\d{2})?\)\s*(?P<label>.+)$", re.I)
+# "UTC+01", "GMT+01:00", "UTC-5", "UTC+0530": a fixed offset, as Outlook and some exporters write.
+_FIXED = re.compile(r"^(?:UTC|GMT)\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$", re.I)
 # Reference instants to check a city guess against the label's (standard-time) offset.
 _PROBES = (datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12))
 
@@ -89,6 +91,28 @@ def _parse_offset(text: str | None) -> timedelta | None:
     return sign * timedelta(hours=int(hours), minutes=int(minutes))
 
 
+def fixed_zone(text: str) -> Zone | None:
+    """Resolve a fixed-offset TZID ("UTC+01", "GMT+01:00", "UTC-5"), or None."""
+    match = _FIXED.match(text.strip())
+    if match is None:
+        return None
+    hours, minutes = int(match["h"]), int(match["m"] or 0)
+    if hours > 14 or minutes > 59:  # no place on Earth is further than UTC+14
+        return None
+    offset = timedelta(hours=hours, minutes=minutes) * (-1 if match["sign"] == "-" else 1)
+    return _fixed(offset)
+
+
+def _fixed(offset: timedelta) -> Zone:
+    """Return the zone of a fixed offset, named "UTC+hh:mm" (plain "UTC" for zero)."""
+    if not offset:
+        return Zone(ZoneInfo("UTC"), "UTC")
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    name = f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return Zone(timezone(offset, name), name)
+
+
 def _offset_matches(zone: Zone, offset: timedelta | None) -> bool:
     """Whether the zone has the label's offset at some point of the year (either season)."""
     if offset is None:
@@ -112,7 +136,8 @@ def outlook_label_zone(tzid: str) -> Zone | None:
         zone = iana_zone(candidate) if candidate else None
         if zone is not None and _offset_matches(zone, offset):
             return Zone(zone.tz, zone.name)
-    return None
+    # A label naming no city we know still says its offset: better than skipping the meeting.
+    return _fixed(offset) if offset is not None else None
 
 
 @lru_cache(maxsize=1024)
@@ -124,6 +149,8 @@ def known_zone(tzid: str) -> Zone | None:
         zone = iana_zone(WINDOWS_TO_OLSON[cleaned])
     if zone is None:
         zone = outlook_label_zone(cleaned)
+    if zone is None:
+        zone = fixed_zone(cleaned)
     if zone is None and tzid.startswith("/"):
         # "/freeassociation.sourceforge.net/Europe/Berlin": try the longest Area/City tail.
         parts = cleaned.split("/")
@@ -132,26 +159,15 @@ def known_zone(tzid: str) -> Zone | None:
     return zone
 
 
-def custom_zone(component: Timezone) -> tzinfo | None:
-    """Build a tzinfo from the file's own VTIMEZONE, bypassing icalendar's process-wide cache.
-
-    icalendar caches custom VTIMEZONEs by TZID for the whole process, so two files defining the
-    same custom TZID differently would share the first definition; this reads this file's one.
-    """
-    try:
-        tz: tzinfo = component.to_tz(tzp, lookup_tzid=False)
-    except Exception:  # a broken VTIMEZONE is reported by the caller as an unknown TZID
-        return None
-    return tz
-
-
 class ZoneResolver:
     """Resolves TZIDs for one file, remembering answers; custom VTIMEZONEs come from the file."""
 
-    def __init__(self, vtimezones: Mapping[str, Timezone]) -> None:
-        """Take the file's VTIMEZONE components keyed by TZID."""
+    def __init__(self, vtimezones: Mapping[str, bytes]) -> None:
+        """Take the file's VTIMEZONE blocks (raw text) keyed by TZID."""
         self._vtimezones = vtimezones
         self._cache: dict[str, Zone | None] = {}
+        self._why: dict[str, str] = {}
+        self._built = 0
 
     def resolve(self, tzid: str) -> Zone | None:
         """Return the zone a TZID means in this file, or None when nothing knows it."""
@@ -159,10 +175,25 @@ class ZoneResolver:
             return self._cache[tzid]
         zone = known_zone(tzid)
         if zone is None and tzid in self._vtimezones:
-            tz = custom_zone(self._vtimezones[tzid])
-            zone = Zone(tz, tzid) if tz is not None else None
+            zone = self._custom(tzid)
         self._cache[tzid] = zone
         return zone
+
+    def _custom(self, tzid: str) -> Zone | None:
+        """Build the file's own zone for tzid, within the per-file budget."""
+        if self._built >= MAX_CUSTOM_ZONES:
+            self._why[tzid] = f"more than {MAX_CUSTOM_ZONES} custom VTIMEZONEs in the file"
+            return None
+        self._built += 1
+        try:
+            return Zone(zone_from_block(self._vtimezones[tzid]), tzid)
+        except ValueError as err:
+            self._why[tzid] = str(err)
+            return None
+
+    def why(self, tzid: str) -> str:
+        """Say why a TZID did not resolve."""
+        return self._why.get(tzid, "unknown TZID")
 
     def names(self) -> dict[int, str]:
         """Map id(tzinfo) to the name recorded for it, for zones resolved so far."""

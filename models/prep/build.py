@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, time, tzinfo
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,10 +65,10 @@ def build_prep_context(inp: PrepInputs) -> PrepContext:
         user_name=clean_line(inp.account.name, limit=200),
         user_zone=inp.account.timezone,
         generated=_day_time(inp.now.astimezone(zone)),
-        day=(meeting.start_utc if meeting else inp.now).astimezone(zone).date(),
+        day=(_shown_start(meeting, zone) if meeting else inp.now.astimezone(zone)).date(),
         subject=prep_subject(
             contact.name,
-            meeting.start_utc.astimezone(zone) if meeting else None,
+            _shown_start(meeting, zone) if meeting else None,
             all_day=bool(meeting and meeting.all_day),
             is_update=inp.is_update,
         ),
@@ -153,8 +153,15 @@ def _who(inp: PrepInputs, zone: tzinfo) -> Who:
     )
 
 
+def _shown_start(m: Meeting, zone: tzinfo) -> datetime:
+    """The start as shown: an all-day meeting is its own date (at noon) in every zone."""
+    if m.all_day and m.start_date is not None:
+        return datetime.combine(m.start_date, time(12), tzinfo=zone)
+    return m.start_utc.astimezone(zone)
+
+
 def _when(m: Meeting, zone: tzinfo, contact_zone: tzinfo | None) -> When:
-    start, end = m.start_utc.astimezone(zone), m.end_utc.astimezone(zone)
+    start, end = _shown_start(m, zone), m.end_utc.astimezone(zone)
     minutes = max(0, int((m.end_utc - m.start_utc).total_seconds() // 60))
     other = ""
     if contact_zone is not None and not m.all_day:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import icalendar
@@ -39,13 +39,19 @@ SHIPPED = _shipped()
 
 def assert_shape(report: dict[str, object]) -> None:
     """Check the documented `inspect calendar --json` shape, and that it is JSON."""
-    assert set(report) == {"components", "occurrences", "skipped"}
+    # "readable": False appears only for a file that is not a calendar at all.
+    assert set(report) - {"readable"} == {"components", "occurrences", "skipped"}
+    assert report.get("readable", True) is (report.get("readable") is None)
     assert isinstance(report["components"], int)
     occurrences, skipped = report["occurrences"], report["skipped"]
     assert isinstance(occurrences, list) and isinstance(skipped, list)
     for occurrence in occurrences:
         assert set(occurrence) == OCCURRENCE_KEYS
-        assert datetime.fromisoformat(occurrence["start"]).tzinfo is not None
+        start = occurrence["start"]
+        if occurrence["all_day"]:  # an all-day occurrence is shown as its date
+            assert date.fromisoformat(start) and len(start) == 10
+        else:
+            assert datetime.fromisoformat(start).tzinfo is not None
         assert occurrence["status"] in {"CONFIRMED", "TENTATIVE", "CANCELLED"}
     for skip in skipped:
         assert set(skip) == {"uid", "reason"} and skip["reason"]

@@ -21,6 +21,15 @@ from models.calendar.zones import known_zone
         ("(UTC) Coordinated Universal Time", "UTC"),
         ("/freeassociation.sourceforge.net/Tzfile/Europe/Berlin", "Europe/Berlin"),
         ('"Europe/Berlin"', "Europe/Berlin"),
+        # Fixed offsets, as Outlook and some exporters write them.
+        ("UTC+01", "UTC+01:00"),
+        ("GMT+01:00", "UTC+01:00"),
+        ("UTC-5", "UTC-05:00"),
+        ("gmt+0530", "UTC+05:30"),
+        ("UTC+00", "UTC"),
+        # A label naming no known city (or one whose offset disagrees) still states its offset.
+        ("(UTC+05:00) Nowhere", "UTC+05:00"),
+        ("(UTC+09:00) Berlin", "UTC+09:00"),
     ],
 )
 def test_known_zone_names(tzid: str, expected: str) -> None:
@@ -29,7 +38,8 @@ def test_known_zone_names(tzid: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "tzid", ["Mars/Olympus_Mons", "", "(UTC+05:00) Nowhere", "(UTC+09:00) Berlin", "../../etc"]
+    "tzid",
+    ["Mars/Olympus_Mons", "", "(UTC) Nowhere", "UTC+15", "GMT+01:75", "UTC+1:2", "../../etc"],
 )
 def test_unknown_zone_names(tzid: str) -> None:
     assert known_zone(tzid) is None
