@@ -14,6 +14,7 @@ import ssl
 import time
 from dataclasses import replace
 from email.message import Message
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -95,7 +96,7 @@ class IcsFeedSource:
         except (OSError, http.client.HTTPException) as err:
             # `from None`: the library's exception may carry the URL in its message or request.
             raise _translate(err, self._where, self._url, secret) from None
-        validators = {"etag": headers.get("ETag"), "last_modified": headers.get("Last-Modified")}
+        validators = {"etag": headers.get("ETag"), "last_modified": _strong_last_modified(headers)}
         if status == 304:
             if not conditions:
                 raise SourceGarbage(f"{self._where}: 304 to an unconditional request")
@@ -200,3 +201,20 @@ def _translate(err: BaseException, where: str, url: str, secret: str | None) -> 
         # RemoteDisconnected is both; a dropped connection is worth another try.
         return SourceUnreachable(f"{where}: {describe(err, url, secrets)}")
     return SourceGarbage(f"{where}: not an HTTP answer ({describe(err, url, secrets)})")
+
+
+def _strong_last_modified(headers: Message) -> str | None:
+    """Last-Modified, when it can be trusted as a validator (RFC 9110 8.8.2.2), else None.
+
+    A time not at least a second before the response's Date may be followed by another write in
+    the same second, which If-Modified-Since could not tell apart: such a feed is then fetched
+    whole and compared by digest instead.
+    """
+    modified, date = headers.get("Last-Modified"), headers.get("Date")
+    if not modified or not date:
+        return None
+    try:
+        lag = parsedate_to_datetime(date) - parsedate_to_datetime(modified)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return modified if lag.total_seconds() >= 1 else None

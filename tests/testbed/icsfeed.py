@@ -60,7 +60,7 @@ class IcsFeedServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def set_body(self, body: str | bytes) -> None:
+    def set_body(self, body: str | bytes, *, modified: float | None = None) -> None:
         """Publish a new calendar: a new ETag and Last-Modified (whole seconds, as HTTP dates)."""
         raw = body.encode() if isinstance(body, str) else body
         with self._lock:
@@ -70,6 +70,8 @@ class IcsFeedServer:
             # change, or a client's If-Modified-Since would hide a change made in the same second.
             now = float(int(time.time()))
             self._state.last_modified = max(now, int(self._state.last_modified) + 1.0)
+            if modified is not None:  # a file written earlier: a validator clients may trust
+                self._state.last_modified = float(int(modified))
             self._state.body = raw
             self._state.etag = '"' + hashlib.sha256(raw).hexdigest()[:16] + '"'
 

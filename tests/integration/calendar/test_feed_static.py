@@ -89,12 +89,6 @@ def test_static_feed_without_etag(static: StaticServer) -> None:
     assert static.seen[-1][1] == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integrations/calendar/feed.py trusts a Last-Modified that is not a second older than "
-    "the response's Date (RFC 9110 8.8.2.2: such a validator is weak): a file rewritten within "
-    "the same second then answers 304 to If-Modified-Since until the next day's full fetch",
-)
 def test_a_rewrite_within_the_same_second_is_not_missed(tmp_path: Path) -> None:
     server = StaticServer(tmp_path)
 
