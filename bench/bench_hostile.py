@@ -92,8 +92,9 @@ def _child(kind: str, name: str) -> None:
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     outcome = str(summary.get("kind", "")) if kind == "mail" else f"{summary.get('components')} ev"
-    print(json.dumps({"cpu": cpu, "rss_mb": after.ru_maxrss / 1024, "size": len(raw),
-                      "outcome": outcome, "reason": str(summary.get("reason", ""))[:60]}))  # fmt: skip
+    reason = str(summary.get("reason", ""))[:60]
+    figures = {"cpu": cpu, "rss_mb": after.ru_maxrss / 1024, "size": len(raw)}
+    print(json.dumps({**figures, "outcome": outcome, "reason": reason}))
 
 
 @dataclass
@@ -132,7 +133,7 @@ def _run(kind: str, name: str) -> Result:
 
 def _table(results: list[Result], base: Result) -> str:
     lines = [
-        f"| {base.kind} shape | size | CPU s | × baseline | peak RSS MB | outcome | within budget |",
+        f"| {base.kind} shape | size | CPU s | × baseline | peak RSS MB | outcome | in budget |",
         "|---|---:|---:|---:|---:|---|---|",
     ]
     for r in [base, *results]:

@@ -15,6 +15,7 @@ from models.classify.model import Kind, ParsedMail, Verdict
 from models.classify.reply import Match, Relation, ThreadContext, match_reply
 from models.classify.returndate import extract_return_date
 from models.classify.rules import RULES, run_chain
+from models.classify.safe import classify_bytes, with_reason
 
 __all__ = [
     "RULES",
@@ -37,7 +38,7 @@ __all__ = [
 
 def classify_parsed(mail: ParsedMail, *, today: date | None = None) -> Verdict:
     """Run the rule chain on an already parsed message; never raises."""
-    return run_chain(mail, today)
+    return with_reason(run_chain(mail, today))
 
 
 def classify(
@@ -48,4 +49,4 @@ def classify(
     max_parts: int = 500,
 ) -> Verdict:
     """Parse (capped) and classify raw bytes; never raises, unreadable input is UNREADABLE."""
-    return run_chain(parse_mail(raw, max_bytes=max_bytes, max_parts=max_parts), today)
+    return classify_bytes(raw, today=today, max_bytes=max_bytes, max_parts=max_parts)

@@ -8,6 +8,14 @@ from datetime import UTC, datetime
 from email.header import Header, decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 
+from models.classify.address import normalise_address
+from models.classify.budget import (
+    ADDRESSES_PER_FIELD,
+    ENCODED_WORDS_PER_FIELD,
+    FIELD_CAP,
+    text_codec,
+)
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
@@ -43,7 +51,8 @@ def clean(text: str, limit: int = 998) -> str:
 def _decode_chunk(chunk: bytes | str, charset: str | None) -> str:
     if isinstance(chunk, str):
         return chunk
-    for candidate in (charset, "utf-8"):
+    # an allowed codec only: punycode & co. are quadratic, bz2 & co. are no text encodings
+    for candidate in (text_codec(charset), "utf-8"):
         if not candidate:
             continue
         try:
@@ -54,6 +63,17 @@ def _decode_chunk(chunk: bytes | str, charset: str | None) -> str:
     return chunk.decode(_LATIN_FALLBACK)
 
 
+def _within_budget(text: str, limit: int) -> str:
+    """The head of a raw value that can yield ``limit`` characters: bounded bytes and words."""
+    text = text[: max(4 * limit, 4096)]
+    start = 0
+    for _ in range(ENCODED_WORDS_PER_FIELD):
+        start = text.find("=?", start) + 2
+        if start < 2:
+            return text
+    return text[: start - 2]  # decode_header's cost grows faster than its word count
+
+
 def decode_value(raw: object, limit: int = 998) -> str:
     """Decode an RFC 2047 header value of any charset into clean text; never raises."""
     if raw is None:
@@ -62,8 +82,10 @@ def decode_value(raw: object, limit: int = 998) -> str:
         # compat32 wraps raw 8-bit header bytes (RFC 6532 UTF-8, common in practice) in a
         # Header whose str() is U+FFFD soup; its chunks keep the original bytes.
         with contextlib.suppress(Exception):  # malformed chunks: the lossy text below
-            return clean("".join(_decode_chunk(c, cs) for c, cs in decode_header(raw)), limit)
-    text = str(raw)
+            chunks = decode_header(raw)[:ENCODED_WORDS_PER_FIELD]
+            text = "".join(_decode_chunk(c[: 4 * limit], cs) for c, cs in chunks)
+            return clean(text[: 4 * limit], limit)
+    text = _within_budget(str(raw), limit)
     if "=?" not in text:
         return clean(text, limit)
     try:
@@ -125,16 +147,33 @@ def _simple_pairs(values: list[str]) -> list[tuple[str, str]] | None:
     return pairs
 
 
+def _bounded_values(values: list[str], defects: list[str]) -> list[str]:
+    """The values cut to FIELD_CAP characters in all, at an address boundary where possible."""
+    kept: list[str] = []
+    room = FIELD_CAP
+    for value in values:
+        if len(value) > room:
+            cut = value.rfind(",", 0, room)
+            kept.append(value[: max(cut, 0)])
+            defects.append("too-long")
+            break
+        kept.append(value)
+        room -= len(value)
+    return kept
+
+
 def parse_addresses(values: list[str]) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
-    """Addresses (lower-cased), the first display name and defects for a list of header values.
+    """Addresses (normalised), the first display name and defects for a list of header values.
 
     getaddresses in Python 3.11 can split ``a@x)<b@y>`` in two (CVE-2023-27043), so every
     '@' outside quoted strings and comments is counted too: more than the parsed addresses
-    means the header is ambiguous and must not be trusted.
+    means the header is ambiguous and must not be trusted. At most FIELD_CAP characters and
+    ADDRESSES_PER_FIELD addresses are read; more is a defect.
     """
-    addrs: list[str] = []
+    found: dict[str, None] = {}
     name = ""
     defects: list[str] = []
+    values = _bounded_values(values, defects)
     try:
         pairs = _simple_pairs(values) or getaddresses(values)
     except Exception:  # malformed input can trip the stdlib parser
@@ -143,17 +182,19 @@ def parse_addresses(values: list[str]) -> tuple[tuple[str, ...], str, tuple[str,
     for display, addr in pairs:
         if not addr:
             continue
-        lowered = clean(addr).lower()
-        if not is_addr_spec(lowered):
+        if len(found) >= ADDRESSES_PER_FIELD:
+            defects.append("too-many-addresses")
+            break
+        normalised = normalise_address(clean(addr))
+        if not is_addr_spec(normalised):
             defects.append("address-invalid")
-        if lowered not in addrs:
-            addrs.append(lowered)
+        found.setdefault(normalised, None)
         if not name and display:
             name = decode_value(display, 200)
     at_signs = sum(_COMMENT.sub("", _QUOTED.sub("", v)).count("@") for v in values)
     if at_signs > sum(1 for _, addr in pairs if addr):
         defects.append("address-ambiguous")
-    return tuple(addrs), name, tuple(defects)
+    return tuple(found), name, tuple(dict.fromkeys(defects))
 
 
 def parse_date(raw: object) -> datetime | None:

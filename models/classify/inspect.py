@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.classify.mime import parse_mail
 from models.classify.model import Verdict
-from models.classify.rules import run_chain
+from models.classify.safe import classify_bytes
 
 
 def verdict_dict(verdict: Verdict) -> dict[str, object]:
@@ -15,6 +14,7 @@ def verdict_dict(verdict: Verdict) -> dict[str, object]:
     return {
         "kind": str(verdict.kind),
         "rule": verdict.rule,
+        "reason": verdict.reason,
         "from": list(mail.from_addrs),
         "from_name": mail.from_name,
         "to": list(mail.to_addrs),
@@ -42,10 +42,10 @@ def verdict_dict(verdict: Verdict) -> dict[str, object]:
 def inspect_mail(raw: bytes, *, today: date | None = None) -> dict[str, object]:
     """Classify raw bytes and summarise the result for humans and --json; never raises."""
     try:
-        return verdict_dict(run_chain(parse_mail(raw), today))
+        return verdict_dict(classify_bytes(raw, today=today))
     except Exception as err:  # inspect must answer for any input; the failure is the answer
         return {"kind": "unreadable", "rule": "inspect_failed", "error": type(err).__name__,
-                "size": len(raw)}  # fmt: skip
+                "reason": f"inspect failed ({type(err).__name__})", "size": len(raw)}  # fmt: skip
 
 
 def render_text(summary: dict[str, object]) -> str:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 
+from models.classify.budget import (
+    HEADER_BLOCK_CAP,
+    TEXT_CAP,
+    bound_blank_runs,
+    decode_text,
+    text_codec,
+)
 from models.classify.headers import (
     clean,
     decode_value,
@@ -18,8 +24,9 @@ from models.classify.headers import (
     parse_date,
     unsurrogate,
 )
+from models.classify.htmltext import html_to_text
 from models.classify.model import ParsedMail
-from models.classify.quoting import html_to_text, new_text
+from models.classify.quoting import new_text
 
 # Only these header fields are kept; decoding the rest would cost time for nothing.
 KEPT_HEADERS = frozenset(
@@ -45,9 +52,11 @@ REPORT_TYPES = frozenset(
 )  # fmt: skip
 _EMBEDDED_HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-headers"})
 _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
-_BODY_CAP = 512_000
+_BODY_CAP = TEXT_CAP
+OVER_BUDGET = "over-budget: "  # the defect that names why a message was not read at all
 _HEADER_CAP = 262_144
 _MAX_DEPTH = 40
+_MAX_BLOCKS = 1_000  # recipient blocks of one delivery report
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _PART_HINT = re.compile(rb"^(?:content-type:|--[^\s-])", re.IGNORECASE | re.MULTILINE)
 _BODY_MSGID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]{1,500}>)", re.IGNORECASE | re.MULTILINE)
@@ -69,15 +78,8 @@ class _Collected:
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Text from bytes in a declared charset that may be wrong or unknown; never raises."""
-    for candidate in (charset, "utf-8", "windows-1252"):
-        if not candidate:
-            continue
-        try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError, ValueError):
-            continue
-    return data.decode("latin-1")
+    """Text from bytes in a declared charset that may be wrong, unknown or refused; never raises."""
+    return decode_text(data, charset)
 
 
 def _part_text(part: Message, sink: _Collected) -> str:
@@ -90,17 +92,9 @@ def _part_text(part: Message, sink: _Collected) -> str:
         return ""
     charset = part.get_content_charset()
     text = decode_bytes(payload[:_BODY_CAP], charset)
-    if charset and _unknown_charset(charset):
+    if charset and text_codec(charset) is None:
         sink.defects.append(f"unknown-charset:{clean(charset, 40)}")
-    return text
-
-
-def _unknown_charset(charset: str) -> bool:
-    try:
-        codecs.lookup(charset)  # b"".decode() skips the lookup for empty input
-    except (LookupError, ValueError):
-        return True
-    return False
+    return bound_blank_runs(text)
 
 
 def _block_text(block: Message) -> str:
@@ -117,14 +111,14 @@ def _report_block_text(part: Message) -> str:
         # compat32 parses message/delivery-status into one Message per field block
         # compat32 splits delivery-status into one Message per field block, and parses other
         # message/* types as one message whose "body" holds the remaining blocks
-        blocks = [_block_text(block) for block in payload if isinstance(block, Message)]
-        return unsurrogate("\n\n".join(blocks))
-    return unsurrogate(str(payload)[:_BODY_CAP])
+        blocks = [_block_text(b) for b in payload[:_MAX_BLOCKS] if isinstance(b, Message)]
+        return bound_blank_runs(unsurrogate("\n\n".join(blocks))[:_BODY_CAP])
+    return bound_blank_runs(unsurrogate(str(payload)[:_BODY_CAP]))
 
 
 def _embedded_ids(part: Message, ctype: str) -> list[str]:
     if ctype in _EMBEDDED_HEADER_TYPES:
-        return _BODY_MSGID.findall(str(part.get_payload())[:_HEADER_CAP])
+        return _BODY_MSGID.findall(bound_blank_runs(str(part.get_payload())[:_HEADER_CAP]))
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         found = first_message_id(payload[0].get("message-id"))
@@ -189,8 +183,19 @@ def _headers_only(raw: bytes) -> Message:
     return BytesHeaderParser(policy=compat32).parsebytes(head)
 
 
+class OverBudget(Exception):
+    """The message cannot be read within its budget; the message says why."""
+
+
+def _check_header_block(raw: bytes) -> None:
+    if len(raw) <= HEADER_BLOCK_CAP or _HEADER_END.search(raw, 0, HEADER_BLOCK_CAP):
+        return
+    raise OverBudget(f"header block over {HEADER_BLOCK_CAP:,} bytes")
+
+
 def _load(raw: bytes, max_bytes: int, max_parts: int, defects: list[str]) -> tuple[Message, bool]:
     """The parsed message and whether its body was parsed (False: headers only)."""
+    _check_header_block(raw)
     if len(raw) > max_bytes:
         defects.append("oversized")
         return _headers_only(raw), False
@@ -291,6 +296,8 @@ def parse_mail(raw: bytes, *, max_bytes: int = 25_000_000, max_parts: int = 500)
         else:
             sink.parts = 1
         return _build(raw, msg, sink, defects)
+    except OverBudget as err:
+        return ParsedMail(size=len(raw), parse_defects=(f"{OVER_BUDGET}{err}", *defects))
     except (RecursionError, MemoryError):
         defects.append("parse-aborted")
     except Exception as err:  # a never-raising parser is the contract; the type is kept as a defect

@@ -74,7 +74,7 @@ class Verdict:
 
     ``failed_recipients`` is filled for bounces, ``complainants`` (the reporting recipient,
     ``Original-Rcpt-To``) for complaints, ``return_date`` for auto-replies and
-    ``opt_out``/``suggested_addresses`` for human mail.
+    ``opt_out``/``suggested_addresses`` for human mail, ``reason`` for unreadable mail.
     """
 
     kind: Kind
@@ -88,3 +88,4 @@ class Verdict:
     suggested_addresses: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     complainants: tuple[str, ...] = field(default=())
+    reason: str = ""

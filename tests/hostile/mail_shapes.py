@@ -77,7 +77,9 @@ def _dsn(blocks: int) -> bytes:
     )
     parts = [
         _part("text/plain", b"Delivery failed.\r\n"),
-        _part("message/delivery-status", b"Reporting-MTA: dns; mx.example\r\n\r\n" + status.encode()),
+        _part(
+            "message/delivery-status", b"Reporting-MTA: dns; mx.example\r\n\r\n" + status.encode()
+        ),
     ]
     return _multipart(parts, subtype='report; report-type="delivery-status"')
 
@@ -131,26 +133,53 @@ _SHAPES: dict[str, Callable[[], bytes]] = {
         [_part("text/plain; charset=punycode", b"-" + b"9a" * 262_144) for _ in range(3)]
     ),
     "part_idna_512k": lambda: _mail(b"a." * 262_144, "text/plain; charset=idna"),
-    "part_unicode_escape": lambda: _mail(b"\\u00e9" * 100_000, "text/plain; charset=unicode_escape"),
+    "part_unicode_escape": lambda: _mail(
+        b"\\u00e9" * 100_000, "text/plain; charset=unicode_escape"
+    ),
     "part_bz2_charset": lambda: _mail(b"BZh9" + b"\x00" * 10_000, "text/plain; charset=bz2_codec"),
     "html_part_punycode": lambda: _mail(b"-" + b"9a" * 262_144, "text/html; charset=punycode"),
     # address headers: size, count, odd syntax
     "from_6mb_250k_addresses": lambda: _with_header("From", _addresses(250_000), drop="From"),
     "cc_1_5mb": lambda: _with_header("Cc", _addresses(60_000)),
+    # just under the header cap: the per-field caps must hold on their own
+    "cc_900k_under_cap": lambda: _with_header("Cc", _addresses(27_000)),
+    "from_900k_under_cap": lambda: _with_header("From", _addresses(27_000), drop="From"),
+    "subject_encoded_words_under_cap": lambda: _with_header(
+        "Subject", _ew("caf\u00e9", 40_000), drop="Subject"
+    ),
+    "subject_punycode_under_cap": lambda: _with_header(
+        "Subject", "=?punycode?q?-" + "9a" * 450_000 + "?=", drop="Subject"
+    ),
+    "from_name_encoded_words_under_cap": lambda: _with_header(
+        "From", _ew("Jane", 40_000) + " <jane@example.com>", drop="From"
+    ),
+    "references_under_cap": lambda: _with_header(
+        "References", " ".join(f"<m{i}@x>" for i in range(90_000))
+    ),
+    "from_kelvin_sign_lookalike": lambda: _with_header(
+        "From", "Kate <\u212aate@example.com>", drop="From"
+    ),
+    "from_display_name_holds_address": lambda: _with_header(
+        "From", '"jane@example.com" <mallory@evil.example>', drop="From"
+    ),
     "to_many_group_syntax": lambda: _with_header("To", "g: " + _addresses(50_000) + ";", drop="To"),
     "from_unbalanced_quotes": lambda: _with_header("From", '"a' * 200_000 + " <x@y>", drop="From"),
     "from_unbalanced_comments": lambda: _with_header(
         "From", "(a" * 200_000 + " <x@y>", drop="From"
     ),
     "from_many_at_signs": lambda: _with_header("From", "a@" * 300_000, drop="From"),
-    "from_angle_soup": lambda: _with_header("From", "<" * 200_000 + "a@b" + ">" * 200_000, drop="From"),
+    "from_angle_soup": lambda: _with_header(
+        "From", "<" * 200_000 + "a@b" + ">" * 200_000, drop="From"
+    ),
     "references_1m_ids": lambda: _with_header(
         "References", " ".join(f"<m{i}@x>" for i in range(100_000))
     ),
     "many_header_lines": lambda: _mail(
         b"ok\r\n", head=_HEAD + "".join(f"X-H{i}: v\r\n" for i in range(100_000))
     ),
-    "header_lines_without_colon": lambda: _mail(b"ok\r\n", head=_HEAD + "garbage line\r\n" * 50_000),
+    "header_lines_without_colon": lambda: _mail(
+        b"ok\r\n", head=_HEAD + "garbage line\r\n" * 50_000
+    ),
     # MIME structure
     "nesting_1200": lambda: _nested(1_200),
     "nested_rfc822_2000": lambda: _nested_rfc822(2_000),
@@ -159,9 +188,19 @@ _SHAPES: dict[str, Callable[[], bytes]] = {
         b"--b0\r\nContent-Type: text/plain\r\n\r\n" + b"text\r\n" * 200_000,
         'multipart/mixed; boundary="b0"',
     ),
-    "dsn_100k_blocks": lambda: _dsn(20_000),
+    "dsn_20k_blocks": lambda: _dsn(20_000),
+    "rfc822_headers_blank_lines": lambda: _multipart(
+        [
+            _part("text/plain", b"Delivery failed.\r\n"),
+            _part("text/rfc822-headers", b"\n" * 300_000 + b"Message-ID: <x@y>\n"),
+        ],
+        subtype='report; report-type="delivery-status"',
+    ),
     "calendar_huge_folded": lambda: _mail(
-        b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n" + b"X:" + b"\r\n a" * 300_000 + b"\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n"
+        + b"X:"
+        + b"\r\n a" * 300_000
+        + b"\r\nEND:VCALENDAR\r\n",
         "text/calendar; method=REQUEST",
     ),
     # bodies: lines, bytes and text that stress the text rules
