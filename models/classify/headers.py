@@ -20,8 +20,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
 _ADDR_SPEC = re.compile(r"^[^@\s<>()\[\]\\,;:\"]{1,200}@[A-Za-z0-9.\-\[\]:_]{1,255}$")
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
-_COMMENT = re.compile(r"\((?:[^()\\]|\\.)*\)")
+# The insides of a quoted string and of a comment; possessive, and matched once per opener (see
+# _strip), as ``"(?:[^"\\]|\\.)*"`` would find them by sub() but without its quadratic restarts.
+_QUOTED_BODY = re.compile(r'(?:[^"\\]|\\.)*+')
+_COMMENT_BODY = re.compile(r"(?:[^()\\]|\\.)*+")
 _LATIN_FALLBACK = "latin-1"
 
 
@@ -123,8 +125,11 @@ def is_addr_spec(addr: str) -> bool:
     return bool(_ADDR_SPEC.match(addr))
 
 
+_SIMPLE_PIECE = 400
+# The display name may hold an '@' ("jane@example.com <mallory@evil.example>", invalid but sent):
+# it stays the name, never becomes an address (the '@' count then marks the field ambiguous).
 _SIMPLE_ONE = re.compile(
-    r'^\s*(?:"([^"\\]*)"|([^"<>,@()\\;:]*?))?\s*<([^<>\s"(),;:@\\]+@[^<>\s"(),;:@\\]+)>\s*$'
+    r'^\s*(?:"([^"\\]*)"|([^"<>,()\\;:]*?))?\s*<([^<>\s"(),;:@\\]+@[^<>\s"(),;:@\\]+)>\s*$'
     r'|^\s*([^<>\s"(),;:@\\]+@[^<>\s"(),;:@\\]+)\s*$'
 )
 
@@ -139,12 +144,35 @@ def _simple_pairs(values: list[str]) -> list[tuple[str, str]] | None:
         if '"' in value and value.count('"') != 2:
             return None
         for piece in value.split(","):
-            found = _SIMPLE_ONE.match(piece)
+            # the lazy name and \s* overlap: a long piece would make _SIMPLE_ONE quadratic
+            found = _SIMPLE_ONE.match(piece) if len(piece) <= _SIMPLE_PIECE else None
             if found is None:
                 return None
             quoted, bare, addr, alone = found.groups()
             pairs.append(((quoted or bare or "").strip(), addr or alone))
     return pairs
+
+
+def _strip(text: str, opener: str, closer: str) -> str:
+    """Text without its closed quoted strings (or comments), each opener tried at most once.
+
+    A start that fails stops at a character its body cannot hold; every opener before that
+    point was read as escaped by this start, so it would fail the same way and is skipped.
+    """
+    body = _QUOTED_BODY if opener == '"' else _COMMENT_BODY
+    out: list[str] = []
+    pos = 0
+    while (start := text.find(opener, pos)) >= 0:
+        found = body.match(text, start + 1)
+        end = found.end() if found else start + 1
+        if end < len(text) and text[end] == closer:
+            out.append(text[pos:start])
+            pos = end + 1
+        else:
+            out.append(text[pos:end])
+            pos = max(end, start + 1)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _bounded_values(values: list[str], defects: list[str]) -> list[str]:
@@ -191,7 +219,7 @@ def parse_addresses(values: list[str]) -> tuple[tuple[str, ...], str, tuple[str,
         found.setdefault(normalised, None)
         if not name and display:
             name = decode_value(display, 200)
-    at_signs = sum(_COMMENT.sub("", _QUOTED.sub("", v)).count("@") for v in values)
+    at_signs = sum(_strip(_strip(v, '"', '"'), "(", ")").count("@") for v in values)
     if at_signs > sum(1 for _, addr in pairs if addr):
         defects.append("address-ambiguous")
     return tuple(found), name, tuple(dict.fromkeys(defects))
