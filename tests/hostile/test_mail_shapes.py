@@ -143,6 +143,12 @@ def _header_value(draw: st.DrawFn) -> str:
     return "".join(draw(st.lists(pieces, max_size=12))) * repeat
 
 
+_UNITS = [
+    b"<a href=mailto:", b"<script>", b"\r\n", b"=?", b"\x00", b"\xff", b"On x wrote:", b"> ",
+    b"Action: failed\r\n", b"METHOD:CANCEL\r\n", b"<div ", b"=\r\n", b"Message-ID: ",
+]  # fmt: skip
+
+
 @st.composite
 def _mime(draw: st.DrawFn, depth: int = 0) -> bytes:
     ctype = draw(
@@ -158,9 +164,7 @@ def _mime(draw: st.DrawFn, depth: int = 0) -> bytes:
         body = b"".join(f"--b{depth}\r\n".encode() + c + b"\r\n" for c in children)
         body += f"--b{depth}--\r\n".encode() if draw(st.booleans()) else b""
     else:
-        unit = draw(st.sampled_from([b"<a href=mailto:", b"<script>", b"\r\n", b"=?", b"\x00",
-                                     b"\xff", b"On x wrote:", b"> ", b"Action: failed\r\n",
-                                     b"METHOD:CANCEL\r\n", b"<div ", b"=\r\n", b"Message-ID: "]))  # fmt: skip
+        unit = draw(st.sampled_from(_UNITS))
         body = unit * draw(st.integers(min_value=0, max_value=2000)) + draw(st.binary(max_size=50))
     return head.encode() + b"\r\n" + body
 
