@@ -3,11 +3,12 @@
     python -m bench.bench_hostile [--only mail|calendar] [--match SUBSTRING] [--json]
 
 Each shape of ``tests/hostile/mail_shapes.py`` (and of ``tests/hostile/calendar_shapes.py`` when
-that file exists) runs in its own child process under RLIMIT_CPU and RLIMIT_AS. The child builds
-the bytes, then measures only what ``coffeechat inspect mail|calendar FILE --json`` does with them
-(the same function, in-process, and the JSON encoding of its answer): CPU seconds from
-getrusage, peak RSS of the child (ru_maxrss, imports included). A normal small reply (or a
-small calendar) measured the same way in the same run is the baseline the ratios are against.
+that file exists) runs in its own child process under RLIMIT_CPU and RLIMIT_AS. The parent writes
+the bytes to a file; the child reads it and measures only what ``coffeechat inspect mail|calendar
+FILE --json`` does with it (the same function, in-process, and the JSON encoding of its answer):
+CPU seconds from getrusage, peak RSS of the child (VmHWM, imports and the file's bytes included).
+A normal small reply (or a small calendar) measured the same way in the same run is the baseline
+the ratios are against.
 
 Budgets (issue 13): a message <= 1 s CPU and <= 250 MB; a calendar <= 5 s and <= 500 MB.
 A child killed by its limit is reported as such and counts as over budget.
@@ -22,6 +23,8 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,25 +59,30 @@ def _shape_module(kind: str) -> object | None:
     return module
 
 
-def _shape_bytes(kind: str, name: str) -> bytes:
-    if name == BASELINE:
-        return _BASELINE_MAIL if kind == "mail" else _BASELINE_ICS
-    module = _shape_module(kind)
-    for found, raw in module.shapes():  # type: ignore[attr-defined]
-        if found == name:
-            return bytes(raw)
-    raise SystemExit(f"no {kind} shape {name!r}")
-
-
-def _shape_names(kind: str) -> list[str]:
+def _shapes(kind: str, match: str) -> Iterator[tuple[str, bytes]]:
+    """The baseline first, then every shape of that kind whose name holds ``match``."""
     module = _shape_module(kind)
     if module is None:
-        return []
-    return [name for name, _ in module.shapes()]  # type: ignore[attr-defined]
+        return
+    yield BASELINE, _BASELINE_MAIL if kind == "mail" else _BASELINE_ICS
+    for name, raw in module.shapes():  # type: ignore[attr-defined]
+        if match in name:
+            yield name, bytes(raw)
 
 
-def _child(kind: str, name: str) -> None:
-    """Run one shape, print one JSON line: cpu seconds and peak RSS (MB)."""
+def _peak_rss_mb(ru_maxrss_kb: int) -> float:
+    """This process image's peak RSS: VmHWM, since ru_maxrss keeps the parent's from before exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return ru_maxrss_kb / 1024
+
+
+def _child(kind: str, path: str) -> None:
+    """Read one file as the CLI does, inspect it, print one JSON line: CPU s and peak RSS (MB)."""
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT_S[kind], CPU_LIMIT_S[kind] + 1))
     resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT[kind], AS_LIMIT[kind]))
     from datetime import date
@@ -82,7 +90,7 @@ def _child(kind: str, name: str) -> None:
     from models.calendar import inspect_calendar
     from models.classify import inspect_mail
 
-    raw = _shape_bytes(kind, name)
+    raw = Path(path).read_bytes()
     before = resource.getrusage(resource.RUSAGE_SELF)
     if kind == "mail":
         summary: dict[str, object] = inspect_mail(raw, today=date(2026, 11, 20))
@@ -93,7 +101,7 @@ def _child(kind: str, name: str) -> None:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     outcome = str(summary.get("kind", "")) if kind == "mail" else f"{summary.get('components')} ev"
     reason = str(summary.get("reason", ""))[:60]
-    figures = {"cpu": cpu, "rss_mb": after.ru_maxrss / 1024, "size": len(raw)}
+    figures = {"cpu": cpu, "rss_mb": _peak_rss_mb(after.ru_maxrss), "size": len(raw)}
     print(json.dumps({**figures, "outcome": outcome, "reason": reason}))
 
 
@@ -116,16 +124,18 @@ class Result:
         return self.cpu <= cpu_budget and self.rss_mb <= rss_budget
 
 
-def _run(kind: str, name: str) -> Result:
+def _run(kind: str, name: str, raw: bytes, scratch: Path) -> Result:
+    path = scratch / f"{kind}.input"
+    path.write_bytes(raw)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.bench_hostile", "--child", kind, name],
+        [sys.executable, "-m", "bench.bench_hostile", "--child", kind, str(path)],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=CPU_LIMIT_S[kind] * 4,
     )  # fmt: skip
     if proc.returncode != 0 or not proc.stdout.strip():
         why = f"killed (signal {-proc.returncode})" if proc.returncode < 0 else "failed"
         tail = proc.stderr.strip().splitlines()[-1:] if proc.stderr.strip() else []
-        return Result(kind, name, None, None, 0, f"{why} {' '.join(tail)[:60]}")
+        return Result(kind, name, None, None, len(raw), f"{why} {' '.join(tail)[:60]}")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     outcome = data["outcome"] + (f" ({data['reason']})" if data.get("reason") else "")
     return Result(kind, name, data["cpu"], data["rss_mb"], data["size"], outcome)
@@ -137,7 +147,7 @@ def _table(results: list[Result], base: Result) -> str:
         "|---|---:|---:|---:|---:|---|---|",
     ]
     for r in [base, *results]:
-        cpu = "—" if r.cpu is None else f"{r.cpu:.3f}"
+        cpu = "—" if r.cpu is None else f"{r.cpu:.4f}"
         ratio = "—" if r.cpu is None or not base.cpu else f"{r.cpu / base.cpu:.0f}"
         rss = "—" if r.rss_mb is None else f"{r.rss_mb:.0f}"
         ok = "yes" if r.within() else "**no**"
@@ -145,10 +155,29 @@ def _table(results: list[Result], base: Result) -> str:
     return "\n".join(lines)
 
 
+def _run_kind(kind: str, match: str, scratch: Path) -> int:
+    """Measure every shape of one kind, print its table; the number over budget."""
+    results = []
+    for name, raw in _shapes(kind, match):
+        results.append(_run(kind, name, raw, scratch))
+        print(f"  {kind} {name}: {results[-1].cpu} s, {results[-1].rss_mb} MB", file=sys.stderr)
+    if not results:
+        return 0
+    base, results = results[0], results[1:]
+    base.name = "baseline (small normal " + ("reply)" if kind == "mail" else "calendar)")
+    cpu_budget, rss_budget = BUDGETS[kind]
+    print(f"\n{kind}: budget {cpu_budget:g} s CPU, {rss_budget:g} MB peak RSS per input\n")
+    print(_table(results, base))
+    over = [r.name for r in results if not r.within()]
+    tail = f"; over: {', '.join(over)}" if over else ""
+    print(f"\n{len(results) - len(over)}/{len(results)} within budget{tail}")
+    return len(over)
+
+
 def main() -> None:
     """Run every shape (or the --match ones) in a child and print a table per kind."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--child", nargs=2, metavar=("KIND", "NAME"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=("mail", "calendar"))
     parser.add_argument("--match", default="")
     args = parser.parse_args()
@@ -156,25 +185,10 @@ def main() -> None:
         _child(*args.child)
         return
     failures = 0
-    for kind in ("mail", "calendar"):
-        if args.only and kind != args.only:
-            continue
-        names = [n for n in _shape_names(kind) if args.match in n]
-        if not names:
-            continue
-        base = _run(kind, BASELINE)
-        base.name = "baseline (small normal " + ("reply)" if kind == "mail" else "calendar)")
-        results = []
-        for name in names:
-            results.append(_run(kind, name))
-            print(f"  {kind} {name}: {results[-1].cpu} s, {results[-1].rss_mb} MB", file=sys.stderr)
-        cpu_budget, rss_budget = BUDGETS[kind]
-        print(f"\n{kind}: budget {cpu_budget:g} s CPU, {rss_budget:g} MB peak RSS per input\n")
-        print(_table(results, base))
-        over = [r.name for r in results if not r.within()]
-        failures += len(over)
-        print(f"\n{len(results) - len(over)}/{len(results)} within budget" + (
-            f"; over: {', '.join(over)}" if over else ""))  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-hostile-") as scratch:
+        for kind in ("mail", "calendar"):
+            if not args.only or kind == args.only:
+                failures += _run_kind(kind, args.match, Path(scratch))
     sys.exit(1 if failures else 0)
 
 
