@@ -14,7 +14,9 @@ HEADER_BLOCK_CAP = 1_000_000  # bytes up to the first blank line; beyond: unread
 FIELD_CAP = 32_768  # characters of one address field (From, To, Cc) that are parsed
 ADDRESSES_PER_FIELD = 100
 ENCODED_WORDS_PER_FIELD = 64
+BODY_PARSE_CAP = 2_000_000  # bytes of a message given to the MIME parser; the rest is not read
 TEXT_CAP = 512_000  # bytes of one text part that are decoded
+NEW_TEXT_CAP = 100_000  # characters of a text searched for where the quoted history starts
 BLANK_LINES_KEPT = 20
 
 # Only codecs that decode text in linear time from a charset a mail client could have meant.

@@ -9,7 +9,9 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 
 from models.classify.budget import (
+    BODY_PARSE_CAP,
     HEADER_BLOCK_CAP,
+    NEW_TEXT_CAP,
     TEXT_CAP,
     bound_blank_runs,
     decode_text,
@@ -199,6 +201,10 @@ def _load(raw: bytes, max_bytes: int, max_parts: int, defects: list[str]) -> tup
     if len(raw) > max_bytes:
         defects.append("oversized")
         return _headers_only(raw), False
+    if len(raw) > BODY_PARSE_CAP:
+        # the parser's cost is per line; text, reports and invitations come before attachments
+        defects.append("body-truncated")
+        raw = raw[:BODY_PARSE_CAP]
     if _count_part_hints(raw) > max_parts:
         defects.append("too-many-parts")
         return _headers_only(raw), False
@@ -227,10 +233,12 @@ def _kept_headers(fields: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
 
 def _texts(sink: _Collected) -> tuple[str, str]:
     """The whole readable text and its new part, from text/plain or else from HTML."""
+    # no rule reads more than 20,000 characters of the new text: its line walk needs no more
     if sink.plain.strip():
-        return sink.plain, new_text(sink.plain)
+        return sink.plain, new_text(sink.plain[:NEW_TEXT_CAP])
     if sink.html:
-        return html_to_text(sink.html, drop_quotes=False), new_text(html_to_text(sink.html))
+        whole = html_to_text(sink.html, drop_quotes=False)
+        return whole, new_text(html_to_text(sink.html)[:NEW_TEXT_CAP])
     return "", ""
 
 

@@ -205,6 +205,9 @@ _SHAPES: dict[str, Callable[[], bytes]] = {
     ),
     # bodies: lines, bytes and text that stress the text rules
     "long_line_10mb": lambda: _mail(b"a" * 10_000_000),
+    "short_lines_20mb": lambda: _mail(b"a\r\n" * 7_000_000),
+    "short_lines_just_under_2mb": lambda: _mail(b"a\n" * 990_000),
+    "html_break_lines_2mb": lambda: _mail(b"<br>\n" * 390_000, "text/html"),
     "nul_bytes": lambda: _mail(b"\x00" * 2_000_000),
     "eight_bit_garbage": lambda: _mail(bytes(range(128, 256)) * 8_000, "text/plain"),
     "base64_one_huge_line": lambda: _mail(
