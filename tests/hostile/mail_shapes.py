@@ -153,6 +153,14 @@ _SHAPES: dict[str, Callable[[], bytes]] = {
     "from_name_encoded_words_under_cap": lambda: _with_header(
         "From", _ew("Jane", 40_000) + " <jane@example.com>", drop="From"
     ),
+    "from_8bit_utf8_under_cap": lambda: _with_header(
+        "From",
+        ", ".join(f"J\u00fcrgen {i} <j{i}@b\u00fccher.example>" for i in range(25_000)),
+        drop="From",
+    ),
+    "subject_8bit_mixed_encoded_words": lambda: _with_header(
+        "Subject", "\u00e9 =?utf-8?q?a?= " * 50_000, drop="Subject"
+    ),
     "references_under_cap": lambda: _with_header(
         "References", " ".join(f"<m{i}@x>" for i in range(90_000))
     ),
