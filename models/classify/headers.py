@@ -183,7 +183,8 @@ def _bounded_values(values: list[str], defects: list[str]) -> list[str]:
         if len(value) > room:
             cut = value.rfind(",", 0, room)
             kept.append(value[: max(cut, 0)])
-            defects.append("too-long")
+            # what was not read could hold anything: the field is not to be trusted
+            defects.extend(("too-long", "address-ambiguous"))
             break
         kept.append(value)
         room -= len(value)

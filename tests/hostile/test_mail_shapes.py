@@ -68,6 +68,14 @@ def test_address_fields_are_capped_and_say_so() -> None:
     assert match_reply(many_from, _ctx("p0@example.org")).relation is Relation.SUSPICIOUS
 
 
+def test_a_from_field_cut_at_the_cap_is_never_trusted() -> None:
+    raw = _head("text/plain", "Kate <kate@example.com>, " + "x" * 40_000) + b"Yes!"
+    mail = classify(raw, today=TODAY).mail
+    assert mail.from_addrs == ("kate@example.com",)
+    assert "from-too-long" in mail.parse_defects
+    assert match_reply(mail, _ctx("kate@example.com")).relation is Relation.SUSPICIOUS
+
+
 def test_exotic_charsets_are_refused_not_decoded() -> None:
     mail = classify(shape("parts_punycode_3x512k"), today=TODAY).mail
     assert "unknown-charset:punycode" in mail.parse_defects
