@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from deployments.cli import app
 from models.classify import Kind, Relation, ThreadContext, classify, inspect_mail, match_reply
-from models.classify.budget import ADDRESSES_PER_FIELD
+from models.classify.budget import ADDRESSES_PER_FIELD, HEADER_BLOCK_CAP
+from models.mail_relevance import RelevanceIndex, relevance
 from tests.hostile.mail_shapes import names, shape
 
 TODAY = date(2026, 11, 20)
@@ -36,6 +37,18 @@ def test_every_shape_yields_a_kind(name: str) -> None:
     assert summary["kind"] == str(verdict.kind)
     if verdict.kind is Kind.UNREADABLE:
         assert verdict.reason, "an unreadable message always says why"
+
+
+_INDEX = RelevanceIndex.build({"jane@example.com", "p5@example.org"}, {OURS})
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_shape_header_goes_through_the_relevance_scan(name: str) -> None:
+    raw = shape(name)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    found = relevance(head, _INDEX)
+    if len(head) <= HEADER_BLOCK_CAP and (b"jane@example.com" in head or OURS.encode() in head):
+        assert found is not None
 
 
 def test_there_are_enough_shapes() -> None:
