@@ -52,10 +52,11 @@ def decode_text(data: bytes, charset: str | None) -> str:
     return data.decode("latin-1")
 
 
-# A run of more than BLANK_LINES_KEPT blank lines: anchored on "\n" so each attempt starts at a
+# A run of more than BLANK_LINES_KEPT blank lines (any Unicode whitespace, as \s reads it: a line
+# of U+3000 is as blank to ``^\s*`` as an empty one), anchored on "\n" so each attempt starts at a
 # line end and the scan stays linear. Rules that read a line start as ``^\s*`` would otherwise
 # cross the whole run from every line in it.
-_BLANK_RUN = re.compile(rf"\n(?:[ \t\r\f\v]*\n){{{BLANK_LINES_KEPT + 1},}}")
+_BLANK_RUN = re.compile(rf"\n(?:[^\S\n]*\n){{{BLANK_LINES_KEPT + 1},}}")
 
 
 def bound_blank_runs(text: str) -> str:

@@ -59,6 +59,9 @@ OVER_BUDGET = "over-budget: "  # the defect that names why a message was not rea
 _HEADER_CAP = 262_144
 _MAX_DEPTH = 40
 _MAX_BLOCKS = 1_000  # recipient blocks of one delivery report
+_DSN_TYPE = re.compile(rb"message/(?:global-)?delivery-status", re.IGNORECASE)
+# a line break, optional blanks, a line break: the separator compat32 splits report blocks at
+_BLANK_LINE = re.compile(rb"(?:\r\n|\r|\n)[ \t]*(?=\r|\n)")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _PART_HINT = re.compile(rb"^(?:content-type:|--[^\s-])", re.IGNORECASE | re.MULTILINE)
 _BODY_MSGID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]{1,500}>)", re.IGNORECASE | re.MULTILINE)
@@ -185,6 +188,22 @@ def _headers_only(raw: bytes) -> Message:
     return BytesHeaderParser(policy=compat32).parsebytes(head)
 
 
+def _bound_report_blocks(raw: bytes, defects: list[str]) -> bytes:
+    """Raw bytes cut after _MAX_BLOCKS blank lines when a delivery-status part is declared.
+
+    compat32 builds one Message per blank-line-separated block of a message/delivery-status
+    part, a few microseconds each: 500 kB of newlines would cost seconds. A real report has a
+    block per recipient.
+    """
+    if not _DSN_TYPE.search(raw):
+        return raw
+    for count, found in enumerate(_BLANK_LINE.finditer(raw), start=1):
+        if count > _MAX_BLOCKS:
+            defects.append("body-truncated")
+            return raw[: found.start()]
+    return raw
+
+
 class OverBudget(Exception):
     """The message cannot be read within its budget; the message says why."""
 
@@ -205,6 +224,7 @@ def _load(raw: bytes, max_bytes: int, max_parts: int, defects: list[str]) -> tup
         # the parser's cost is per line; text, reports and invitations come before attachments
         defects.append("body-truncated")
         raw = raw[:BODY_PARSE_CAP]
+    raw = _bound_report_blocks(raw, defects)
     if _count_part_hints(raw) > max_parts:
         defects.append("too-many-parts")
         return _headers_only(raw), False

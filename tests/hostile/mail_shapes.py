@@ -197,6 +197,8 @@ _SHAPES: dict[str, Callable[[], bytes]] = {
         'multipart/mixed; boundary="b0"',
     ),
     "dsn_20k_blocks": lambda: _dsn(20_000),
+    "dsn_part_of_newlines": lambda: _mail(b"\n" * 500_000, "message/delivery-status"),
+    "dsn_part_of_carriage_returns": lambda: _mail(b"\r" * 500_000, "message/delivery-status"),
     "rfc822_headers_blank_lines": lambda: _multipart(
         [
             _part("text/plain", b"Delivery failed.\r\n"),
@@ -229,6 +231,8 @@ _SHAPES: dict[str, Callable[[], bytes]] = {
     ),
     "blank_lines": lambda: _mail(b"\r\n" * 1_000_000 + b"x"),
     "whitespace_lines": lambda: _mail(b" \t \r\n" * 300_000 + b"x"),
+    "unicode_space_lines": lambda: _mail("\u3000\u00a0\x85\n".encode() * 200_000 + b"x"),
+    "unicode_space_lines_crlf": lambda: _mail("\u2003\r\n".encode() * 200_000 + b"x"),
     "wrote_then_spaces": lambda: _mail(b"On Monday Jane\r\nwrote" + b" " * 500_000 + b"x\r\n"),
     "attribution_lines": lambda: _mail(b"On Mon Jane Doe said something\r\n" * 100_000),
     "quote_lines": lambda: _mail(b"> quoted\r\n" * 300_000),
