@@ -15,6 +15,7 @@ FIELD_CAP = 32_768  # characters of one address field (From, To, Cc) that are pa
 ADDRESSES_PER_FIELD = 100
 ENCODED_WORDS_PER_FIELD = 64
 BODY_PARSE_CAP = 2_000_000  # bytes of a message given to the MIME parser; the rest is not read
+MAX_LINE_BREAKS = 200_000  # CR or LF given to the MIME parser (2 MB of base64 holds ~52,000)
 TEXT_CAP = 512_000  # bytes of one text part that are decoded
 NEW_TEXT_CAP = 100_000  # characters of a text searched for where the quoted history starts
 BLANK_LINES_KEPT = 20

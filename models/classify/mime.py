@@ -11,6 +11,7 @@ from email.policy import compat32
 from models.classify.budget import (
     BODY_PARSE_CAP,
     HEADER_BLOCK_CAP,
+    MAX_LINE_BREAKS,
     NEW_TEXT_CAP,
     TEXT_CAP,
     bound_blank_runs,
@@ -188,6 +189,26 @@ def _headers_only(raw: bytes) -> Message:
     return BytesHeaderParser(policy=compat32).parsebytes(head)
 
 
+def _breaks(raw: bytes, end: int) -> int:
+    return raw.count(b"\n", 0, end) + raw.count(b"\r", 0, end)
+
+
+def _bound_lines(raw: bytes, defects: list[str]) -> bytes:
+    """Raw bytes cut after MAX_LINE_BREAKS CR or LF: the parser's cost is per line, ~1 us each."""
+    if _breaks(raw, len(raw)) <= MAX_LINE_BREAKS:
+        return raw
+    low, high = 0, len(raw)  # the shortest prefix holding MAX_LINE_BREAKS breaks, by bisection
+    while low < high:
+        middle = (low + high) // 2
+        if _breaks(raw, middle) >= MAX_LINE_BREAKS:
+            high = middle
+        else:
+            low = middle + 1
+    if "body-truncated" not in defects:
+        defects.append("body-truncated")
+    return raw[:low]
+
+
 def _bound_report_blocks(raw: bytes, defects: list[str]) -> bytes:
     """Raw bytes cut after _MAX_BLOCKS blank lines when a delivery-status part is declared.
 
@@ -199,7 +220,8 @@ def _bound_report_blocks(raw: bytes, defects: list[str]) -> bytes:
         return raw
     for count, found in enumerate(_BLANK_LINE.finditer(raw), start=1):
         if count > _MAX_BLOCKS:
-            defects.append("body-truncated")
+            if "body-truncated" not in defects:
+                defects.append("body-truncated")
             return raw[: found.start()]
     return raw
 
@@ -224,7 +246,7 @@ def _load(raw: bytes, max_bytes: int, max_parts: int, defects: list[str]) -> tup
         # the parser's cost is per line; text, reports and invitations come before attachments
         defects.append("body-truncated")
         raw = raw[:BODY_PARSE_CAP]
-    raw = _bound_report_blocks(raw, defects)
+    raw = _bound_report_blocks(_bound_lines(raw, defects), defects)
     if _count_part_hints(raw) > max_parts:
         defects.append("too-many-parts")
         return _headers_only(raw), False

@@ -199,6 +199,8 @@ _SHAPES: dict[str, Callable[[], bytes]] = {
     "dsn_20k_blocks": lambda: _dsn(20_000),
     "dsn_part_of_newlines": lambda: _mail(b"\n" * 500_000, "message/delivery-status"),
     "dsn_part_of_carriage_returns": lambda: _mail(b"\r" * 500_000, "message/delivery-status"),
+    "rfc822_part_of_blank_continuations": lambda: _mail(b" \n" * 1_000_000, "message/rfc822"),
+    "feedback_report_of_tab_lines": lambda: _mail(b"\t\n" * 1_000_000, "message/feedback-report"),
     "rfc822_headers_blank_lines": lambda: _multipart(
         [
             _part("text/plain", b"Delivery failed.\r\n"),
