@@ -13,6 +13,10 @@ import re
 HEADER_BLOCK_CAP = 1_000_000  # bytes up to the first blank line; beyond: unreadable
 FIELD_CAP = 32_768  # characters of one address field (From, To, Cc) that are parsed
 ADDRESSES_PER_FIELD = 100
+PARAM_FIELD_CAP = (
+    8_192  # bytes of one Content-Type or Content-Disposition field; beyond: unreadable
+)
+PARAMS_PER_FIELD = 100
 ENCODED_WORDS_PER_FIELD = 64
 BODY_PARSE_CAP = 2_000_000  # bytes of a message given to the MIME parser; the rest is not read
 MAX_LINE_BREAKS = 200_000  # CR or LF given to the MIME parser (2 MB of base64 holds ~52,000)

@@ -13,6 +13,8 @@ from models.classify.budget import (
     HEADER_BLOCK_CAP,
     MAX_LINE_BREAKS,
     NEW_TEXT_CAP,
+    PARAM_FIELD_CAP,
+    PARAMS_PER_FIELD,
     TEXT_CAP,
     bound_blank_runs,
     decode_text,
@@ -60,6 +62,10 @@ OVER_BUDGET = "over-budget: "  # the defect that names why a message was not rea
 _HEADER_CAP = 262_144
 _MAX_DEPTH = 40
 _MAX_BLOCKS = 1_000  # recipient blocks of one delivery report
+_PARAM_FIELD = re.compile(
+    rb"^(content-(?:type|disposition)):[^\r\n]*+(?:\r?\n[ \t][^\r\n]*+)*+",
+    re.IGNORECASE | re.MULTILINE,
+)
 _DSN_TYPE = re.compile(rb"message/(?:global-)?delivery-status", re.IGNORECASE)
 # a line break, optional blanks, a line break: the separator compat32 splits report blocks at
 _BLANK_LINE = re.compile(rb"(?:\r\n|\r|\n)[ \t]*(?=\r|\n)")
@@ -236,6 +242,22 @@ def _check_header_block(raw: bytes) -> None:
     raise OverBudget(f"header block over {HEADER_BLOCK_CAP:,} bytes")
 
 
+def _check_parameter_fields(raw: bytes) -> None:
+    """Refuse Content-Type/-Disposition fields whose parameters compat32 would parse slowly.
+
+    email.message._parseparam re-slices the rest of the field at every ';': its cost grows with
+    length times semicolons, and it runs several times per part (type, boundary, charset...).
+    """
+    for found in _PARAM_FIELD.finditer(raw):
+        field_bytes = found.group(0)
+        if len(field_bytes) > PARAM_FIELD_CAP or field_bytes.count(b";") > PARAMS_PER_FIELD:
+            name = found.group(1).decode("ascii", "replace").title()
+            raise OverBudget(
+                f"a {name} field of {len(field_bytes):,} bytes and {field_bytes.count(b';'):,} "
+                f"parameters (caps {PARAM_FIELD_CAP:,} and {PARAMS_PER_FIELD})"
+            )
+
+
 def _load(raw: bytes, max_bytes: int, max_parts: int, defects: list[str]) -> tuple[Message, bool]:
     """The parsed message and whether its body was parsed (False: headers only)."""
     _check_header_block(raw)
@@ -247,6 +269,7 @@ def _load(raw: bytes, max_bytes: int, max_parts: int, defects: list[str]) -> tup
         defects.append("body-truncated")
         raw = raw[:BODY_PARSE_CAP]
     raw = _bound_report_blocks(_bound_lines(raw, defects), defects)
+    _check_parameter_fields(raw)
     if _count_part_hints(raw) > max_parts:
         defects.append("too-many-parts")
         return _headers_only(raw), False

@@ -188,6 +188,23 @@ _SHAPES: dict[str, Callable[[], bytes]] = {
     "header_lines_without_colon": lambda: _mail(
         b"ok\r\n", head=_HEAD + "garbage line\r\n" * 50_000
     ),
+    # parameters: compat32 re-slices a Content-Type or -Disposition field at every ';'
+    "content_type_900k_semicolons": lambda: _mail(b"x", "text/plain" + ";" * 900_000),
+    "parts_with_parameter_heavy_types": lambda: _multipart(
+        [_part("text/plain; " + ";".join(["a=" + "x" * 78] * 99), b"x") for _ in range(240)]
+    ),
+    "parts_with_long_dispositions": lambda: _multipart(
+        [
+            _part(
+                "application/octet-stream",
+                b"x",
+                "Content-Disposition: attachment; "
+                + ";".join(['f="' + "y" * 70 + '"'] * 99)
+                + "\r\n",
+            )
+            for _ in range(240)
+        ]
+    ),
     # MIME structure
     "nesting_1200": lambda: _nested(1_200),
     "nested_rfc822_2000": lambda: _nested_rfc822(2_000),

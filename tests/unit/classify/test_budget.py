@@ -6,7 +6,7 @@ import pytest
 
 import models.classify.safe as safe
 from models.classify import Kind, classify, classify_parsed, parse_mail
-from models.classify.budget import BODY_PARSE_CAP, HEADER_BLOCK_CAP
+from models.classify.budget import BODY_PARSE_CAP, HEADER_BLOCK_CAP, MAX_LINE_BREAKS
 from tests.unit.classify.mailkit import make_mail
 
 BASE = {"From": "Jane <jane@example.com>", "Subject": "Re: Coffee?", "Message-ID": "<m@x>"}
@@ -49,3 +49,18 @@ def test_a_body_past_the_parse_cap_is_cut_and_flagged() -> None:
     assert verdict.kind is Kind.HUMAN
     assert "body-truncated" in verdict.mail.parse_defects
     assert verdict.mail.text_excerpt.startswith("Sure, Tuesday.")
+
+
+def test_a_parameter_heavy_content_type_is_unreadable() -> None:
+    raw = make_mail({**BASE, "Content-Type": "text/plain" + ";" * 5000}, "Hi")
+    verdict = classify(raw)
+    assert verdict.kind is Kind.UNREADABLE
+    assert verdict.reason.startswith("over budget: a Content-Type field of")
+
+
+def test_line_breaks_past_the_cap_are_not_parsed() -> None:
+    raw = make_mail(BASE, "Sure.\n" + "\n" * (MAX_LINE_BREAKS + 10) + "tail")
+    verdict = classify(raw)
+    assert verdict.kind is Kind.HUMAN
+    assert "body-truncated" in verdict.mail.parse_defects
+    assert "tail" not in verdict.mail.text_body
