@@ -99,7 +99,12 @@ def _child(kind: str, path: str) -> None:
     json.dumps(summary, default=str)
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    outcome = str(summary.get("kind", "")) if kind == "mail" else f"{summary.get('components')} ev"
+    if kind == "mail":
+        outcome = str(summary.get("kind", ""))
+    else:
+        found = summary.get("occurrences")
+        count = len(found) if isinstance(found, list) else 0
+        outcome = f"{summary.get('components')} events, {count} occurrences"
     reason = str(summary.get("reason", ""))[:60]
     figures = {"cpu": cpu, "rss_mb": _peak_rss_mb(after.ru_maxrss), "size": len(raw)}
     print(json.dumps({**figures, "outcome": outcome, "reason": reason}))
