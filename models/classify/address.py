@@ -4,9 +4,9 @@
 dotted capital I to ``i̇``, so ``\u212aate@example.com`` would pass for ``kate@example.com``. Servers
 treat local parts as opaque apart from (conventionally) ASCII case, and route a domain by its
 IDNA A-label. So: ASCII letters are lower-cased and nothing else is; a non-ASCII domain is
-checked with IDNA 2008 (no compatibility mapping, which would fold lookalikes too) and kept in
-its Unicode form, so ``bücher.example`` and ``xn--bcher-kva.example`` are one domain and a
-domain that IDNA refuses matches only itself.
+checked with IDNA 2008 (no compatibility mapping, which would fold lookalikes too) and written
+as its A-label, the form it has on the wire, so ``bücher.example`` and ``xn--bcher-kva.example``
+are one domain; a domain that IDNA refuses stays as it is and matches only itself.
 """
 
 from __future__ import annotations
@@ -22,48 +22,33 @@ def ascii_lower(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
-def _label(label: str) -> str:
-    if label.isascii():
-        if not label.startswith("xn--"):
-            return label
-        try:
-            return idna.decode(label)  # an A-label names the same domain as its U-label
-        except (idna.IDNAError, UnicodeError, ValueError):
-            return label
-    return label  # kept as is: matches only an identical label (see _domain)
-
-
-def _domain(domain: str) -> str:
+def _a_label_domain(domain: str) -> str:
     domain = ascii_lower(domain).rstrip(".")
-    if len(domain) > _MAX_DOMAIN:
+    if domain.isascii() or len(domain) > _MAX_DOMAIN:
         return domain
-    if domain.isascii() and "xn--" not in domain:
+    try:
+        return idna.encode(domain, uts46=False).decode("ascii")  # folds nothing, refuses much
+    except (idna.IDNAError, UnicodeError, ValueError):
         return domain
-    if not domain.isascii():
-        try:
-            idna.encode(domain, uts46=False)  # refuses disallowed code points, folds nothing
-        except (idna.IDNAError, UnicodeError, ValueError):
-            return domain
-    return ".".join(_label(label) for label in domain.split("."))
 
 
 def normalise_address(addr: str) -> str:
-    """The routing identity of an addr-spec: ASCII case folded, IDNA domains unified."""
+    """The routing identity of an addr-spec: ASCII case folded, a non-ASCII domain as A-label."""
     addr = addr.strip()
     local, at, domain = addr.rpartition("@")
     if not at:
         return ascii_lower(addr)
-    return f"{ascii_lower(local)}@{_domain(domain)}"
+    return f"{ascii_lower(local)}@{_a_label_domain(domain)}"
 
 
 def address_forms(addr: str) -> tuple[str, ...]:
-    """The normalised address and, for an IDNA domain, its ASCII (A-label) spelling too."""
+    """The normalised address and, for an IDNA domain, its Unicode (U-label) spelling too."""
     normalised = normalise_address(addr)
     local, _, domain = normalised.rpartition("@")
-    if domain.isascii():
+    if "xn--" not in domain:
         return (normalised,)
     try:
-        ascii_domain = idna.encode(domain, uts46=False).decode("ascii")
+        unicode_domain = idna.decode(domain)
     except (idna.IDNAError, UnicodeError, ValueError):
         return (normalised,)
-    return (normalised, f"{local}@{ascii_domain}")
+    return (normalised, f"{local}@{unicode_domain}")

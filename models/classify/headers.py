@@ -214,8 +214,9 @@ def parse_addresses(values: list[str]) -> tuple[tuple[str, ...], str, tuple[str,
         if len(found) >= ADDRESSES_PER_FIELD:
             defects.append("too-many-addresses")
             break
-        normalised = normalise_address(clean(addr))
-        if not is_addr_spec(normalised):
+        cleaned = clean(addr)
+        normalised = normalise_address(cleaned)
+        if not is_addr_spec(cleaned):
             defects.append("address-invalid")
         found.setdefault(normalised, None)
         if not name and display:

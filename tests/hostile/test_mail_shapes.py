@@ -131,6 +131,14 @@ def test_ascii_case_still_matches_the_contact() -> None:
     assert match_reply(mail, _ctx("kate@example.com")).relation is Relation.REPLY
 
 
+def test_an_idna_sender_on_the_wire_is_valid_and_matches() -> None:
+    raw = _head("text/plain", "Jo <jo@XN--BCHER-KVA.example>") + b"Yes!"
+    mail = classify(raw, today=TODAY).mail
+    assert mail.from_addrs == ("jo@xn--bcher-kva.example",)
+    assert not any(d.startswith("from-") for d in mail.parse_defects)
+    assert match_reply(mail, _ctx("jo@xn--bcher-kva.example")).relation is Relation.REPLY
+
+
 def test_a_display_name_holding_an_address_is_never_matched_on_it() -> None:
     mail = classify(shape("from_display_name_holds_address"), today=TODAY).mail
     assert mail.from_addrs == ("mallory@evil.example",)
