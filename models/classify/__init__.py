@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from models.classify.auth import with_auth_results
 from models.classify.inspect import inspect_mail, render_text, verdict_dict
 from models.classify.mime import parse_mail
 from models.classify.model import Kind, ParsedMail, Verdict
 from models.classify.reply import Match, Relation, ThreadContext, match_reply
 from models.classify.returndate import extract_return_date
 from models.classify.rules import RULES, run_chain
+from models.classify.safe import classify_bytes, with_reason
 
 __all__ = [
     "RULES",
@@ -39,7 +39,7 @@ __all__ = [
 
 def classify_parsed(mail: ParsedMail, *, today: date | None = None) -> Verdict:
     """Run the rule chain on an already parsed message; never raises."""
-    return run_chain(mail, today)
+    return with_reason(run_chain(mail, today))
 
 
 def classify(
@@ -56,5 +56,11 @@ def classify(
     ``trusted_authserv``: the user's provider's authserv-ids (its failing verdict makes the
     message SUSPICIOUS); ``known_senders``: contacts' addresses (their list posts are human).
     """
-    mail = with_auth_results(parse_mail(raw, max_bytes=max_bytes, max_parts=max_parts), raw)
-    return run_chain(mail, today, trusted_authserv=trusted_authserv, known_senders=known_senders)
+    return classify_bytes(
+        raw,
+        today=today,
+        max_bytes=max_bytes,
+        max_parts=max_parts,
+        trusted_authserv=trusted_authserv,
+        known_senders=known_senders,
+    )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.classify.auth import with_auth_results
 from models.classify.calendar_part import calendar_organizer
-from models.classify.mime import parse_mail
 from models.classify.model import Kind, Verdict
-from models.classify.rules import run_chain, sent_by_coffeechat
+from models.classify.rules import sent_by_coffeechat
+from models.classify.safe import classify_bytes
 
 
 def verdict_dict(verdict: Verdict) -> dict[str, object]:
@@ -17,6 +16,7 @@ def verdict_dict(verdict: Verdict) -> dict[str, object]:
     return {
         "kind": str(verdict.kind),
         "rule": verdict.rule,
+        "reason": verdict.reason,
         "from": list(mail.from_addrs),
         "from_name": mail.from_name,
         "to": list(mail.to_addrs),
@@ -56,11 +56,10 @@ def inspect_mail(
     header is taken as the provider's: in a file saved from the user's mailbox it is.
     """
     try:
-        mail = with_auth_results(parse_mail(raw), raw)
-        return verdict_dict(run_chain(mail, today, trusted_authserv=trusted_authserv))
+        return verdict_dict(classify_bytes(raw, today=today, trusted_authserv=trusted_authserv))
     except Exception as err:  # inspect must answer for any input; the failure is the answer
         return {"kind": "unreadable", "rule": "inspect_failed", "error": type(err).__name__,
-                "size": len(raw)}  # fmt: skip
+                "reason": f"inspect failed ({type(err).__name__})", "size": len(raw)}  # fmt: skip
 
 
 def render_text(summary: dict[str, object]) -> str:

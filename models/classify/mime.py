@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 
+from models.classify.budget import (
+    BODY_PARSE_CAP,
+    HEADER_BLOCK_CAP,
+    MAX_LINE_BREAKS,
+    NEW_TEXT_CAP,
+    PARAM_FIELD_CAP,
+    PARAMS_PER_FIELD,
+    TEXT_CAP,
+    bound_blank_runs,
+    decode_text,
+    text_codec,
+)
 from models.classify.headers import (
     clean,
     decode_value,
@@ -18,8 +29,9 @@ from models.classify.headers import (
     parse_date,
     unsurrogate,
 )
+from models.classify.htmltext import html_to_text
 from models.classify.model import ParsedMail
-from models.classify.quoting import html_to_text, new_text
+from models.classify.quoting import new_text
 
 # Only these header fields are kept; decoding the rest would cost time for nothing.
 KEPT_HEADERS = frozenset(
@@ -45,9 +57,18 @@ REPORT_TYPES = frozenset(
 )  # fmt: skip
 _EMBEDDED_HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-headers"})
 _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
-_BODY_CAP = 512_000
+_BODY_CAP = TEXT_CAP
+OVER_BUDGET = "over-budget: "  # the defect that names why a message was not read at all
 _HEADER_CAP = 262_144
 _MAX_DEPTH = 40
+_MAX_BLOCKS = 1_000  # recipient blocks of one delivery report
+_PARAM_FIELD = re.compile(
+    rb"^(content-(?:type|disposition)):[^\r\n]*+(?:\r?\n[ \t][^\r\n]*+)*+",
+    re.IGNORECASE | re.MULTILINE,
+)
+_DSN_TYPE = re.compile(rb"message/(?:global-)?delivery-status", re.IGNORECASE)
+# a line break, optional blanks, a line break: the separator compat32 splits report blocks at
+_BLANK_LINE = re.compile(rb"(?:\r\n|\r|\n)[ \t]*(?=\r|\n)")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _PART_HINT = re.compile(rb"^(?:content-type:|--[^\s-])", re.IGNORECASE | re.MULTILINE)
 _BODY_MSGID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]{1,500}>)", re.IGNORECASE | re.MULTILINE)
@@ -69,15 +90,8 @@ class _Collected:
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Text from bytes in a declared charset that may be wrong or unknown; never raises."""
-    for candidate in (charset, "utf-8", "windows-1252"):
-        if not candidate:
-            continue
-        try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError, ValueError):
-            continue
-    return data.decode("latin-1")
+    """Text from bytes in a declared charset that may be wrong, unknown or refused; never raises."""
+    return decode_text(data, charset)
 
 
 def _part_text(part: Message, sink: _Collected) -> str:
@@ -90,17 +104,9 @@ def _part_text(part: Message, sink: _Collected) -> str:
         return ""
     charset = part.get_content_charset()
     text = decode_bytes(payload[:_BODY_CAP], charset)
-    if charset and _unknown_charset(charset):
+    if charset and text_codec(charset) is None:
         sink.defects.append(f"unknown-charset:{clean(charset, 40)}")
-    return text
-
-
-def _unknown_charset(charset: str) -> bool:
-    try:
-        codecs.lookup(charset)  # b"".decode() skips the lookup for empty input
-    except (LookupError, ValueError):
-        return True
-    return False
+    return bound_blank_runs(text)
 
 
 def _block_text(block: Message) -> str:
@@ -117,14 +123,14 @@ def _report_block_text(part: Message) -> str:
         # compat32 parses message/delivery-status into one Message per field block
         # compat32 splits delivery-status into one Message per field block, and parses other
         # message/* types as one message whose "body" holds the remaining blocks
-        blocks = [_block_text(block) for block in payload if isinstance(block, Message)]
-        return unsurrogate("\n\n".join(blocks))
-    return unsurrogate(str(payload)[:_BODY_CAP])
+        blocks = [_block_text(b) for b in payload[:_MAX_BLOCKS] if isinstance(b, Message)]
+        return bound_blank_runs(unsurrogate("\n\n".join(blocks))[:_BODY_CAP])
+    return bound_blank_runs(unsurrogate(str(payload)[:_BODY_CAP]))
 
 
 def _embedded_ids(part: Message, ctype: str) -> list[str]:
     if ctype in _EMBEDDED_HEADER_TYPES:
-        return _BODY_MSGID.findall(str(part.get_payload())[:_HEADER_CAP])
+        return _BODY_MSGID.findall(bound_blank_runs(str(part.get_payload())[:_HEADER_CAP]))
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         found = first_message_id(payload[0].get("message-id"))
@@ -189,11 +195,81 @@ def _headers_only(raw: bytes) -> Message:
     return BytesHeaderParser(policy=compat32).parsebytes(head)
 
 
+def _breaks(raw: bytes, end: int) -> int:
+    return raw.count(b"\n", 0, end) + raw.count(b"\r", 0, end)
+
+
+def _bound_lines(raw: bytes, defects: list[str]) -> bytes:
+    """Raw bytes cut after MAX_LINE_BREAKS CR or LF: the parser's cost is per line, ~1 us each."""
+    if _breaks(raw, len(raw)) <= MAX_LINE_BREAKS:
+        return raw
+    low, high = 0, len(raw)  # the shortest prefix holding MAX_LINE_BREAKS breaks, by bisection
+    while low < high:
+        middle = (low + high) // 2
+        if _breaks(raw, middle) >= MAX_LINE_BREAKS:
+            high = middle
+        else:
+            low = middle + 1
+    if "body-truncated" not in defects:
+        defects.append("body-truncated")
+    return raw[:low]
+
+
+def _bound_report_blocks(raw: bytes, defects: list[str]) -> bytes:
+    """Raw bytes cut after _MAX_BLOCKS blank lines when a delivery-status part is declared.
+
+    compat32 builds one Message per blank-line-separated block of a message/delivery-status
+    part, a few microseconds each: 500 kB of newlines would cost seconds. A real report has a
+    block per recipient.
+    """
+    if not _DSN_TYPE.search(raw):
+        return raw
+    for count, found in enumerate(_BLANK_LINE.finditer(raw), start=1):
+        if count > _MAX_BLOCKS:
+            if "body-truncated" not in defects:
+                defects.append("body-truncated")
+            return raw[: found.start()]
+    return raw
+
+
+class OverBudget(Exception):
+    """The message cannot be read within its budget; the message says why."""
+
+
+def _check_header_block(raw: bytes) -> None:
+    if len(raw) <= HEADER_BLOCK_CAP or _HEADER_END.search(raw, 0, HEADER_BLOCK_CAP):
+        return
+    raise OverBudget(f"header block over {HEADER_BLOCK_CAP:,} bytes")
+
+
+def _check_parameter_fields(raw: bytes) -> None:
+    """Refuse Content-Type/-Disposition fields whose parameters compat32 would parse slowly.
+
+    email.message._parseparam re-slices the rest of the field at every ';': its cost grows with
+    length times semicolons, and it runs several times per part (type, boundary, charset...).
+    """
+    for found in _PARAM_FIELD.finditer(raw):
+        field_bytes = found.group(0)
+        if len(field_bytes) > PARAM_FIELD_CAP or field_bytes.count(b";") > PARAMS_PER_FIELD:
+            name = found.group(1).decode("ascii", "replace").title()
+            raise OverBudget(
+                f"a {name} field of {len(field_bytes):,} bytes and {field_bytes.count(b';'):,} "
+                f"parameters (caps {PARAM_FIELD_CAP:,} and {PARAMS_PER_FIELD})"
+            )
+
+
 def _load(raw: bytes, max_bytes: int, max_parts: int, defects: list[str]) -> tuple[Message, bool]:
     """The parsed message and whether its body was parsed (False: headers only)."""
+    _check_header_block(raw)
     if len(raw) > max_bytes:
         defects.append("oversized")
         return _headers_only(raw), False
+    if len(raw) > BODY_PARSE_CAP:
+        # the parser's cost is per line; text, reports and invitations come before attachments
+        defects.append("body-truncated")
+        raw = raw[:BODY_PARSE_CAP]
+    raw = _bound_report_blocks(_bound_lines(raw, defects), defects)
+    _check_parameter_fields(raw)
     if _count_part_hints(raw) > max_parts:
         defects.append("too-many-parts")
         return _headers_only(raw), False
@@ -222,10 +298,12 @@ def _kept_headers(fields: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
 
 def _texts(sink: _Collected) -> tuple[str, str]:
     """The whole readable text and its new part, from text/plain or else from HTML."""
+    # no rule reads more than 20,000 characters of the new text: its line walk needs no more
     if sink.plain.strip():
-        return sink.plain, new_text(sink.plain)
+        return sink.plain, new_text(sink.plain[:NEW_TEXT_CAP])
     if sink.html:
-        return html_to_text(sink.html, drop_quotes=False), new_text(html_to_text(sink.html))
+        whole = html_to_text(sink.html, drop_quotes=False)
+        return whole, new_text(html_to_text(sink.html)[:NEW_TEXT_CAP])
     return "", ""
 
 
@@ -291,6 +369,8 @@ def parse_mail(raw: bytes, *, max_bytes: int = 25_000_000, max_parts: int = 500)
         else:
             sink.parts = 1
         return _build(raw, msg, sink, defects)
+    except OverBudget as err:
+        return ParsedMail(size=len(raw), parse_defects=(f"{OVER_BUDGET}{err}", *defects))
     except (RecursionError, MemoryError):
         defects.append("parse-aborted")
     except Exception as err:  # a never-raising parser is the contract; the type is kept as a defect

@@ -77,8 +77,9 @@ class Verdict:
 
     ``failed_recipients`` is filled for bounces, ``complainants`` (the reporting recipient,
     ``Original-Rcpt-To``) for complaints, ``return_date`` for auto-replies and
-    ``opt_out``/``suggested_addresses`` for human mail. ``auth``/``auth_reason`` hold what the
-    user's provider said about the sender (pass, fail, neutral, unknown) and why.
+    ``opt_out``/``suggested_addresses`` for human mail, ``reason`` for unreadable mail.
+    ``auth``/``auth_reason`` hold what the user's provider said about the sender (pass, fail,
+    neutral, unknown) and why.
     """
 
     kind: Kind
@@ -95,3 +96,4 @@ class Verdict:
     auth: str = "unknown"
     auth_reason: str = ""
     auth_by: str = ""
+    reason: str = ""

@@ -54,4 +54,5 @@ def opt_out_phrase(text: str) -> str | None:
 
 def is_opt_out(mail: ParsedMail) -> bool:
     """True when the new part of the message clearly asks us to stop writing."""
-    return opt_out_phrase(new_text(mail.text_new, drop_signature=True)) is not None
+    # the phrase is sought in the first 5,000 characters; 20,000 leave room for the signature cut
+    return opt_out_phrase(new_text(mail.text_new[:20_000], drop_signature=True)) is not None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import re
+
+from models.classify.htmltext import html_to_text
+
+__all__ = ["html_to_text", "new_text"]
 
 # Attribution lines that introduce quoted history, in the languages we see most.
 _ATTRIBUTION = re.compile(
@@ -38,36 +41,7 @@ _OUTLOOK_NEXT = re.compile(
 )
 _SIGNATURE = re.compile(r"^-- ?$")
 
-# Markers after which an HTML body is quoted history (Gmail, Apple, Outlook, Yahoo, Thunderbird).
-_HTML_QUOTE = re.compile(
-    r"<div[^>]*class=\"?[^\">]*gmail_quote|<blockquote|<div[^>]*id=\"?divRplyFwdMsg"
-    r"|<div[^>]*id=\"?appendonsend|<div[^>]*id=\"?mail-editor-reference-message-container"
-    r"|<div[^>]*class=\"?[^\">]*yahoo_quoted|<div[^>]*class=\"?moz-cite-prefix"
-    r"|<hr[^>]*id=\"?stopSpelling",
-    re.IGNORECASE,
-)
-_HTML_DROP = re.compile(r"<(script|style|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_MAILTO = re.compile(
-    r"<a\b[^>]*href=[\"']?mailto:([^\"'>?\s]+)[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL
-)
-_HTML_BREAK = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d|p|div|tr|li)\b[^>]*>", re.IGNORECASE)
-_HTML_TAG = re.compile(r"<[^>]{0,2000}>")
 _BLANKS = re.compile(r"\n{3,}")
-
-
-def html_to_text(markup: str, *, drop_quotes: bool = True) -> str:
-    """Readable text from HTML, keeping mailto targets; the quoted part dropped when asked."""
-    if drop_quotes:
-        found = _HTML_QUOTE.search(markup)
-        if found:
-            markup = markup[: found.start()]
-    markup = _HTML_DROP.sub(" ", markup)
-    # a link labelled "Bob" to mailto:bob@... would otherwise lose the address
-    markup = _HTML_MAILTO.sub(lambda m: f"{m.group(2)} ({m.group(1)})", markup)
-    markup = _HTML_BREAK.sub("\n", markup)
-    text = html.unescape(_HTML_TAG.sub("", markup))
-    text = "\n".join(line.strip() for line in text.splitlines())
-    return _BLANKS.sub("\n\n", text).strip()
 
 
 def _is_outlook_block(lines: list[str], index: int) -> bool:
@@ -82,8 +56,9 @@ def _starts_quote(lines: list[str], index: int) -> bool:
     if _ATTRIBUTION.match(line) or _SEPARATOR.match(line):
         return True
     following = lines[index + 1] if index + 1 < len(lines) else ""
-    if _ATTRIBUTION_START.match(line) and _WROTE_END.search(following):
-        return len(line) + len(following) < 300
+    # the length test first: _WROTE_END backtracks over a long run of spaces
+    if len(line) + len(following) < 300 and _ATTRIBUTION_START.match(line):
+        return bool(_WROTE_END.search(following))
     return _is_outlook_block(lines, index)
 
 

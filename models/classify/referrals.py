@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from models.classify.address import normalise_address
 from models.classify.model import ParsedMail
 from models.classify.quoting import new_text
 
@@ -29,7 +30,7 @@ def suggested_addresses(mail: ParsedMail) -> tuple[str, ...]:
     already = set(mail.from_addrs) | set(mail.to_addrs) | set(mail.cc_addrs)
     found: dict[str, None] = {}
     for match in _ADDR.finditer(text):
-        addr = match.group(1).lower().rstrip(".")
+        addr = normalise_address(match.group(1).rstrip("."))
         if addr in already or _NOT_A_PERSON.match(addr):
             continue
         found.setdefault(addr, None)
