@@ -13,11 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flows import classify_worker
 from flows.app import App
+from flows.classify_worker import Job, Unreadable
 from integrations.imap import HeaderItem, Mailbox, MailboxError, PendingHeaders
-from models.classify import ThreadContext, classify
+from models.classify import ThreadContext
 from models.events import DomainEvent
-from models.inbox import InboundItem, cursor_for, load_thread_context, record_batch
+from models.inbox import (
+    InboundItem,
+    UnreadableItem,
+    account_zone,
+    cursor_for,
+    invitation_window,
+    load_thread_context,
+    record_batch,
+)
 from models.mail_relevance import RelevanceIndex, relevance
 from models.uow import UnitOfWork
 
@@ -39,6 +49,7 @@ class FolderReport:
     stored: int = 0
     counted: int = 0
     already_known: int = 0
+    unreadable: int = 0
     uidvalidity_changed: bool = False
     effects: list[str] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list)
@@ -52,6 +63,7 @@ def sync_folder(
     imap = app.settings.imap
     backfill = timedelta(days=imap.backfill_days if imap else 30)
     max_bytes = imap.max_message_bytes if imap else 10_000_000
+    classify_worker.warm()  # the child starts while the server answers
     status = mailbox.status(folder)
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:
         cur = cursor_for(uow, "imap", folder)
@@ -96,17 +108,21 @@ class _FolderRun:
     report: FolderReport
     # What the last chunk's transaction knew (contacts, our Message-IDs): the next scan's index.
     ctx: ThreadContext | None = None
+    job: Job | None = None  # what classification needs besides the messages (zone, window)
 
 
 def _sync_chunk(
     run: _FolderRun, uids: Sequence[int], headers: PendingHeaders, following: Sequence[int] | None
 ) -> PendingHeaders | None:
     """Scan, classify and record one chunk; return the next chunk's headers, already asked for."""
+    classify_worker.check_abandoned()  # a stopping service leaves between chunks, cursor intact
     app, mailbox, folder, max_bytes, now = run.app, run.mailbox, run.folder, run.max_bytes, run.now
     ctx = run.ctx
-    if ctx is None:
+    if ctx is None or run.job is None:
         with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-            ctx = load_thread_context(uow)
+            ctx = ctx or load_thread_context(uow)
+            zone = account_zone(uow)
+        run.job = classify_worker.job_for(now.date(), max_bytes, zone, invitation_window(now))
     index = RelevanceIndex.build(ctx.contact_addresses, ctx.our_message_ids)
     # The whole header block, not HEADER.FIELDS: Dovecot serves it straight from the file,
     # while picking fields makes it parse every message (measured slower here: 5.8 s vs 4.7 s
@@ -121,16 +137,7 @@ def _sync_chunk(
     bodies = {f.uid: f.raw for f in mailbox.fetch_full(folder, small, max_bytes=max_bytes)}
     # Ask for the next chunk now: the server prepares it while we classify and record this one.
     upcoming = mailbox.prefetch_headers(folder, following) if following else None
-    items = [
-        InboundItem(
-            uid=h.uid,
-            verdict=classify(bodies.get(h.uid, h.header), today=now.date(), max_bytes=max_bytes),
-            relevance=reason,
-            oversized=h.size > max_bytes,
-            raw_id_seed=h.header,
-        )
-        for h, reason in relevant
-    ]
+    items, unreadable = _classify(relevant, bodies, run.job)
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:
         outcome = record_batch(
             uow,
@@ -142,14 +149,41 @@ def _sync_chunk(
             counted=len(fetched) - len(relevant),
             user_addresses=app.user_addresses,
             now=now,
+            unreadable=unreadable,
         )
         run.report.events += uow.commit()
     run.ctx = outcome.ctx
     run.report.stored += outcome.stored
     run.report.counted += outcome.counted_only
     run.report.already_known += outcome.already_known
+    run.report.unreadable += outcome.unreadable
     run.report.effects += outcome.effects
     return upcoming
+
+
+def _classify(
+    relevant: Sequence[tuple[HeaderItem, str]], bodies: dict[int, bytes], job: Job
+) -> tuple[list[InboundItem], list[UnreadableItem]]:
+    """Classify in the abandonable child; a message over its budget becomes an UnreadableItem."""
+    raws = [bodies.get(h.uid, h.header) for h, _ in relevant]
+    outcomes = classify_worker.classify_batch(raws, job) if raws else []
+    items: list[InboundItem] = []
+    unreadable: list[UnreadableItem] = []
+    for (h, reason), outcome in zip(relevant, outcomes, strict=True):
+        if isinstance(outcome, Unreadable):
+            unreadable.append(UnreadableItem(h.uid, outcome.rule, outcome.reason, h.header, h.size))
+            continue
+        items.append(
+            InboundItem(
+                uid=h.uid,
+                verdict=outcome.verdict,
+                relevance=reason,
+                oversized=h.size > job.max_bytes,
+                raw_id_seed=h.header,
+                calendar=outcome.calendar,
+            )
+        )
+    return items, unreadable
 
 
 def _mark_success(app: App, folder: str, uidvalidity: int, seen_uid: int, now: datetime) -> None:

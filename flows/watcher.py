@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows.app import App, imap_credential, imap_endpoint, utcnow
+from flows.classify_worker import SyncStopped
 from flows.inbox_sync import FolderReport, record_failure, sync_account_mail
 from integrations.imap import (
     AuthenticationFailed,
@@ -74,6 +75,8 @@ class InboxWatcher:
                 with connect(imap_endpoint(self.cfg), imap_credential(self.cfg)) as box:
                     attempt = 0
                     self._watch(box)
+            except SyncStopped:
+                return  # the service is stopping: nothing of the chunk was recorded, no failure
             except (AuthenticationFailed, CredentialUnavailable) as err:
                 # A wrong password (or a token helper that is down) will not mend soon: wait long.
                 self._failed(err)

@@ -8,31 +8,53 @@ on again: after a UIDVALIDITY change only its location is updated.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from models.calendar import Window, parse_calendar
-from models.classify import Kind, Relation, ThreadContext, Verdict, match_reply
+from models.calendar import ParsedCalendar, Window, parse_calendar
+from models.classify import Kind, ParsedMail, Relation, ThreadContext, Verdict, match_reply
 from models.inbox_effects import Effects, apply_verdict
 from models.meetings import apply_calendar
 from models.tables import Account, ContactEmail, Interview, Message, Outbox, SyncCursor
 from models.uow import UnitOfWork
 
 EXCERPT = 500
+# An unreadable message's few identifying fields are read from this much of its header, with
+# patterns that cannot backtrack: whatever made it unreadable may be in the header itself.
+UNREADABLE_HEADER_BYTES = 65_536
+_FIELD = re.compile(rb"(?im)^(message-id|from|subject):[ \t]*([^\r\n]{0,998})")
+_MSGID = re.compile(rb"<[^<>\s]{1,900}>")
+_ADDR = re.compile(rb"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,255}")
 
 
 @dataclass(frozen=True)
 class InboundItem:
-    """One fetched message and its verdict."""
+    """One fetched message and its verdict (an emailed invitation's calendar parsed, if any)."""
 
     uid: int
     verdict: Verdict
     relevance: str
     oversized: bool = False
     raw_id_seed: bytes = b""
+    calendar: ParsedCalendar | None = None
+
+
+@dataclass(frozen=True)
+class UnreadableItem:
+    """A relevant message that could not be classified within its budget: kept, never acted on.
+
+    ``rule`` names the budget it broke (e.g. ``budget:cpu``), ``reason`` says it for a person.
+    """
+
+    uid: int
+    rule: str
+    reason: str
+    header: bytes
+    size: int = 0
 
 
 @dataclass
@@ -42,6 +64,7 @@ class BatchOutcome:
     stored: int = 0
     already_known: int = 0
     counted_only: int = 0
+    unreadable: int = 0
     effects: list[str] = field(default_factory=list)
     # The thread context as the batch left it (kept current after our own outgoing mail), so
     # the next chunk's relevance scan need not load it again.
@@ -55,6 +78,17 @@ def stable_message_id(verdict: Verdict, seed: bytes) -> str:
         return mid if mid.startswith("<") else f"<{mid}>"
     digest = hashlib.sha256(seed).hexdigest()[:40]
     return f"<{digest}@no-message-id.coffeechat.invalid>"
+
+
+def invitation_window(now: datetime) -> Window:
+    """Where an emailed invitation's occurrences are looked for."""
+    return Window(now - timedelta(days=14), now + timedelta(days=365))
+
+
+def account_zone(uow: UnitOfWork) -> str:
+    """The account's time zone (floating times in an emailed invitation are in it)."""
+    account = uow.session.get(Account, uow.account_id)
+    return account.timezone if account else "UTC"
 
 
 def load_thread_context(uow: UnitOfWork) -> ThreadContext:
@@ -141,6 +175,7 @@ def record_batch(
     counted: int,
     user_addresses: frozenset[str],
     now: datetime,
+    unreadable: Sequence[UnreadableItem] = (),
 ) -> BatchOutcome:
     """Store the batch's relevant messages, apply their effects and advance the cursor."""
     outcome = BatchOutcome(counted_only=counted)
@@ -148,9 +183,11 @@ def record_batch(
         outcome.ctx = _record_items(
             uow, items, folder, outgoing, uidvalidity, user_addresses, now, outcome
         )
+    if unreadable:
+        _record_unreadable(uow, unreadable, folder, outgoing, uidvalidity, now, outcome)
     cur = cursor_for(uow, "imap", folder)
     cur.uidvalidity, cur.last_uid = uidvalidity, max(cur.last_uid, last_uid)
-    cur.seen_count += len(items) + counted
+    cur.seen_count += len(items) + len(unreadable) + counted
     cur.last_success_at = cur.last_attempt_at = now
     cur.consecutive_failures, cur.last_error = 0, ""
     return outcome
@@ -188,7 +225,7 @@ def _record_items(
             continue
         out = outgoing or bool(set(item.verdict.mail.from_addrs) & user_addresses)
         if not out and item.verdict.kind in (Kind.INVITATION, Kind.CANCELLATION):
-            outcome.effects += _invitation(uow, item.verdict, user_addresses, now)
+            outcome.effects += _invitation(uow, item, user_addresses, now)
         stored = _store(fx, item, mid, folder, uidvalidity, out)
         if stored is None:
             outcome.counted_only += 1
@@ -202,15 +239,15 @@ def _record_items(
 
 
 def _invitation(
-    uow: UnitOfWork, verdict: Verdict, user_addresses: frozenset[str], now: datetime
+    uow: UnitOfWork, item: InboundItem, user_addresses: frozenset[str], now: datetime
 ) -> list[str]:
     """An emailed iTIP REQUEST/CANCEL goes through the same matcher as any calendar."""
-    if not verdict.mail.calendar:
+    calendar = item.verdict.mail.calendar
+    if not calendar:
         return []
-    account = uow.session.get(Account, uow.account_id)
-    zone = account.timezone if account else "UTC"
-    window = Window(now - timedelta(days=14), now + timedelta(days=365))
-    parsed = parse_calendar(verdict.mail.calendar, window, default_tz=zone)
+    parsed = item.calendar  # parsed where the sync could abandon it (flows/classify_worker.py)
+    if parsed is None:
+        parsed = parse_calendar(calendar, invitation_window(now), default_tz=account_zone(uow))
     return apply_calendar(
         uow,
         source="email",
@@ -219,6 +256,78 @@ def _invitation(
         user_addresses=user_addresses,
         snapshot=False,
     )
+
+
+def _record_unreadable(
+    uow: UnitOfWork,
+    items: Sequence[UnreadableItem],
+    folder: str,
+    outgoing: bool,
+    uidvalidity: int,
+    now: datetime,
+    outcome: BatchOutcome,
+) -> None:
+    """Keep each unreadable message (located, with its reason) so status shows it; no effects."""
+    ctx = load_thread_context(uow)
+    for item in items:
+        fields = unreadable_fields(item.header)
+        mid = fields["message_id"] or stable_message_id(_NO_MAIL, item.header)
+        row = uow.session.scalars(
+            select(Message).where(Message.account_id == uow.account_id, Message.message_id == mid)
+        ).first()
+        if row is not None:  # seen before (another folder, or before a UIDVALIDITY change)
+            row.folder, row.uidvalidity, row.uid = folder, uidvalidity, item.uid
+            outcome.already_known += 1
+            continue
+        contact_id = ctx.contact_addresses.get(fields["from_addr"])
+        interview_id = None
+        if contact_id is not None:
+            interview_id = uow.session.scalar(
+                select(Interview.id)
+                .where(Interview.account_id == uow.account_id, Interview.contact_id == contact_id)
+                .order_by(Interview.id.desc())
+                .limit(1)
+            )
+        uow.session.add(
+            Message(
+                account_id=uow.account_id,
+                contact_id=contact_id,
+                interview_id=interview_id,
+                message_id=mid,
+                direction="out" if outgoing else "in",
+                folder=folder,
+                uidvalidity=uidvalidity,
+                uid=item.uid,
+                from_addr=fields["from_addr"][:320],
+                subject=fields["subject"][:998],
+                excerpt=item.reason[:EXCERPT],
+                kind=Kind.UNREADABLE.value,
+                rule=item.rule[:100],
+                size=item.size or None,
+                flags=["unreadable"],
+                recorded_at=now,
+            )
+        )
+        uow.session.flush()  # the same Message-ID twice in one chunk is stored once
+        outcome.stored += 1
+        outcome.unreadable += 1
+
+
+_NO_MAIL = Verdict(Kind.UNREADABLE, "unreadable", ParsedMail())
+
+
+def unreadable_fields(header: bytes) -> dict[str, str]:
+    """Message-ID, sender address and raw subject from the first bytes of a header, bounded."""
+    found: dict[bytes, bytes] = {}
+    for match in _FIELD.finditer(header[:UNREADABLE_HEADER_BYTES]):
+        found.setdefault(match.group(1).lower(), match.group(2))
+    mid = _MSGID.search(found.get(b"message-id", b""))
+    addr = _ADDR.search(found.get(b"from", b""))
+    return {
+        "message_id": mid.group().decode("ascii", "replace") if mid else "",
+        "from_addr": addr.group().decode("ascii", "replace").lower() if addr else "",
+        "subject": found.get(b"subject", b"")[:200].decode("utf-8", "replace"),
+    }
 
 
 def _store(

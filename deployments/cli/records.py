@@ -35,6 +35,12 @@ def status(
         f"{mail['awaiting_approval']} awaiting approval, "
         f"{mail['needs_review']} need review, {mail['failed']} failed"
     )
+    unreadable = report.get("unreadable") or {"count": 0}
+    if unreadable["count"]:
+        console.print(f"[yellow]unreadable mail:[/yellow] {unreadable['count']}, not acted on")
+        for m in unreadable["latest"]:
+            line = f"  {m['folder']} uid {m['uid']} from {m['from'] or '?'}: {m['reason']}"
+            console.print(line, markup=False, highlight=False)
     if report["sending_paused"]:
         console.print(
             f"[red]sending paused:[/red] {escape(report['sending_paused'])} "

@@ -1,0 +1,368 @@
+"""Classifying a chunk's messages in a child process that can be abandoned.
+
+A message that defeats a parser (a calendar that expands without end, a body that makes a
+pattern backtrack) must not hold the sync, nor the service's stop, for good. So the messages a
+chunk keeps are classified, and an emailed invitation's calendar parsed, in a child process: the
+kernel ends it when one message has used its CPU budget (RLIMIT_CPU, re-armed per message), an
+allocation beyond its address-space limit (RLIMIT_AS) raises a MemoryError it reports, and the
+parent kills it after a wall-clock cap or when the service stops. The message a child died on
+comes back as ``Unreadable`` with the reason; the rest of the chunk goes to a fresh child.
+
+The child is a fresh interpreter (``python -m flows.classify_worker``), not a fork of the
+threaded service, so no lock another thread held can hang it. One child per thread is kept
+between chunks and started before the first headers are fetched, so the common path costs one
+pickle round trip per chunk. See docs/poison-messages.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import math
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from multiprocessing.connection import Connection
+from typing import Any
+
+from models.calendar import ParsedCalendar, Window, parse_calendar
+from models.classify import Kind, Verdict, classify
+
+CPU_SECONDS = 3  # per message; a parser within its own budget needs well under 1 s
+WALL_SECONDS = 60.0  # a child starved or blocked this long on one message is abandoned too
+MEMORY_HEADROOM = 1 << 30  # address space a child may add to what it holds once started
+BATCH_BYTES = 32 << 20  # raw bytes sent to a child at once (its memory holds them)
+MAX_OCCURRENCES = 2000  # an emailed invitation with more is no interview
+READY_SECONDS = 60.0
+POLL_SLICE = 0.1  # how often a wait looks at the stop request
+# Tests only: "module:function" called in the child on each raw message before classifying,
+# to stand in for an input that defeats the parsers.
+HOOK_ENV = "COFFEECHAT_CLASSIFY_HOOK"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What classification of one chunk needs besides the messages."""
+
+    today: date
+    max_bytes: int
+    zone: str
+    window: Window
+    cpu_seconds: int = CPU_SECONDS
+    wall_seconds: float = WALL_SECONDS
+    hook: str | None = None
+
+
+@dataclass(frozen=True)
+class Classified:
+    """A verdict, with an emailed invitation's calendar already parsed (under the budget)."""
+
+    verdict: Verdict
+    calendar: ParsedCalendar | None = None
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A message that could not be classified within its budget: ``rule`` says which one."""
+
+    rule: str
+    reason: str
+
+
+Outcome = Classified | Unreadable
+
+
+class SyncStopped(Exception):
+    """The thread's sync was abandoned because the service is stopping; nothing was recorded."""
+
+
+class WorkerUnavailable(RuntimeError):
+    """No child could be started: the sync fails (and is retried) rather than blame mail."""
+
+
+def job_for(today: date, max_bytes: int, zone: str, window: Window) -> Job:
+    """A Job with the default budgets (and the test hook, when its variable is set)."""
+    return Job(today, max_bytes, zone, window, hook=os.environ.get(HOOK_ENV) or None)
+
+
+# --- the parent side ---------------------------------------------------------------------
+
+_lock = threading.Lock()
+_idle: weakref.WeakKeyDictionary[threading.Thread, _Worker] = weakref.WeakKeyDictionary()
+_busy: weakref.WeakKeyDictionary[threading.Thread, _Worker] = weakref.WeakKeyDictionary()
+_abandoned: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def warm() -> None:
+    """Start this thread's child now (it imports while the caller fetches), if none is kept."""
+    thread = threading.current_thread()
+    with _lock:
+        if thread not in _idle:
+            _idle[thread] = _Worker()
+
+
+def abandon(thread: threading.Thread) -> None:
+    """Stop ``thread``'s classification now: its child is killed, its sync raises SyncStopped."""
+    with _lock:
+        _abandoned.add(thread)
+        workers = [w for w in (_busy.pop(thread, None), _idle.pop(thread, None)) if w]
+    for worker in workers:
+        worker.kill()
+
+
+def shutdown() -> None:
+    """Kill every child of this process (before an exit that skips interpreter clean-up)."""
+    with _lock:
+        workers = [*_busy.values(), *_idle.values()]
+        _busy.clear()
+        _idle.clear()
+    for worker in workers:
+        worker.kill()
+
+
+def check_abandoned() -> None:
+    """Raise SyncStopped when the calling thread's sync was abandoned."""
+    if threading.current_thread() in _abandoned:
+        raise SyncStopped("the service is stopping")
+
+
+def classify_batch(raws: Sequence[bytes], job: Job) -> list[Outcome]:
+    """Classify each message in a child; one that kills its child is Unreadable, never a hang."""
+    out: list[Outcome] = []
+    while len(out) < len(raws):
+        worker = _take()
+        try:
+            done, died = worker.run(raws[len(out) :], job)
+        finally:
+            _give_back(worker)
+        out += done
+        if died is not None:
+            out.append(died)
+    return out
+
+
+def _take() -> _Worker:
+    thread = threading.current_thread()
+    check_abandoned()
+    with _lock:
+        worker = _idle.pop(thread, None) or _Worker()
+        _busy[thread] = worker
+    return worker
+
+
+def _give_back(worker: _Worker) -> None:
+    thread = threading.current_thread()
+    with _lock:
+        _busy.pop(thread, None)
+        if worker.alive() and thread not in _abandoned:
+            _idle[thread] = worker
+            return
+    worker.kill()
+    check_abandoned()
+
+
+class _Worker:
+    """One child process and the socket to it."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "flows.classify_worker", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=_child_env(),
+                # Not in the terminal's process group: Ctrl-C is the parent's to handle.
+                start_new_session=True,
+            )
+            self.conn = Connection(ours.detach())
+        self.ready = False
+        self.killed = False
+        # An idle child also ends by itself when the parent is gone (its socket closes).
+        weakref.finalize(self, _reap, self.proc, self.conn)
+
+    def alive(self) -> bool:
+        """True while the child runs and may take more work."""
+        return not self.killed and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """End the child at once (any thread may call this)."""
+        self.killed = True
+        _reap(self.proc, self.conn)
+
+    def run(self, raws: Sequence[bytes], job: Job) -> tuple[list[Outcome], Unreadable | None]:
+        """Classify raws in order until done or the child dies (then: why, for the next one)."""
+        self._wait_ready()
+        done: list[Outcome] = []
+        for batch in _batches(raws):
+            try:
+                self.conn.send((job, batch))
+            except OSError:
+                return done, self._death()
+            for _ in batch:
+                reply = self._receive(job.wall_seconds)
+                if reply is None:
+                    return done, self._death()
+                kind, outcome = reply
+                done.append(outcome)
+                if kind == "fatal":  # the child reported it and exits: its state is not to trust
+                    self.kill()
+                    return done, None
+        return done, None
+
+    def _wait_ready(self) -> None:
+        if self.ready:
+            return
+        reply = self._receive(READY_SECONDS)
+        if reply is None or reply[0] != "ready":
+            self.kill()
+            check_abandoned()
+            raise WorkerUnavailable(f"classification child did not start ({self._exit_text()})")
+        self.ready = True
+
+    def _receive(self, seconds: float) -> tuple[str, Any] | None:
+        """The child's next reply, or None when it died or took longer than ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while True:
+            check_abandoned()
+            try:
+                if self.conn.poll(POLL_SLICE):
+                    reply: tuple[str, Any] = self.conn.recv()
+                    return reply
+            except (EOFError, OSError):
+                check_abandoned()  # killed because the service stops: not the message's fault
+                return None
+            if self.proc.poll() is not None:
+                check_abandoned()
+                return None
+            if time.monotonic() > deadline:
+                self.kill()
+                return None
+
+    def _death(self) -> Unreadable:
+        """Why the child died on the message it was working on."""
+        check_abandoned()
+        timed_out = self.killed
+        self.kill()
+        if self.proc.wait() == -signal.SIGXCPU:
+            return Unreadable("budget:cpu", "over the CPU budget of one message; abandoned")
+        if timed_out:
+            return Unreadable("budget:time", "over the time budget of one message; abandoned")
+        return Unreadable("worker:died", f"classification crashed on it ({self._exit_text()})")
+
+    def _exit_text(self) -> str:
+        code = self.proc.poll()
+        if code is None:
+            return "still running"
+        if code < 0:
+            return f"signal {signal.Signals(-code).name}"
+        return f"exit status {code}"
+
+
+def _reap(proc: subprocess.Popen[bytes], conn: Connection) -> None:
+    with contextlib.suppress(OSError):
+        conn.close()
+    if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5)
+
+
+def _batches(raws: Sequence[bytes]) -> list[list[bytes]]:
+    """Consecutive runs of messages of at most BATCH_BYTES (one message may exceed it alone)."""
+    out: list[list[bytes]] = []
+    size = BATCH_BYTES
+    for raw in raws:
+        if size + len(raw) > BATCH_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(raw)
+        size += len(raw)
+    return out
+
+
+def _child_env() -> dict[str, str]:
+    """The parent's environment, with its import path, so the child runs the same code."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    return env
+
+
+# --- the child side ----------------------------------------------------------------------
+
+
+def child_main(fd: int) -> None:
+    """Serve batches from the parent on socket ``fd`` until it closes it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _limit_memory()
+    conn = Connection(fd)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job, batch = conn.recv()
+        except EOFError:
+            return
+        hook = _load_hook(job.hook)
+        for raw in batch:
+            kind, outcome = _one(raw, job, hook)
+            conn.send((kind, outcome))
+            if kind == "fatal":
+                os._exit(3)
+
+
+def _one(raw: bytes, job: Job, hook: Callable[[bytes], None] | None) -> tuple[str, Outcome]:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = math.ceil(used.ru_utime + used.ru_stime)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (spent + job.cpu_seconds, hard))
+    try:
+        if hook is not None:
+            hook(raw)
+        verdict = classify(raw, today=job.today, max_bytes=job.max_bytes)
+        calendar = None
+        if verdict.kind in (Kind.INVITATION, Kind.CANCELLATION) and verdict.mail.calendar:
+            calendar = parse_calendar(verdict.mail.calendar, job.window, default_tz=job.zone)
+            if len(calendar.occurrences) > MAX_OCCURRENCES:
+                why = f"its calendar has over {MAX_OCCURRENCES} occurrences in the window"
+                return "bad", Unreadable("budget:occurrences", why)
+        return "ok", Classified(verdict, calendar)
+    except MemoryError:
+        return "fatal", Unreadable("budget:memory", "over the memory budget of one message")
+    except Exception as err:  # classify never raises; a calendar or hook bug costs one message
+        return "bad", Unreadable("failed", f"classification failed: {type(err).__name__}")
+
+
+def _limit_memory() -> None:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[0])
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = pages * resource.getpagesize() + MEMORY_HEADROOM
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _load_hook(spec: str | None) -> Callable[[bytes], None] | None:
+    if not spec:
+        return None
+    module, _, name = spec.partition(":")
+    hook: Callable[[bytes], None] = getattr(importlib.import_module(module), name)
+    return hook
+
+
+if __name__ == "__main__":
+    # Through the module's real name, so what the child pickles unpickles in the parent.
+    from flows.classify_worker import child_main as _main
+
+    _main(int(sys.argv[1]))
