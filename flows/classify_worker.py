@@ -32,10 +32,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from models.calendar import ParsedCalendar, Window, parse_calendar
 from models.classify import Kind, Verdict, classify
+
+if TYPE_CHECKING:  # the child imports the calendar parser on its first invitation (~45 ms)
+    from models.calendar import ParsedCalendar, Window
 
 CPU_SECONDS = 3  # per message; a parser within its own budget needs well under 1 s
 WALL_SECONDS = 60.0  # a child starved or blocked this long on one message is abandoned too
@@ -332,6 +334,8 @@ def _one(raw: bytes, job: Job, hook: Callable[[bytes], None] | None) -> tuple[st
         verdict = classify(raw, today=job.today, max_bytes=job.max_bytes)
         calendar = None
         if verdict.kind in (Kind.INVITATION, Kind.CANCELLATION) and verdict.mail.calendar:
+            from models.calendar import parse_calendar
+
             calendar = parse_calendar(verdict.mail.calendar, job.window, default_tz=job.zone)
             if len(calendar.occurrences) > MAX_OCCURRENCES:
                 why = f"its calendar has over {MAX_OCCURRENCES} occurrences in the window"
