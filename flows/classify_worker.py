@@ -209,11 +209,11 @@ class _Worker:
             try:
                 self.conn.send((job, batch))
             except OSError:
-                return done, self._death()
+                return done, self._death(job)
             for _ in batch:
                 reply = self._receive(job.wall_seconds)
                 if reply is None:
-                    return done, self._death()
+                    return done, self._death(job)
                 kind, outcome = reply
                 done.append(outcome)
                 if kind == "fatal":  # the child reported it and exits: its state is not to trust
@@ -250,15 +250,16 @@ class _Worker:
                 self.kill()
                 return None
 
-    def _death(self) -> Unreadable:
+    def _death(self, job: Job) -> Unreadable:
         """Why the child died on the message it was working on."""
         check_abandoned()
         timed_out = self.killed
         self.kill()
         if self.proc.wait() == -signal.SIGXCPU:
-            return Unreadable("budget:cpu", "over the CPU budget of one message; abandoned")
+            return Unreadable("budget:cpu", f"over its CPU budget ({job.cpu_seconds} s); abandoned")
         if timed_out:
-            return Unreadable("budget:time", "over the time budget of one message; abandoned")
+            why = f"not classified within {job.wall_seconds:.0f} s; abandoned"
+            return Unreadable("budget:time", why)
         return Unreadable("worker:died", f"classification crashed on it ({self._exit_text()})")
 
     def _exit_text(self) -> str:
@@ -342,7 +343,8 @@ def _one(raw: bytes, job: Job, hook: Callable[[bytes], None] | None) -> tuple[st
                 return "bad", Unreadable("budget:occurrences", why)
         return "ok", Classified(verdict, calendar)
     except MemoryError:
-        return "fatal", Unreadable("budget:memory", "over the memory budget of one message")
+        why = f"over its memory budget ({MEMORY_HEADROOM >> 20} MB); abandoned"
+        return "fatal", Unreadable("budget:memory", why)
     except Exception as err:  # classify never raises; a calendar or hook bug costs one message
         return "bad", Unreadable("failed", f"classification failed: {type(err).__name__}")
 

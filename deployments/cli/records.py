@@ -39,7 +39,8 @@ def status(
     if unreadable["count"]:
         console.print(f"[yellow]unreadable mail:[/yellow] {unreadable['count']}, not acted on")
         for m in unreadable["latest"]:
-            line = f"  {m['folder']} uid {m['uid']} from {m['from'] or '?'}: {m['reason']}"
+            where = f"{m['folder']} uid {m['uid']}, {m['from'] or '?'}, {m['subject']!r}"
+            line = f"  {where}: {m['reason']}"
             console.print(line, markup=False, highlight=False)
     if report["sending_paused"]:
         console.print(

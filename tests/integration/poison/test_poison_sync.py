@@ -84,7 +84,7 @@ def test_poison_then_reply_both_recorded_in_one_poll_and_never_reread(
         assert s.get(Interview, interview).state == "replied"  # type: ignore[union-attr]
         poisoned = s.scalars(select(Message).where(Message.kind == "unreadable")).one()
         assert poisoned.from_addr == ADA and poisoned.interview_id == interview
-        assert "CPU budget" in poisoned.excerpt
+        assert "CPU budget" in poisoned.excerpt, poisoned.excerpt
         status = status_report(s, app.account_id, NOW)
     assert inbox_cursor(app) == 3
     assert status["unreadable"]["count"] == 1
