@@ -24,9 +24,7 @@ from models.calendar import Window
 from models.classify import classify
 
 NOW = datetime.now(UTC)
-JOB = Job(
-    NOW.date(), 10_000_000, "UTC", Window(NOW - timedelta(days=14), NOW + timedelta(days=365))
-)
+JOB = Job(NOW.date(), 10_000_000, "UTC", (NOW - timedelta(days=14), NOW + timedelta(days=365)))
 
 
 def child_start(repeat: int) -> list[float]:
@@ -78,7 +76,7 @@ def main() -> None:
         )
     os.environ[classify_worker.HOOK_ENV] = "tests.integration.poison.hooks:poison"
     spin = message(0).replace(b"MIME-Version", b"X-Poison: spin\r\nMIME-Version")
-    job = classify_worker.job_for(JOB.today, JOB.max_bytes, JOB.zone, JOB.window)
+    job = classify_worker.job_for(JOB.today, JOB.max_bytes, JOB.zone, Window(*JOB.window))
     start = time.perf_counter()
     outcomes = classify_batch([spin, message(0)], job)
     took = time.perf_counter() - start

@@ -8,7 +8,7 @@ allocation beyond its address-space limit (RLIMIT_AS) raises a MemoryError it re
 parent kills it after a wall-clock cap or when the service stops. The message a child died on
 comes back as ``Unreadable`` with the reason; the rest of the chunk goes to a fresh child.
 
-The child is a fresh interpreter (``python -m flows.classify_worker``), not a fork of the
+The child (flows/classify_child.py) is a fresh interpreter, not a fork of the
 threaded service, so no lock another thread held can hang it. One child per thread is kept
 between chunks and started before the first headers are fetched, so the common path costs one
 pickle round trip per chunk. See docs/poison-messages.md.
@@ -17,10 +17,7 @@ pickle round trip per chunk. See docs/poison-messages.md.
 from __future__ import annotations
 
 import contextlib
-import importlib
-import math
 import os
-import resource
 import signal
 import socket
 import subprocess
@@ -28,59 +25,47 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from models.classify import Kind, Verdict, classify
+from flows.classify_child import (
+    CPU_SECONDS,
+    HOOK_ENV,
+    MAX_OCCURRENCES,
+    MEMORY_HEADROOM,
+    WALL_SECONDS,
+    Classified,
+    Job,
+    Outcome,
+    Unreadable,
+)
+from models.calendar import Window
 
-if TYPE_CHECKING:  # the child imports the calendar parser on its first invitation (~45 ms)
-    from models.calendar import ParsedCalendar, Window
+__all__ = [
+    "CPU_SECONDS",
+    "HOOK_ENV",
+    "MAX_OCCURRENCES",
+    "MEMORY_HEADROOM",
+    "WALL_SECONDS",
+    "Classified",
+    "Job",
+    "Outcome",
+    "SyncStopped",
+    "Unreadable",
+    "WorkerUnavailable",
+    "abandon",
+    "check_abandoned",
+    "classify_batch",
+    "job_for",
+    "shutdown",
+    "warm",
+]
 
-CPU_SECONDS = 3  # per message; a parser within its own budget needs well under 1 s
-WALL_SECONDS = 60.0  # a child starved or blocked this long on one message is abandoned too
-MEMORY_HEADROOM = 1 << 30  # address space a child may add to what it holds once started
 BATCH_BYTES = 32 << 20  # raw bytes sent to a child at once (its memory holds them)
-MAX_OCCURRENCES = 2000  # an emailed invitation with more is no interview
 READY_SECONDS = 60.0
 POLL_SLICE = 0.1  # how often a wait looks at the stop request
-# Tests only: "module:function" called in the child on each raw message before classifying,
-# to stand in for an input that defeats the parsers.
-HOOK_ENV = "COFFEECHAT_CLASSIFY_HOOK"
-
-
-@dataclass(frozen=True)
-class Job:
-    """What classification of one chunk needs besides the messages."""
-
-    today: date
-    max_bytes: int
-    zone: str
-    window: Window
-    cpu_seconds: int = CPU_SECONDS
-    wall_seconds: float = WALL_SECONDS
-    hook: str | None = None
-
-
-@dataclass(frozen=True)
-class Classified:
-    """A verdict, with an emailed invitation's calendar already parsed (under the budget)."""
-
-    verdict: Verdict
-    calendar: ParsedCalendar | None = None
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A message that could not be classified within its budget: ``rule`` says which one."""
-
-    rule: str
-    reason: str
-
-
-Outcome = Classified | Unreadable
 
 
 class SyncStopped(Exception):
@@ -93,7 +78,8 @@ class WorkerUnavailable(RuntimeError):
 
 def job_for(today: date, max_bytes: int, zone: str, window: Window) -> Job:
     """A Job with the default budgets (and the test hook, when its variable is set)."""
-    return Job(today, max_bytes, zone, window, hook=os.environ.get(HOOK_ENV) or None)
+    span = (window.start, window.end)
+    return Job(today, max_bytes, zone, span, hook=os.environ.get(HOOK_ENV) or None)
 
 
 # --- the parent side ---------------------------------------------------------------------
@@ -118,16 +104,20 @@ def abandon(thread: threading.Thread) -> None:
         _abandoned.add(thread)
         workers = [w for w in (_busy.pop(thread, None), _idle.pop(thread, None)) if w]
     for worker in workers:
-        worker.kill()
+        # Only the process: its owner sees the socket close and closes its end itself (closing
+        # it from here could hand the descriptor's number to another file mid-poll).
+        worker.signal_kill()
 
 
 def shutdown() -> None:
     """Kill every child of this process (before an exit that skips interpreter clean-up)."""
     with _lock:
-        workers = [*_busy.values(), *_idle.values()]
+        busy, idle = list(_busy.values()), list(_idle.values())
         _busy.clear()
         _idle.clear()
-    for worker in workers:
+    for worker in busy:
+        worker.signal_kill()
+    for worker in idle:
         worker.kill()
 
 
@@ -179,7 +169,7 @@ class _Worker:
         ours, theirs = socket.socketpair()
         with ours, theirs:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "flows.classify_worker", str(theirs.fileno())],
+                [sys.executable, "-m", "flows.classify_child", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 env=_child_env(),
@@ -197,9 +187,15 @@ class _Worker:
         return not self.killed and self.proc.poll() is None
 
     def kill(self) -> None:
-        """End the child at once (any thread may call this)."""
+        """End the child at once and close the socket (its owner thread only)."""
         self.killed = True
         _reap(self.proc, self.conn)
+
+    def signal_kill(self) -> None:
+        """End the child at once (any thread); the owner closes the socket."""
+        self.killed = True
+        with contextlib.suppress(OSError):
+            self.proc.kill()
 
     def run(self, raws: Sequence[bytes], job: Job) -> tuple[list[Outcome], Unreadable | None]:
         """Classify raws in order until done or the child dies (then: why, for the next one)."""
@@ -299,76 +295,3 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     return env
-
-
-# --- the child side ----------------------------------------------------------------------
-
-
-def child_main(fd: int) -> None:
-    """Serve batches from the parent on socket ``fd`` until it closes it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    _limit_memory()
-    conn = Connection(fd)
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            job, batch = conn.recv()
-        except EOFError:
-            return
-        hook = _load_hook(job.hook)
-        for raw in batch:
-            kind, outcome = _one(raw, job, hook)
-            conn.send((kind, outcome))
-            if kind == "fatal":
-                os._exit(3)
-
-
-def _one(raw: bytes, job: Job, hook: Callable[[bytes], None] | None) -> tuple[str, Outcome]:
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    spent = math.ceil(used.ru_utime + used.ru_stime)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (spent + job.cpu_seconds, hard))
-    try:
-        if hook is not None:
-            hook(raw)
-        verdict = classify(raw, today=job.today, max_bytes=job.max_bytes)
-        calendar = None
-        if verdict.kind in (Kind.INVITATION, Kind.CANCELLATION) and verdict.mail.calendar:
-            from models.calendar import parse_calendar
-
-            calendar = parse_calendar(verdict.mail.calendar, job.window, default_tz=job.zone)
-            if len(calendar.occurrences) > MAX_OCCURRENCES:
-                why = f"its calendar has over {MAX_OCCURRENCES} occurrences in the window"
-                return "bad", Unreadable("budget:occurrences", why)
-        return "ok", Classified(verdict, calendar)
-    except MemoryError:
-        why = f"over its memory budget ({MEMORY_HEADROOM >> 20} MB); abandoned"
-        return "fatal", Unreadable("budget:memory", why)
-    except Exception as err:  # classify never raises; a calendar or hook bug costs one message
-        return "bad", Unreadable("failed", f"classification failed: {type(err).__name__}")
-
-
-def _limit_memory() -> None:
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[0])
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = pages * resource.getpagesize() + MEMORY_HEADROOM
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
-def _load_hook(spec: str | None) -> Callable[[bytes], None] | None:
-    if not spec:
-        return None
-    module, _, name = spec.partition(":")
-    hook: Callable[[bytes], None] = getattr(importlib.import_module(module), name)
-    return hook
-
-
-if __name__ == "__main__":
-    # Through the module's real name, so what the child pickles unpickles in the parent.
-    from flows.classify_worker import child_main as _main
-
-    _main(int(sys.argv[1]))

@@ -16,7 +16,6 @@ import pytest
 
 from flows import classify_worker
 from flows.classify_worker import Classified, Job, SyncStopped, Unreadable, classify_batch
-from models.calendar import Window
 from models.classify import Kind
 from tests.integration.poison.conftest import HOOK, NOW, ada_reply, secondly_invitation
 
@@ -24,7 +23,7 @@ JOB = Job(
     today=NOW.date(),
     max_bytes=10_000_000,
     zone="Europe/Paris",
-    window=Window(NOW - timedelta(days=14), NOW + timedelta(days=365)),
+    window=(NOW - timedelta(days=14), NOW + timedelta(days=365)),
     hook=HOOK,
 )
 
