@@ -120,7 +120,8 @@ def _sync_chunk(
     ctx = run.ctx
     if ctx is None or run.job is None:
         with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-            ctx = ctx or load_thread_context(uow)
+            if ctx is None:
+                ctx = load_thread_context(uow)
             zone = account_zone(uow)
         run.job = classify_worker.job_for(now.date(), max_bytes, zone, invitation_window(now))
     index = RelevanceIndex.build(ctx.contact_addresses, ctx.our_message_ids)
