@@ -25,6 +25,7 @@ from models.inbox import (
     account_zone,
     cursor_for,
     invitation_window,
+    known_unreadable,
     load_thread_context,
     record_batch,
 )
@@ -32,6 +33,7 @@ from models.mail_relevance import RelevanceIndex, relevance
 from models.uow import UnitOfWork
 
 CHUNK = 2000
+KNOWN = Unreadable("known", "already kept as unreadable")
 # After this many UIDVALIDITY changes in a row something is wrong with the server: stop.
 MAX_UIDVALIDITY_CHANGES = 3
 
@@ -138,7 +140,7 @@ def _sync_chunk(
     bodies = {f.uid: f.raw for f in mailbox.fetch_full(folder, small, max_bytes=max_bytes)}
     # Ask for the next chunk now: the server prepares it while we classify and record this one.
     upcoming = mailbox.prefetch_headers(folder, following) if following else None
-    items, unreadable = _classify(relevant, bodies, run.job)
+    items, unreadable = _classify(app, relevant, bodies, run.job)
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:
         outcome = record_batch(
             uow,
@@ -163,14 +165,20 @@ def _sync_chunk(
 
 
 def _classify(
-    relevant: Sequence[tuple[HeaderItem, str]], bodies: dict[int, bytes], job: Job
+    app: App, relevant: Sequence[tuple[HeaderItem, str]], bodies: dict[int, bytes], job: Job
 ) -> tuple[list[InboundItem], list[UnreadableItem]]:
     """Classify in the abandonable child; a message over its budget becomes an UnreadableItem."""
-    raws = [bodies.get(h.uid, h.header) for h, _ in relevant]
-    outcomes = classify_worker.classify_batch(raws, job) if raws else []
+    if not relevant:
+        return [], []
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        # Seen in another folder or before a UIDVALIDITY change: its budget is not spent again.
+        known = known_unreadable(uow, [h.header for h, _ in relevant])
+    todo = [bodies.get(h.uid, h.header) for n, (h, _) in enumerate(relevant) if n not in known]
+    done = iter(classify_worker.classify_batch(todo, job) if todo else [])
     items: list[InboundItem] = []
     unreadable: list[UnreadableItem] = []
-    for (h, reason), outcome in zip(relevant, outcomes, strict=True):
+    for n, (h, reason) in enumerate(relevant):
+        outcome = KNOWN if n in known else next(done)
         if isinstance(outcome, Unreadable):
             unreadable.append(UnreadableItem(h.uid, outcome.rule, outcome.reason, h.header, h.size))
             continue

@@ -271,7 +271,7 @@ def _record_unreadable(
     ctx = load_thread_context(uow)
     for item in items:
         fields = unreadable_fields(item.header)
-        mid = fields["message_id"] or stable_message_id(_NO_MAIL, item.header)
+        mid = unreadable_message_id(item.header, fields)
         row = uow.session.scalars(
             select(Message).where(Message.account_id == uow.account_id, Message.message_id == mid)
         ).first()
@@ -314,6 +314,27 @@ def _record_unreadable(
 
 
 _NO_MAIL = Verdict(Kind.UNREADABLE, "unreadable", ParsedMail())
+
+
+def unreadable_message_id(header: bytes, fields: dict[str, str] | None = None) -> str:
+    """The Message-ID an unreadable message is kept under (read without parsing the message)."""
+    found = (fields or unreadable_fields(header))["message_id"]
+    return found or stable_message_id(_NO_MAIL, header)
+
+
+def known_unreadable(uow: UnitOfWork, headers: Sequence[bytes]) -> set[int]:
+    """Indexes of headers whose message is already kept as unreadable: not worth another try."""
+    mids = [unreadable_message_id(h) for h in headers]
+    stored = set(
+        uow.session.scalars(
+            select(Message.message_id).where(
+                Message.account_id == uow.account_id,
+                Message.kind == Kind.UNREADABLE.value,
+                Message.message_id.in_(set(mids)),
+            )
+        )
+    )
+    return {n for n, mid in enumerate(mids) if mid in stored}
 
 
 def unreadable_fields(header: bytes) -> dict[str, str]:

@@ -7,6 +7,7 @@ test hook (hooks.py) or the measured one, an emailed invitation that repeats eve
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
@@ -68,8 +69,10 @@ def inbox_cursor(app: App) -> int:
 
 @pytest.mark.usefixtures("hooked")
 def test_poison_then_reply_both_recorded_in_one_poll_and_never_reread(
-    app: App, imap: Mailbox, mailbox: BedMailbox
+    app: App, imap: Mailbox, mailbox: BedMailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    mark = tmp_path / "poison.pid"
+    monkeypatch.setenv("COFFEECHAT_TEST_POISON_MARK", str(mark))
     interview = add_ada(app)
     mailbox.append(ada_reply(1, poison="spin"))  # Ada's first message defeats the classifier
     mailbox.append(message("news@shop.example", "Sale", "Buy", mid="<n1@shop.example>"))
@@ -90,7 +93,10 @@ def test_poison_then_reply_both_recorded_in_one_poll_and_never_reread(
     assert status["unreadable"]["count"] == 1
     assert status["unreadable"]["latest"][0]["rule"] == "budget:cpu"
 
-    # The next poll does not look at it again; a renumbered folder re-reads it once, as known.
+    # The next poll does not look at it again; a renumbered folder sees it as known, and does
+    # not spend its budget on it again (the poison never reaches a child: no mark).
+    assert mark.exists()
+    mark.unlink()
     again = sync_folder(app, imap, "INBOX", outgoing=False, now=NOW + timedelta(minutes=5))
     assert again.new == 0
     with app.factory() as s:
@@ -99,6 +105,7 @@ def test_poison_then_reply_both_recorded_in_one_poll_and_never_reread(
     backfill = sync_folder(app, imap, "INBOX", outgoing=False, now=NOW + timedelta(minutes=10))
     assert (backfill.new, backfill.stored, backfill.already_known) == (3, 0, 2)
     assert len(inbound(app)) == 2 and inbox_cursor(app) == 3
+    assert not mark.exists(), "the known unreadable message was classified again"
 
 
 def test_an_invitation_repeating_every_second_does_not_stall_the_sync(
