@@ -94,7 +94,7 @@ def warm() -> None:
     """Start this thread's child now (it imports while the caller fetches), if none is kept."""
     thread = threading.current_thread()
     with _lock:
-        if thread not in _idle:
+        if thread not in _idle and thread not in _abandoned:
             _idle[thread] = _Worker()
 
 
