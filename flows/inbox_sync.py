@@ -25,11 +25,11 @@ from models.inbox import (
     account_zone,
     cursor_for,
     invitation_window,
-    known_unreadable,
     load_thread_context,
     record_batch,
 )
 from models.mail_relevance import RelevanceIndex, relevance
+from models.unreadable import known_unreadable
 from models.uow import UnitOfWork
 
 CHUNK = 2000

@@ -7,8 +7,6 @@ on again: after a UIDVALIDITY change only its location is updated.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,19 +14,26 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from models.calendar import ParsedCalendar, Window, parse_calendar
-from models.classify import Kind, ParsedMail, Relation, ThreadContext, Verdict, match_reply
+from models.classify import Kind, Relation, ThreadContext, Verdict, match_reply
 from models.inbox_effects import Effects, apply_verdict
 from models.meetings import apply_calendar
 from models.tables import Account, ContactEmail, Interview, Message, Outbox, SyncCursor
+from models.unreadable import UnreadableItem, record_unreadable, stand_in_message_id
 from models.uow import UnitOfWork
 
+__all__ = [
+    "BatchOutcome",
+    "InboundItem",
+    "UnreadableItem",
+    "account_zone",
+    "cursor_for",
+    "invitation_window",
+    "load_thread_context",
+    "record_batch",
+    "stable_message_id",
+]
+
 EXCERPT = 500
-# An unreadable message's few identifying fields are read from this much of its header, with
-# patterns that cannot backtrack: whatever made it unreadable may be in the header itself.
-UNREADABLE_HEADER_BYTES = 65_536
-_FIELD = re.compile(rb"(?im)^(message-id|from|subject):[ \t]*([^\r\n]{0,998})")
-_MSGID = re.compile(rb"<[^<>\s]{1,900}>")
-_ADDR = re.compile(rb"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,255}")
 
 
 @dataclass(frozen=True)
@@ -41,20 +46,6 @@ class InboundItem:
     oversized: bool = False
     raw_id_seed: bytes = b""
     calendar: ParsedCalendar | None = None
-
-
-@dataclass(frozen=True)
-class UnreadableItem:
-    """A relevant message that could not be classified within its budget: kept, never acted on.
-
-    ``rule`` names the budget it broke (e.g. ``budget:cpu``), ``reason`` says it for a person.
-    """
-
-    uid: int
-    rule: str
-    reason: str
-    header: bytes
-    size: int = 0
 
 
 @dataclass
@@ -76,8 +67,7 @@ def stable_message_id(verdict: Verdict, seed: bytes) -> str:
     if verdict.mail.message_id:
         mid = verdict.mail.message_id.strip()
         return mid if mid.startswith("<") else f"<{mid}>"
-    digest = hashlib.sha256(seed).hexdigest()[:40]
-    return f"<{digest}@no-message-id.coffeechat.invalid>"
+    return stand_in_message_id(seed)
 
 
 def invitation_window(now: datetime) -> Window:
@@ -184,7 +174,13 @@ def record_batch(
             uow, items, folder, outgoing, uidvalidity, user_addresses, now, outcome
         )
     if unreadable:
-        _record_unreadable(uow, unreadable, folder, outgoing, uidvalidity, now, outcome)
+        contacts = load_thread_context(uow).contact_addresses
+        stored, known = record_unreadable(
+            uow, unreadable, folder, outgoing, uidvalidity, now, contacts
+        )
+        outcome.stored += stored
+        outcome.unreadable += stored
+        outcome.already_known += known
     cur = cursor_for(uow, "imap", folder)
     cur.uidvalidity, cur.last_uid = uidvalidity, max(cur.last_uid, last_uid)
     cur.seen_count += len(items) + len(unreadable) + counted
@@ -256,99 +252,6 @@ def _invitation(
         user_addresses=user_addresses,
         snapshot=False,
     )
-
-
-def _record_unreadable(
-    uow: UnitOfWork,
-    items: Sequence[UnreadableItem],
-    folder: str,
-    outgoing: bool,
-    uidvalidity: int,
-    now: datetime,
-    outcome: BatchOutcome,
-) -> None:
-    """Keep each unreadable message (located, with its reason) so status shows it; no effects."""
-    ctx = load_thread_context(uow)
-    for item in items:
-        fields = unreadable_fields(item.header)
-        mid = unreadable_message_id(item.header, fields)
-        row = uow.session.scalars(
-            select(Message).where(Message.account_id == uow.account_id, Message.message_id == mid)
-        ).first()
-        if row is not None:  # seen before (another folder, or before a UIDVALIDITY change)
-            row.folder, row.uidvalidity, row.uid = folder, uidvalidity, item.uid
-            outcome.already_known += 1
-            continue
-        contact_id = ctx.contact_addresses.get(fields["from_addr"])
-        interview_id = None
-        if contact_id is not None:
-            interview_id = uow.session.scalar(
-                select(Interview.id)
-                .where(Interview.account_id == uow.account_id, Interview.contact_id == contact_id)
-                .order_by(Interview.id.desc())
-                .limit(1)
-            )
-        uow.session.add(
-            Message(
-                account_id=uow.account_id,
-                contact_id=contact_id,
-                interview_id=interview_id,
-                message_id=mid,
-                direction="out" if outgoing else "in",
-                folder=folder,
-                uidvalidity=uidvalidity,
-                uid=item.uid,
-                from_addr=fields["from_addr"][:320],
-                subject=fields["subject"][:998],
-                excerpt=item.reason[:EXCERPT],
-                kind=Kind.UNREADABLE.value,
-                rule=item.rule[:100],
-                size=item.size or None,
-                flags=["unreadable"],
-                recorded_at=now,
-            )
-        )
-        uow.session.flush()  # the same Message-ID twice in one chunk is stored once
-        outcome.stored += 1
-        outcome.unreadable += 1
-
-
-_NO_MAIL = Verdict(Kind.UNREADABLE, "unreadable", ParsedMail())
-
-
-def unreadable_message_id(header: bytes, fields: dict[str, str] | None = None) -> str:
-    """The Message-ID an unreadable message is kept under (read without parsing the message)."""
-    found = (fields or unreadable_fields(header))["message_id"]
-    return found or stable_message_id(_NO_MAIL, header)
-
-
-def known_unreadable(uow: UnitOfWork, headers: Sequence[bytes]) -> set[int]:
-    """Indexes of headers whose message is already kept as unreadable: not worth another try."""
-    mids = [unreadable_message_id(h) for h in headers]
-    stored = set(
-        uow.session.scalars(
-            select(Message.message_id).where(
-                Message.account_id == uow.account_id,
-                Message.kind == Kind.UNREADABLE.value,
-                Message.message_id.in_(set(mids)),
-            )
-        )
-    )
-    return {n for n, mid in enumerate(mids) if mid in stored}
-
-
-def unreadable_fields(header: bytes) -> dict[str, str]:
-    """Message-ID, sender address and raw subject from the first bytes of a header, bounded."""
-    found: dict[bytes, bytes] = {}
-    for match in _FIELD.finditer(header[:UNREADABLE_HEADER_BYTES]):
-        found.setdefault(match.group(1).lower(), match.group(2))
-    mid = _MSGID.search(found.get(b"message-id", b""))
-    addr = _ADDR.search(found.get(b"from", b""))
-    return {
-        "message_id": mid.group().decode("ascii", "replace") if mid else "",
-        "from_addr": addr.group().decode("ascii", "replace").lower() if addr else "",
-        "subject": found.get(b"subject", b"")[:200].decode("utf-8", "replace"),
-    }
 
 
 def _store(
