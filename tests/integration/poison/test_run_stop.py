@@ -178,3 +178,33 @@ def test_run_with_a_secondly_invitation_records_the_next_reply(
         print(status)
         assert "unreadable mail: 1" in status and "eve@stranger.example" in status, status
         assert "budget" in status, status
+
+
+def test_run_parsing_a_calendar_that_never_ends_still_stops_within_seconds(
+    world: tuple[Path, dict[str, str], App],
+) -> None:
+    """The cycle (not the watcher) is stuck: the process leaves after its grace, cleanly."""
+    config, env, _app = world
+    ics = config.parent / "work.ics"
+    now = datetime.now(UTC)
+    ics.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:forever@t\r\nDTSTAMP:{now:%Y%m%dT%H%M%SZ}\r\nDTSTART:{now:%Y%m%dT000000Z}\r\n"
+        f"DURATION:PT30M\r\nRRULE:FREQ=SECONDLY\r\nSUMMARY:Sync\r\nATTENDEE:mailto:{ADA}\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    with config.open("a") as out:
+        out.write(f'[[calendars]]\nname = "work"\nkind = "ics_file"\npath = "{ics}"\n')
+    proc, log = start(config, env)
+    try:
+        wait_for(lambda: "coffeechat running" in log.read_text(errors="replace"), 60, "start")
+        time.sleep(2.0)  # the first cycle is parsing the calendar (unless a bounded parser is done)
+        code, took = stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = log.read_text(errors="replace")
+    print(f"SIGTERM while parsing the calendar -> exit {code} in {took:.2f} s")
+    print(output[-400:])
+    assert took < 10, output
+    assert code == 0 and "Traceback" not in output and "stopped" in output, output
