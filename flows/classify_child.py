@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import importlib
 import math
+import mmap
 import os
 import resource
 import signal
+import struct
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,6 +33,8 @@ CPU_SECONDS = 3  # per message; a parser within its own budget needs well under 
 WALL_SECONDS = 60.0  # a child starved or blocked this long on one message is abandoned too
 MEMORY_HEADROOM = 1 << 30  # address space a child may add to what it holds once started
 MAX_OCCURRENCES = 2000  # an emailed invitation with more is no interview
+FLUSH_SECONDS = 0.02  # answers are sent at least this often, and at the end of a batch
+PROGRESS_BYTES = 8  # one unsigned 64-bit count: messages this child has started
 # Tests only: "module:function" called in the child on each raw message before classifying,
 # to stand in for an input that defeats the parsers.
 HOOK_ENV = "COFFEECHAT_CLASSIFY_HOOK"
@@ -67,12 +72,20 @@ class Unreadable:
 Outcome = Classified | Unreadable
 
 
-def child_main(fd: int) -> None:
-    """Serve batches from the parent on socket ``fd`` until it closes it."""
+def child_main(fd: int, progress_fd: int) -> None:
+    """Serve batches from the parent on socket ``fd`` until it closes it.
+
+    Answers go back in groups (every FLUSH_SECONDS at most): one wake-up of the parent per
+    message cost more than the pickling. Which message a dead child was on is still known:
+    before each message the count of messages started is written to ``progress_fd``, shared
+    memory the parent reads.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     _limit_memory()
     conn = Connection(fd)
+    progress = mmap.mmap(progress_fd, PROGRESS_BYTES)
+    started = 0
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -80,11 +93,19 @@ def child_main(fd: int) -> None:
         except EOFError:
             return
         hook = _load_hook(job.hook)
-        for raw in batch:
+        answers: list[Outcome] = []
+        flushed = time.monotonic()
+        for n, raw in enumerate(batch):
+            started += 1
+            struct.pack_into("<Q", progress, 0, started)
             kind, outcome = _one(raw, job, hook)
-            conn.send((kind, outcome))
+            answers.append(outcome)
             if kind == "fatal":
+                conn.send((kind, answers))
                 os._exit(3)
+            if n + 1 == len(batch) or time.monotonic() - flushed >= FLUSH_SECONDS:
+                conn.send(("answers", answers))
+                answers, flushed = [], time.monotonic()
 
 
 def _one(raw: bytes, job: Job, hook: Callable[[bytes], None] | None) -> tuple[str, Outcome]:
@@ -138,4 +159,4 @@ if __name__ == "__main__":
     # Through the module's real name, so what the child pickles unpickles in the parent.
     from flows.classify_child import child_main as _main
 
-    _main(int(sys.argv[1]))
+    _main(int(sys.argv[1]), int(sys.argv[2]))

@@ -20,8 +20,10 @@ import contextlib
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -35,6 +37,7 @@ from flows.classify_child import (
     HOOK_ENV,
     MAX_OCCURRENCES,
     MEMORY_HEADROOM,
+    PROGRESS_BYTES,
     WALL_SECONDS,
     Classified,
     Job,
@@ -129,17 +132,20 @@ def check_abandoned() -> None:
 
 def classify_batch(raws: Sequence[bytes], job: Job) -> list[Outcome]:
     """Classify each message in a child; one that kills its child is Unreadable, never a hang."""
-    out: list[Outcome] = []
-    while len(out) < len(raws):
+    results: dict[int, Outcome] = {}
+    # Each round either answers every message left or settles the one its child died on.
+    while pending := [n for n in range(len(raws)) if n not in results]:
         worker = _take()
         try:
-            done, died = worker.run(raws[len(out) :], job)
+            done, death = worker.run([raws[n] for n in pending], job)
         finally:
             _give_back(worker)
-        out += done
-        if died is not None:
-            out.append(died)
-    return out
+        results.update(zip(pending, done, strict=False))
+        if death is not None:
+            # Answers between the last one received and the culprit were lost: asked again.
+            culprit, why = death
+            results[pending[max(culprit, len(done))]] = why
+    return [results[n] for n in range(len(raws))]
 
 
 def _take() -> _Worker:
@@ -166,11 +172,18 @@ class _Worker:
     """One child process and the socket to it."""
 
     def __init__(self) -> None:
+        self.progress = _shared_counter()
         ours, theirs = socket.socketpair()
         with ours, theirs:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "flows.classify_child", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),),
+                [
+                    sys.executable,
+                    "-m",
+                    "flows.classify_child",
+                    str(theirs.fileno()),
+                    str(self.progress),
+                ],
+                pass_fds=(theirs.fileno(), self.progress),
                 stdin=subprocess.DEVNULL,
                 env=_child_env(),
                 # Not in the terminal's process group: Ctrl-C is the parent's to handle.
@@ -181,6 +194,7 @@ class _Worker:
         self.killed = False
         # An idle child also ends by itself when the parent is gone (its socket closes).
         weakref.finalize(self, _reap, self.proc, self.conn)
+        weakref.finalize(self, os.close, self.progress)
 
     def alive(self) -> bool:
         """True while the child runs and may take more work."""
@@ -197,25 +211,34 @@ class _Worker:
         with contextlib.suppress(OSError):
             self.proc.kill()
 
-    def run(self, raws: Sequence[bytes], job: Job) -> tuple[list[Outcome], Unreadable | None]:
-        """Classify raws in order until done or the child dies (then: why, for the next one)."""
+    def run(
+        self, raws: Sequence[bytes], job: Job
+    ) -> tuple[list[Outcome], tuple[int, Unreadable] | None]:
+        """Answers for raws in order until done or the child dies (then: on which one, why)."""
         self._wait_ready()
+        base = self._started()
         done: list[Outcome] = []
         for batch in _batches(raws):
             try:
                 self.conn.send((job, batch))
             except OSError:
-                return done, self._death(job)
-            for _ in batch:
+                return done, self._death(job, base)
+            expected = len(done) + len(batch)
+            while len(done) < expected:
                 reply = self._receive(job.wall_seconds)
                 if reply is None:
-                    return done, self._death(job)
-                kind, outcome = reply
-                done.append(outcome)
+                    return done, self._death(job, base)
+                kind, answers = reply
+                done += answers
                 if kind == "fatal":  # the child reported it and exits: its state is not to trust
                     self.kill()
                     return done, None
         return done, None
+
+    def _started(self) -> int:
+        """How many messages the child has started (it writes the count before each one)."""
+        count: int = struct.unpack("<Q", os.pread(self.progress, PROGRESS_BYTES, 0))[0]
+        return count
 
     def _wait_ready(self) -> None:
         if self.ready:
@@ -246,17 +269,20 @@ class _Worker:
                 self.kill()
                 return None
 
-    def _death(self, job: Job) -> Unreadable:
-        """Why the child died on the message it was working on."""
+    def _death(self, job: Job, base: int) -> tuple[int, Unreadable]:
+        """Which message of this run the child died on, and why."""
         check_abandoned()
         timed_out = self.killed
         self.kill()
+        culprit = self._started() - base - 1
         if self.proc.wait() == -signal.SIGXCPU:
-            return Unreadable("budget:cpu", f"over its CPU budget ({job.cpu_seconds} s); abandoned")
+            why = f"over its CPU budget ({job.cpu_seconds} s); abandoned"
+            return culprit, Unreadable("budget:cpu", why)
         if timed_out:
             why = f"not classified within {job.wall_seconds:.0f} s; abandoned"
-            return Unreadable("budget:time", why)
-        return Unreadable("worker:died", f"classification crashed on it ({self._exit_text()})")
+            return culprit, Unreadable("budget:time", why)
+        why = f"classification crashed on it ({self._exit_text()})"
+        return culprit, Unreadable("worker:died", why)
 
     def _exit_text(self) -> str:
         code = self.proc.poll()
@@ -265,6 +291,17 @@ class _Worker:
         if code < 0:
             return f"signal {signal.Signals(-code).name}"
         return f"exit status {code}"
+
+
+def _shared_counter() -> int:
+    """A descriptor of PROGRESS_BYTES of zeroed memory the child maps and writes."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("coffeechat-classify-progress")
+    else:  # not Linux: an unlinked temporary file does the same
+        with tempfile.TemporaryFile() as tmp:
+            fd = os.dup(tmp.fileno())
+    os.ftruncate(fd, PROGRESS_BYTES)
+    return fd
 
 
 def _reap(proc: subprocess.Popen[bytes], conn: Connection) -> None:

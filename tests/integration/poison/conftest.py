@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from flows import classify_worker
 from flows.app import App, build_app, imap_credential, imap_endpoint
 from flows.classify_worker import HOOK_ENV
 from integrations.config import Settings
@@ -26,6 +27,15 @@ HOOK = "tests.integration.poison.hooks:poison"
 def hooked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Messages with an X-Poison header defeat classification (inside the real child)."""
     monkeypatch.setenv(HOOK_ENV, HOOK)
+
+
+@pytest.fixture
+def poison_mark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where a poison writes its child's pid when it starts (children started from now on)."""
+    mark = tmp_path / "poison.pid"
+    monkeypatch.setenv("COFFEECHAT_TEST_POISON_MARK", str(mark))
+    classify_worker.shutdown()  # a kept child has the environment it was started with
+    return mark
 
 
 @pytest.fixture

@@ -69,10 +69,9 @@ def inbox_cursor(app: App) -> int:
 
 @pytest.mark.usefixtures("hooked")
 def test_poison_then_reply_both_recorded_in_one_poll_and_never_reread(
-    app: App, imap: Mailbox, mailbox: BedMailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: App, imap: Mailbox, mailbox: BedMailbox, poison_mark: Path
 ) -> None:
-    mark = tmp_path / "poison.pid"
-    monkeypatch.setenv("COFFEECHAT_TEST_POISON_MARK", str(mark))
+    mark = poison_mark
     interview = add_ada(app)
     mailbox.append(ada_reply(1, poison="spin"))  # Ada's first message defeats the classifier
     mailbox.append(message("news@shop.example", "Sale", "Buy", mid="<n1@shop.example>"))

@@ -75,11 +75,8 @@ def test_an_invitation_calendar_comes_back_parsed() -> None:
     assert outcome.calendar is not None and len(outcome.calendar.occurrences) == 1
 
 
-def test_abandon_kills_the_child_and_the_caller_stops(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mark = tmp_path / "mark"
-    monkeypatch.setenv("COFFEECHAT_TEST_POISON_MARK", str(mark))
+def test_abandon_kills_the_child_and_the_caller_stops(poison_mark: Path) -> None:
+    mark = poison_mark
     errors: list[BaseException] = []
 
     def work() -> None:
