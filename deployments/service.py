@@ -10,7 +10,8 @@ over an account with years of history knows what the user already sent before it
 Prefect API is available each cycle is a flow run (history and the UI) and domain events are
 emitted; when it is not, or it fails, the same plain functions run without it: mail handling
 never waits for Prefect. A stop request is honoured between steps, so a transaction in
-progress always completes.
+progress always completes; the watcher's classification, which may be stuck on a message that
+defeats a parser, is abandoned at once (its child is killed, its chunk not recorded).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows import classify_worker
 from flows.app import App, utcnow
 from flows.cycle import (
     HELD,
@@ -49,6 +51,10 @@ STARTUP_STALE = timedelta(minutes=2)
 # The first read of a big mailbox may take minutes; past this, calendars, prep sheets and
 # sending of what is queued go on while planning keeps waiting for the read.
 FIRST_READ_TIMEOUT = 300.0
+# On stop: how long to wait for the watcher (it may sit in an IDLE slice; a daemon thread
+# holding no transaction there) and for Prefect to take queued logs and events.
+WATCHER_JOIN_SECONDS = 2.0
+PREFECT_DRAIN_SECONDS = 1.0
 
 
 @dataclass
@@ -137,7 +143,7 @@ class PrefectLink:
 
         return emit_domain_events(events) if events else 0
 
-    def close(self) -> None:
+    def close(self, timeout: float = PREFECT_DRAIN_SECONDS) -> None:
         """Deliver queued logs and events while the server is still up (it stops after us)."""
         if "prefect" not in sys.modules:
             return
@@ -146,7 +152,8 @@ class PrefectLink:
 
         for worker in (APILogWorker, EventsWorker):
             try:
-                worker.drain_all(timeout=5)
+                # Bounded so a stop takes seconds; what is not taken stays in the event log.
+                worker.drain_all(timeout=timeout)
             except Exception as err:  # shutting down: a lost log line is no reason to fail
                 log.warning("could not flush Prefect %s: %s", worker.__name__, err)
 
@@ -242,8 +249,9 @@ class Service:
             self.stop.set()
             self.wake.set()
             if thread is not None:
-                # The watcher notices stop within its IDLE slice (5 s) and ends its own sync.
-                thread.join(timeout=30)
+                # The watcher's classification was abandoned when stop was set; in IDLE it
+                # notices stop within its slice, and a daemon thread there holds no transaction.
+                thread.join(timeout=WATCHER_JOIN_SECONDS)
             self._flush_events()
             if self.prefect is not None:
                 self.prefect.close()
@@ -265,7 +273,16 @@ class Service:
         )
         thread = threading.Thread(target=self.watcher.run, name="inbox-watcher", daemon=True)
         thread.start()
+        threading.Thread(
+            target=self._abandon_on_stop, args=(thread,), name="inbox-stop", daemon=True
+        ).start()
         return thread
+
+    def _abandon_on_stop(self, watcher: threading.Thread) -> None:
+        """Once stop is set, kill the watcher's classification child whatever it is parsing."""
+        self.stop.wait()
+        classify_worker.abandon(watcher)
+        self.wake.set()  # and the cycle loop leaves its sleep now rather than within 1 s
 
     def _synced(self, reports: list[FolderReport]) -> None:
         """Called in the watcher thread: queue events, wake the cycle if anything changed."""

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows.app import App, imap_credential, imap_endpoint, utcnow
+from flows.classify_worker import SyncStopped
 from flows.inbox_sync import FolderReport, SyncIncomplete, record_failure, sync_account_mail
 from integrations.imap import (
     AuthenticationFailed,
@@ -88,6 +89,8 @@ class InboxWatcher:
                 with connect(imap_endpoint(self.cfg), imap_credential(self.cfg)) as box:
                     self._watch(box)
                 continue
+            except SyncStopped:
+                return  # the service is stopping: nothing of the chunk was recorded, no failure
             except (AuthenticationFailed, CredentialUnavailable) as err:
                 # A wrong password (or a token helper that is down) will not mend soon: wait long.
                 self._failed(err)

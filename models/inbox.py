@@ -7,32 +7,45 @@ on again: after a UIDVALIDITY change only its location is updated.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from models.calendar import Window, parse_calendar
+from models.calendar import ParsedCalendar, Window, parse_calendar
 from models.classify import Kind, Relation, ThreadContext, Verdict, match_reply
 from models.inbox_effects import Effects, apply_verdict
 from models.meetings import apply_calendar
 from models.tables import Account, ContactEmail, Interview, Message, Outbox, SyncCursor
+from models.unreadable import UnreadableItem, record_unreadable, stand_in_message_id
 from models.uow import UnitOfWork
+
+__all__ = [
+    "BatchOutcome",
+    "InboundItem",
+    "UnreadableItem",
+    "account_zone",
+    "cursor_for",
+    "invitation_window",
+    "load_thread_context",
+    "record_batch",
+    "stable_message_id",
+]
 
 EXCERPT = 500
 
 
 @dataclass(frozen=True)
 class InboundItem:
-    """One fetched message and its verdict."""
+    """One fetched message and its verdict (an emailed invitation's calendar parsed, if any)."""
 
     uid: int
     verdict: Verdict
     relevance: str
     oversized: bool = False
     raw_id_seed: bytes = b""
+    calendar: ParsedCalendar | None = None
 
 
 @dataclass
@@ -42,6 +55,7 @@ class BatchOutcome:
     stored: int = 0
     already_known: int = 0
     counted_only: int = 0
+    unreadable: int = 0
     effects: list[str] = field(default_factory=list)
     # The thread context as the batch left it (kept current after our own outgoing mail), so
     # the next chunk's relevance scan need not load it again.
@@ -53,8 +67,18 @@ def stable_message_id(verdict: Verdict, seed: bytes) -> str:
     if verdict.mail.message_id:
         mid = verdict.mail.message_id.strip()
         return mid if mid.startswith("<") else f"<{mid}>"
-    digest = hashlib.sha256(seed).hexdigest()[:40]
-    return f"<{digest}@no-message-id.coffeechat.invalid>"
+    return stand_in_message_id(seed)
+
+
+def invitation_window(now: datetime) -> Window:
+    """Where an emailed invitation's occurrences are looked for."""
+    return Window(now - timedelta(days=14), now + timedelta(days=365))
+
+
+def account_zone(uow: UnitOfWork) -> str:
+    """The account's time zone (floating times in an emailed invitation are in it)."""
+    account = uow.session.get(Account, uow.account_id)
+    return account.timezone if account else "UTC"
 
 
 def load_thread_context(uow: UnitOfWork) -> ThreadContext:
@@ -141,6 +165,7 @@ def record_batch(
     counted: int,
     user_addresses: frozenset[str],
     now: datetime,
+    unreadable: Sequence[UnreadableItem] = (),
 ) -> BatchOutcome:
     """Store the batch's relevant messages, apply their effects and advance the cursor."""
     outcome = BatchOutcome(counted_only=counted)
@@ -148,9 +173,17 @@ def record_batch(
         outcome.ctx = _record_items(
             uow, items, folder, outgoing, uidvalidity, user_addresses, now, outcome
         )
+    if unreadable:
+        contacts = load_thread_context(uow).contact_addresses
+        stored, known = record_unreadable(
+            uow, unreadable, folder, outgoing, uidvalidity, now, contacts
+        )
+        outcome.stored += stored
+        outcome.unreadable += stored
+        outcome.already_known += known
     cur = cursor_for(uow, "imap", folder)
     cur.uidvalidity, cur.last_uid = uidvalidity, max(cur.last_uid, last_uid)
-    cur.seen_count += len(items) + counted
+    cur.seen_count += len(items) + len(unreadable) + counted
     cur.last_success_at = cur.last_attempt_at = now
     cur.consecutive_failures, cur.last_error = 0, ""
     return outcome
@@ -188,7 +221,7 @@ def _record_items(
             continue
         out = outgoing or bool(set(item.verdict.mail.from_addrs) & user_addresses)
         if not out and item.verdict.kind in (Kind.INVITATION, Kind.CANCELLATION):
-            outcome.effects += _invitation(uow, item.verdict, user_addresses, now)
+            outcome.effects += _invitation(uow, item, user_addresses, now)
         stored = _store(fx, item, mid, folder, uidvalidity, out)
         if stored is None:
             outcome.counted_only += 1
@@ -202,15 +235,15 @@ def _record_items(
 
 
 def _invitation(
-    uow: UnitOfWork, verdict: Verdict, user_addresses: frozenset[str], now: datetime
+    uow: UnitOfWork, item: InboundItem, user_addresses: frozenset[str], now: datetime
 ) -> list[str]:
     """An emailed iTIP REQUEST/CANCEL goes through the same matcher as any calendar."""
-    if not verdict.mail.calendar:
+    calendar = item.verdict.mail.calendar
+    if not calendar:
         return []
-    account = uow.session.get(Account, uow.account_id)
-    zone = account.timezone if account else "UTC"
-    window = Window(now - timedelta(days=14), now + timedelta(days=365))
-    parsed = parse_calendar(verdict.mail.calendar, window, default_tz=zone)
+    parsed = item.calendar  # parsed where the sync could abandon it (flows/classify_worker.py)
+    if parsed is None:
+        parsed = parse_calendar(calendar, invitation_window(now), default_tz=account_zone(uow))
     return apply_calendar(
         uow,
         source="email",
@@ -218,7 +251,7 @@ def _invitation(
         now=now,
         user_addresses=user_addresses,
         snapshot=False,
-        sender=verdict.mail.from_addrs[0] if verdict.mail.from_addrs else "",
+        sender=item.verdict.mail.from_addrs[0] if item.verdict.mail.from_addrs else "",
     )
 
 

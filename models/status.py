@@ -17,6 +17,7 @@ from models.tables import (
     Contact,
     Interview,
     Meeting,
+    Message,
     Outbox,
     PrepSheet,
     SkippedItem,
@@ -41,6 +42,7 @@ def status_report(
         "next_meetings": _next_meetings(session, account_id, now),
         "mail": _mail(session, account_id, now, ZoneInfo(account.timezone)),
         "sending_paused": account.sending_paused or None,
+        "unreadable": _unreadable(session, account_id),
         "sources": _sources(session, account_id),
         "suspicious": _suspicious(session, account_id),
         # Met before the first-run horizon and never thanked: only the user decides.
@@ -52,6 +54,34 @@ def _suspicious(session: Session, account_id: int) -> dict[str, Any]:
     """Mail that claimed an authority it lacks: changed nothing, waits for the user to confirm."""
     count, latest = suspected(session, account_id)
     return {"count": count, "to_confirm": latest}
+
+
+UNREADABLE_SHOWN = 5
+
+
+def _unreadable(session: Session, account_id: int) -> dict[str, Any]:
+    """Mail kept but not read (over its budget): how many, and the latest few with reasons."""
+    where = (Message.account_id == account_id, Message.kind == "unreadable")
+    count = session.scalar(select(func.count()).select_from(Message).where(*where))
+    latest = session.scalars(
+        select(Message).where(*where).order_by(Message.id.desc()).limit(UNREADABLE_SHOWN)
+    ).all()
+    return {
+        "count": int(count or 0),
+        "latest": [
+            {
+                "message_id": m.message_id,
+                "from": m.from_addr,
+                "subject": m.subject,
+                "folder": m.folder,
+                "uid": m.uid,
+                "rule": m.rule,
+                "reason": m.excerpt,
+                "at": m.recorded_at.isoformat(),
+            }
+            for m in latest
+        ],
+    }
 
 
 def _stages(session: Session, account_id: int) -> dict[str, int]:

@@ -38,6 +38,13 @@ def status(
         f"{mail['awaiting_approval']} awaiting approval, "
         f"{mail['needs_review']} need review, {mail['failed']} failed"
     )
+    unreadable = report.get("unreadable") or {"count": 0}
+    if unreadable["count"]:
+        console.print(f"[yellow]unreadable mail:[/yellow] {unreadable['count']}, not acted on")
+        for m in unreadable["latest"]:
+            where = f"{m['folder']} uid {m['uid']}, {m['from'] or '?'}, {m['subject']!r}"
+            line = f"  {where}: {m['reason']}"
+            console.print(line, markup=False, highlight=False)
     if report["sending_paused"]:
         console.print(
             f"[red]sending paused:[/red] {escape(report['sending_paused'])} "

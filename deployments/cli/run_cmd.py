@@ -1,4 +1,12 @@
-"""``coffeechat run``: watch the inbox, run the cycle, keep a local Prefect beside it."""
+"""``coffeechat run``: watch the inbox, run the cycle, keep a local Prefect beside it.
+
+Stopping: the first SIGTERM or Ctrl-C asks the service to stop (the watcher's classification
+child is killed at once, the cycle stops between steps); after STOP_GRACE seconds, or at a
+second signal, whatever still runs is abandoned: its database transaction rolls back with the
+process, and a send cut off mid-way is recovered at the next start. Either way the exit status
+is 0 with one line saying so: a stop that was asked for is a clean stop (a service manager
+treats anything else as a failure). An error that ended the service exits 1.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 from typing import Annotated
 
@@ -19,6 +28,27 @@ from deployments.prefect_server import (
     point_prefect_at,
     telemetry_off,
 )
+
+# From the first stop signal to exit: the service may take STOP_GRACE, the Prefect server what
+# is left of STOP_SECONDS (at least SERVER_STOP_MIN, then it is killed).
+STOP_SECONDS = 5.0
+STOP_GRACE = 3.5
+SERVER_STOP_MIN = 0.5
+
+
+class _Stop:
+    """The stop request, when it came, and whether a second signal asked to hurry."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.asked_at: float | None = None
+        self.hurry = False
+
+    def deadline(self, after: float) -> float | None:
+        """The monotonic time ``after`` seconds past the request (now when hurried), if any."""
+        if self.asked_at is None:
+            return None
+        return self.asked_at if self.hurry else self.asked_at + after
 
 
 def run(
@@ -64,8 +94,9 @@ def run(
     settings = rt.settings  # validate the config before starting anything
     config = str(rt.config) if rt.config is not None else None
     account = rt.account_slug or None
-    stop = threading.Event()
-    _install_signal_handlers(stop)
+    request = _Stop()
+    stop = request.event
+    _install_signal_handlers(request)
     telemetry_off()
     api_url = os.environ.get("PREFECT_API_URL") or None
     server: LocalPrefectServer | None = None
@@ -83,29 +114,48 @@ def run(
         else:
             api_url = server.api_url
             err_console.print(f"Prefect UI: {server.ui_url}")
+    code, abandoned = 1, False
     try:
-        code = _serve(stop, api_url, account, config, cycle_seconds, poll_seconds)
+        code, abandoned = _serve(request, api_url, account, config, cycle_seconds, poll_seconds)
     finally:
         if server is not None:
-            server.stop()
+            end = request.deadline(STOP_SECONDS)
+            left = STOP_SECONDS if end is None else end - time.monotonic()
+            server.stop(timeout=max(left, SERVER_STOP_MIN))
+    if abandoned:
+        _exit_now(code)
     raise typer.Exit(code)
 
 
+def _exit_now(code: int) -> None:
+    """Leave without waiting for the abandoned service thread (its transaction rolls back)."""
+    from flows import classify_worker
+
+    classify_worker.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _serve(
-    stop: threading.Event,
+    request: _Stop,
     api_url: str | None,
     account: str | None,
     config: str | None,
     cycle_seconds: float,
     poll_seconds: float | None,
-) -> int:
-    """Run the service in a worker thread; the main thread only waits for signals."""
+) -> tuple[int, bool]:
+    """Run the service in a worker thread; the main thread waits for it or the stop deadline.
+
+    Returns the exit status and whether the service thread was abandoned still running.
+    """
+    stop = request.event
     point_prefect_at(api_url)
     from deployments.service import PrefectLink, Service
     from flows.app import load_app
 
     if stop.is_set():
-        return 0
+        return 0, False
     app = load_app(config, account)
     link = PrefectLink(api_url, account, config) if api_url is not None else None
     service = Service(
@@ -127,23 +177,32 @@ def _serve(
     target = f"{app.settings.imap.username}@{app.settings.imap.host}" if app.settings.imap else "-"
     err_console.print(f"coffeechat running for {target}; Ctrl-C to stop")
     while worker.is_alive():
-        worker.join(0.5)
+        worker.join(0.1)
+        deadline = request.deadline(STOP_GRACE)
+        if deadline is not None and time.monotonic() >= deadline and worker.is_alive():
+            err_console.print(
+                "stopped: the step in progress did not finish in time and was abandoned "
+                "(its transaction rolls back; it runs again at the next start)"
+            )
+            return 0, True
     if failure:
         err = failure[0]
         err_console.print(f"[red]error:[/red] service stopped: {type(err).__name__}: {err}")
-        return 1
+        return 1, False
     err_console.print("stopped cleanly")
-    return 0
+    return 0, False
 
 
-def _install_signal_handlers(stop: threading.Event) -> None:
-    """First Ctrl-C/SIGTERM: finish the current step and stop; a second one: stop at once."""
+def _install_signal_handlers(request: _Stop) -> None:
+    """First Ctrl-C/SIGTERM: stop within STOP_GRACE; a second one: stop at once."""
 
     def handle(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        err_console.print(f"{signal.Signals(signum).name}: finishing the current step...")
+        if request.asked_at is not None:
+            request.hurry = True
+            return
+        request.asked_at = time.monotonic()
+        request.event.set()
+        err_console.print(f"{signal.Signals(signum).name}: stopping...")
 
     signal.signal(signal.SIGINT, handle)
     signal.signal(signal.SIGTERM, handle)
