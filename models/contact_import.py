@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from models.classify.address import normalise_address
 from models.text import clean_line
 
 _EMAIL = re.compile(
@@ -75,7 +76,7 @@ def split_emails(value: str) -> tuple[list[str], list[str]]:
     good: list[str] = []
     bad: list[str] = []
     for part in re.split(r"[;,\s]+", value.strip()):
-        part = part.strip().strip("<>").lower()
+        part = normalise_address(part.strip().strip("<>"))
         if not part:
             continue
         (good if is_email(part) else bad).append(part)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from models.classify.address import normalise_address
 from models.contact_import import ContactRow, RowError
 from models.events import ContactAdded
 from models.tables import Account, Contact, ContactEmail
@@ -66,7 +67,10 @@ def contact_by_email(session: Session, account_id: int, address: str) -> Contact
     return session.scalars(
         select(Contact)
         .join(ContactEmail)
-        .where(ContactEmail.account_id == account_id, ContactEmail.address == address.lower())
+        .where(
+            ContactEmail.account_id == account_id,
+            ContactEmail.address == normalise_address(address),
+        )
     ).first()
 
 
@@ -129,7 +133,7 @@ def _merge_fields(contact: Contact | _NewContact, row: ContactRow, now: datetime
 def _add_emails(session: Session, contact: Contact, emails: Iterable[str], account_id: int) -> None:
     known = {e.address for e in contact.emails}
     for address in emails:
-        address = address.lower()
+        address = normalise_address(address)
         if address in known:
             continue
         owner = contact_by_email(session, account_id, address)
@@ -307,14 +311,14 @@ class _Index:
 
     def match(self, row: ContactRow) -> Contact | _NewContact | None:
         for address in row.emails:
-            found = self.by_address.get(address.lower())
+            found = self.by_address.get(normalise_address(address))
             if found is not None:
                 return found
         return self.by_linkedin.get(row.linkedin_url) if row.linkedin_url else None
 
     def add(self, contact: Contact | _NewContact, row: ContactRow) -> None:
         for address in row.emails:
-            address = address.lower()
+            address = normalise_address(address)
             if address in self.by_address:
                 continue  # already this contact's, or someone else's: merging people is the user's
             if isinstance(contact, Contact):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from models.classify.address import normalise_address
 from models.classify.model import ParsedMail
 
 # \w is Unicode-aware: SMTPUTF8 bounces (RFC 6533) carry non-ASCII addresses
@@ -71,7 +72,7 @@ def addr_after_type(value: str) -> str:
     """The address in a DSN recipient field such as "rfc822; jane@example.com"."""
     value = value.split(";", 1)[-1]
     found = _ADDR.search(value)
-    return found.group(0).lower() if found else ""
+    return normalise_address(found.group(0)) if found else ""
 
 
 _RECIPIENT_FIELDS = ("final-recipient", "original-recipient")
@@ -146,16 +147,16 @@ def text_failed_recipients(mail: ParsedMail) -> tuple[str, ...]:
     """Failed recipients read from X-Failed-Recipients or the human-readable bounce text."""
     found: dict[str, None] = {}
     for value in (v for k, v in mail.headers if k == "x-failed-recipients"):
-        found.update(dict.fromkeys(a.lower() for a in _ADDR.findall(value)))
+        found.update(dict.fromkeys(normalise_address(a) for a in _ADDR.findall(value)))
     if found:
         return tuple(found)
     text = _before_original(mail.text_body[:50_000])
-    found.update(dict.fromkeys(a.lower() for a in _ANGLE_LINE.findall(text)))
+    found.update(dict.fromkeys(normalise_address(a) for a in _ANGLE_LINE.findall(text)))
     lines = text.splitlines()
     for index, line in enumerate(lines):
         if _LIST_INTRO.search(line):
             window = " ".join(lines[index : index + 6])
-            found.update(dict.fromkeys(a.lower() for a in _ADDR.findall(window)))
+            found.update(dict.fromkeys(normalise_address(a) for a in _ADDR.findall(window)))
     own = set(mail.from_addrs) | set(mail.to_addrs)
     return tuple(a for a in found if a not in own)[:50]
 

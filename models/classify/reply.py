@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from models.classify import autoreply
+from models.classify.address import normalise_address
 from models.classify.model import ParsedMail
 
 _ADDR_IN_NAME = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
@@ -60,7 +61,7 @@ def _norm_id(value: str) -> str:
 def _names_other_contact(mail: ParsedMail, ctx: ThreadContext, sender: str) -> int | None:
     # "jane@example.com" <mallory@example.net>: the display name borrows a contact's address
     for addr in _ADDR_IN_NAME.findall(mail.from_name):
-        lowered = addr.lower().strip(".")
+        lowered = normalise_address(addr.strip("."))
         if lowered != sender and lowered in ctx.contact_addresses:
             return ctx.contact_addresses[lowered]
     return None
