@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from models.cadence import CadenceRules, next_send_time, nudge_due, thank_you_slot
+from models.fact_times import written_at
 from models.followup_mail import (
     ModeRules,
     PlanContext,
@@ -239,7 +240,7 @@ def _contact_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> 
             Message.contact_id == contact_id,
             Message.direction == "in",
             Message.kind == "human",
-            Message.date > since,
+            written_at > since,
         )
     )
     return found is not None
@@ -252,7 +253,7 @@ def _user_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> boo
             Message.account_id == ctx.uow.account_id,
             Message.contact_id == contact_id,
             Message.direction == "out",
-            Message.date > since,
+            written_at > since,
             Message.message_id.not_in(ours),
         )
     )
@@ -264,7 +265,7 @@ def _outreach_sent_at(ctx: PlanContext, interview: Interview) -> datetime:
     mid = interview.outreach_message_id
     when = (
         s.scalar(
-            select(Message.date).where(
+            select(written_at).where(
                 Message.account_id == ctx.uow.account_id, Message.message_id == mid
             )
         )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
-from models.classify import Kind, Relation, ThreadContext, Verdict
+from models.classify import Kind, Relation, ThreadContext, Verdict, match_reply
 from models.draft_match import is_sent_draft
 from models.events import (
     AutoReplyReceived,
@@ -19,14 +19,28 @@ from models.events import (
     ReferralSuggested,
     ReplyReceived,
 )
+from models.fact_times import message_time, time_of, written_at
 from models.interviews import open_interview, try_apply
 from models.lifecycle import Event, State
 from models.outbox_effects import record_sent
-from models.tables import Account, Contact, ContactEmail, Interview, Message, Outbox, Referral
+from models.tables import (
+    Account,
+    Contact,
+    ContactEmail,
+    Interview,
+    Meeting,
+    Message,
+    Outbox,
+    Referral,
+)
 from models.uow import UnitOfWork
 
 # Outbox rows that have not gone out yet and can still be stopped.
 UNSENT = ("pending", "draft")
+# Message flags: a contact's answer waiting for an earlier mail of ours to its sender to be read
+# (Sent may be read after INBOX), and whether it asked not to be contacted.
+PENDING = "reply-pending"
+OPT_OUT = "opt-out"
 
 
 @dataclass
@@ -100,6 +114,16 @@ def _interview(fx: Effects, contact_id: int) -> Interview:
         return cached
     contact = fx.uow.session.get(Contact, contact_id)
     assert contact is not None
+    if contact.do_not_contact:
+        # Mail dated before the opt-out, read after it, belongs to the closed conversation:
+        # opening a new one would make the outcome depend on which was read first.
+        last = fx.uow.session.scalars(
+            select(Interview)
+            .where(Interview.contact_id == contact_id)
+            .order_by(Interview.id.desc())
+        ).first()
+        if last is not None:
+            return last
     fx.interviews[contact_id] = interview = open_interview(fx.uow, contact, now=fx.now)
     return interview
 
@@ -107,6 +131,7 @@ def _interview(fx: Effects, contact_id: int) -> Interview:
 def _outgoing(fx: Effects, message: Message) -> list[str]:
     # Our own outbox mail seen in Sent (a draft the user sent by hand, or a send whose outcome
     # was unknown): the sender's bookkeeping applies, exactly once.
+    at = message_time(message.date, fx.now)
     row = fx.uow.session.scalars(
         select(Outbox).where(
             Outbox.account_id == fx.uow.account_id, Outbox.message_id == message.message_id
@@ -114,12 +139,12 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
     ).first()
     if row is not None:
         if row.status in ("draft", "sending", "needs_review", "pending"):
-            row.status, row.sent_at = "sent", message.date or fx.now
+            row.status, row.sent_at = "sent", at
         message.interview_id = row.interview_id
         return ["outbox-sent"] if record_sent(fx.uow, row, now=fx.now) else []
     draft = _draft_sent_by_hand(fx, message)
     if draft is not None:
-        draft.status, draft.sent_at = "sent", message.date or fx.now
+        draft.status, draft.sent_at = "sent", at
         message.interview_id = draft.interview_id
         return ["draft-sent-by-user"] if record_sent(fx.uow, draft, now=fx.now) else []
     # The user's own mail (from the phone, say) to a contact.
@@ -127,29 +152,104 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
         return []
     interview = _interview(fx, message.contact_id)
     message.interview_id = interview.id
-    if interview.state == State.HELD.value:
+    _record_thread(fx, interview, message, at)
+    held_since = _held_since(fx, interview)
+    if held_since is not None and at > held_since:
         # Mail the user writes to someone after meeting them is their thank-you: ours would
-        # be a second one.
-        try_apply(fx.uow, interview, Event.THANK_YOU_SENT, now=fx.now, cause="sent-folder")
+        # be a second one. Mail written before the meeting ended is not, whenever it is read.
+        try_apply(fx.uow, interview, Event.THANK_YOU_SENT, now=at, cause="sent-folder")
         _cancel_unsent(fx, [interview.id], kinds=("thank_you",))
         return ["thanked-by-user"]
-    if interview.state not in (State.PLANNED.value, State.UNDELIVERABLE.value):
-        return []
+    labels = []
+    if _opens_request(fx, interview, at):
+        # The interview was requested when the mail went, not when we noticed it.
+        try_apply(fx.uow, interview, Event.OUTREACH_SENT, now=at, cause="sent-folder")
+        fx.uow.record(
+            OutreachSent(
+                occurred_at=at,
+                interview_id=interview.id,
+                contact_id=message.contact_id,
+                message_id=message.message_id,
+                by="user",
+            )
+        )
+        labels.append("outreach")
+    return labels + _answers_after(fx, interview, message, at)
+
+
+def _record_thread(fx: Effects, interview: Interview, message: Message, at: datetime) -> None:
+    """The user's earliest mail to the contact is the interview's outreach, read in any order."""
+    current = interview.outreach_message_id
+    if current is not None:
+        earlier = fx.uow.session.scalars(
+            select(Message).where(
+                Message.account_id == fx.uow.account_id,
+                Message.message_id == current,
+                Message.direction == "out",
+            )
+        ).first()
+        ours = fx.uow.session.scalar(select(Outbox.id).where(Outbox.message_id == current))
+        if (
+            earlier is None
+            or ours is not None
+            or (time_of(earlier), earlier.message_id) <= (at, message.message_id)
+        ):
+            return  # coffeechat's own outreach, or an earlier mail of the user's, stays
     interview.outreach_message_id = message.message_id
     interview.thread_subject = message.subject
-    # The interview was requested when the mail went, not when we noticed it.
-    sent_at = min(message.date, fx.now) if message.date else fx.now
-    try_apply(fx.uow, interview, Event.OUTREACH_SENT, now=sent_at, cause="sent-folder")
-    fx.uow.record(
-        OutreachSent(
-            occurred_at=message.date or fx.now,
-            interview_id=interview.id,
-            contact_id=message.contact_id,
-            message_id=message.message_id,
-            by="user",
+
+
+def _held_since(fx: Effects, interview: Interview) -> datetime | None:
+    """When the meeting that made the interview ``held`` ended (None unless it is held)."""
+    if interview.state != State.HELD.value:
+        return None
+    return fx.uow.session.scalar(
+        select(func.max(Meeting.end_utc)).where(
+            Meeting.interview_id == interview.id,
+            Meeting.status != "CANCELLED",
+            Meeting.ended_handled.is_(True),
         )
     )
-    return ["outreach"]
+
+
+def _opens_request(fx: Effects, interview: Interview, at: datetime) -> bool:
+    if interview.state == State.PLANNED.value:
+        return True
+    if interview.state != State.UNDELIVERABLE.value:
+        return False
+    # A fresh request after a bounce; a mail older than the bounce is what bounced.
+    bounced = _times(fx, interview.contact_id, direction="in", kinds=(Kind.BOUNCE.value,))
+    return not bounced or at > max(bounced)
+
+
+def _answers_after(fx: Effects, interview: Interview, message: Message, at: datetime) -> list[str]:
+    """Replies and bounces read before this mail of ours that answer it (they are later)."""
+    addresses = {a.lower() for a in (*message.to_addrs, *message.cc_addrs)}
+    labels: list[str] = []
+    for later in fx.uow.session.scalars(
+        select(Message)
+        .where(
+            Message.account_id == fx.uow.account_id,
+            Message.contact_id == interview.contact_id,
+            Message.direction == "in",
+            Message.kind.in_((Kind.HUMAN.value, Kind.BOUNCE.value)),
+            written_at >= at,
+        )
+        .order_by(written_at, Message.id)
+    ):
+        if later.kind == Kind.BOUNCE.value:
+            closes = _bounce_closes(fx, interview.contact_id, time_of(later))
+            if closes and try_apply(
+                fx.uow, interview, Event.BOUNCED, now=time_of(later), cause="bounce"
+            ):
+                labels.append("bounce")
+        elif PENDING in later.flags and later.from_addr.lower() in addresses:
+            opted = OPT_OUT in later.flags
+            later.flags = [f for f in later.flags if f not in (PENDING, OPT_OUT)]
+            later.relation = Relation.REPLY.value
+            later.interview_id = interview.id
+            labels += _reply(fx, interview, later, opt_out=opted)
+    return labels
 
 
 def _draft_sent_by_hand(fx: Effects, message: Message) -> Outbox | None:
@@ -181,29 +281,144 @@ def _draft_sent_by_hand(fx: Effects, message: Message) -> Outbox | None:
 
 
 def _human(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
-    if message.contact_id is None or message.relation != Relation.REPLY.value:
+    if message.contact_id is None:
+        return []
+    if message.relation != Relation.REPLY.value and not _reply_if_written(fx, message, verdict):
+        if message.relation == Relation.CORRESPONDENCE.value:
+            _refresh_pause(fx, message.contact_id)  # still news from them: they are back
+        return []
+    at = message_time(message.date, fx.now)
+    if not _wrote_before(fx, message.contact_id, message.from_addr.lower(), at):
+        # It answers mail of ours not read yet (Sent is read later), or it is older than
+        # anything we wrote: it counts once an earlier mail of ours to its sender is known.
+        message.flags = [*message.flags, PENDING, *([OPT_OUT] if verdict.opt_out else [])]
+        _refresh_pause(fx, message.contact_id)
         return []
     interview = _interview(fx, message.contact_id)
     message.interview_id = interview.id
-    labels = []
+    message.relation = Relation.REPLY.value
+    labels = _reply(fx, interview, message, opt_out=verdict.opt_out)
     if verdict.opt_out:
+        return labels
+    return labels + _referrals(fx, message, verdict)
+
+
+def _reply(fx: Effects, interview: Interview, message: Message, *, opt_out: bool) -> list[str]:
+    """What a reply to mail of ours does, at the time it was written."""
+    assert message.contact_id is not None
+    if opt_out:
         return _opt_out(fx, [message.contact_id], "asked not to be contacted")
-    if try_apply(fx.uow, interview, Event.REPLY_RECEIVED, now=fx.now, cause="reply"):
+    at = time_of(message)
+    labels = []
+    if try_apply(fx.uow, interview, Event.REPLY_RECEIVED, now=at, cause="reply"):
         fx.uow.record(
             ReplyReceived(
-                occurred_at=message.date or fx.now,
+                occurred_at=at,
                 interview_id=interview.id,
                 contact_id=message.contact_id,
                 message_id=message.message_id,
-                rule=verdict.rule,
+                rule=message.rule,
             )
         )
         labels.append("reply")
-    interview.paused_until = None
+    _refresh_pause(fx, message.contact_id)
     if _cancel_unsent(fx, [interview.id], kinds=("nudge",)):
         labels.append("nudge-cancelled")
-    labels += _referrals(fx, message, verdict)
     return labels
+
+
+def _reply_if_written(fx: Effects, message: Message, verdict: Verdict) -> bool:
+    """Whether this contact mail would be a reply had we written to its sender already."""
+    if message.relation != Relation.CORRESPONDENCE.value or message.contact_id is None:
+        return False
+    sender = message.from_addr.lower()
+    written = fx.ctx.outreach_recipients.get(message.contact_id, frozenset())
+    if sender in written:
+        return False  # we did write to it: correspondence for a reason of its own (a list)
+    ctx = ThreadContext(
+        our_message_ids=fx.ctx.our_message_ids,
+        contact_addresses=fx.ctx.contact_addresses,
+        outreach_recipients={**fx.ctx.outreach_recipients, message.contact_id: written | {sender}},
+    )
+    return match_reply(verdict.mail, ctx).relation is Relation.REPLY
+
+
+def _wrote_before(fx: Effects, contact_id: int, address: str | None, at: datetime) -> bool:
+    """Whether mail of ours went to the contact (at ``address``, if given) by ``at``.
+
+    A tie counts: Date headers have whole seconds, and an answer cannot precede its question.
+    """
+    for to, cc in fx.uow.session.execute(
+        select(Message.to_addrs, Message.cc_addrs).where(
+            Message.account_id == fx.uow.account_id,
+            Message.contact_id == contact_id,
+            Message.direction == "out",
+            written_at <= at,
+        )
+    ):
+        if address is None or address in {a.lower() for a in (*to, *cc)}:
+            return True
+    sent = (
+        select(Outbox.id)
+        .join(Interview, Interview.id == Outbox.interview_id)
+        .where(
+            Outbox.account_id == fx.uow.account_id,
+            Interview.contact_id == contact_id,
+            Outbox.status == "sent",
+            Outbox.kind != "prep_sheet",
+            Outbox.sent_at <= at,
+        )
+    )
+    if address is not None:
+        sent = sent.where(func.lower(Outbox.to_addr) == address)
+    return fx.uow.session.scalars(sent).first() is not None
+
+
+def _times(
+    fx: Effects, contact_id: int, *, direction: str, kinds: tuple[str, ...] = ()
+) -> list[datetime]:
+    stmt = select(Message.date, Message.recorded_at).where(
+        Message.account_id == fx.uow.account_id,
+        Message.contact_id == contact_id,
+        Message.direction == direction,
+    )
+    if kinds:
+        stmt = stmt.where(Message.kind.in_(kinds))
+    return [message_time(d, r) for d, r in fx.uow.session.execute(stmt)]
+
+
+def _refresh_pause(fx: Effects, contact_id: int) -> None:
+    """The pause is the latest auto-reply's return date, unless the contact wrote after it."""
+    interview = (
+        fx.interviews.get(contact_id)
+        or fx.uow.session.scalars(
+            select(Interview)
+            .where(Interview.contact_id == contact_id)
+            .order_by(Interview.id.desc())
+        ).first()
+    )
+    if interview is None:
+        return
+    latest: tuple[datetime, int, date] | None = None
+    human: list[datetime] = []
+    for row in fx.uow.session.scalars(
+        select(Message).where(
+            Message.account_id == fx.uow.account_id,
+            Message.contact_id == contact_id,
+            Message.direction == "in",
+            Message.kind.in_((Kind.AUTO_REPLY.value, Kind.HUMAN.value)),
+        )
+    ):
+        if row.kind == Kind.HUMAN.value:
+            if row.relation != Relation.SUSPICIOUS.value:
+                human.append(time_of(row))
+        elif row.return_date is not None:
+            key = (time_of(row), row.id, row.return_date)
+            latest = key if latest is None or key[:2] > latest[:2] else latest
+    if latest is None or any(t > latest[0] for t in human):
+        interview.paused_until = None
+    else:
+        interview.paused_until = datetime.combine(latest[2], time(0), fx.zone)
 
 
 def _auto_reply(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
@@ -211,11 +426,10 @@ def _auto_reply(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
         return []
     interview = _interview(fx, message.contact_id)
     message.interview_id = interview.id
-    if verdict.return_date is not None:
-        interview.paused_until = datetime.combine(verdict.return_date, time(0), fx.zone)
+    _refresh_pause(fx, message.contact_id)
     fx.uow.record(
         AutoReplyReceived(
-            occurred_at=message.date or fx.now,
+            occurred_at=message_time(message.date, fx.now),
             interview_id=interview.id,
             contact_id=message.contact_id,
             message_id=message.message_id,
@@ -227,20 +441,22 @@ def _auto_reply(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
 
 def _bounce(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
     contacts = _contacts_for(fx, message, verdict.failed_recipients)
+    at = message_time(message.date, fx.now)
     labels = []
     for contact_id in contacts:
         addresses = [a for a in verdict.failed_recipients] or _outreach_addresses(fx, contact_id)
         fx.uow.session.execute(
             update(ContactEmail)
             .where(ContactEmail.contact_id == contact_id, ContactEmail.address.in_(addresses))
-            .values(status="bounced", status_changed_at=fx.now)
+            .values(status="bounced", status_changed_at=at)
         )
         interview = _interview(fx, contact_id)
         message.interview_id = message.interview_id or interview.id
-        try_apply(fx.uow, interview, Event.BOUNCED, now=fx.now, cause="bounce")
+        if _bounce_closes(fx, contact_id, at):
+            try_apply(fx.uow, interview, Event.BOUNCED, now=at, cause="bounce")
         fx.uow.record(
             BounceReceived(
-                occurred_at=message.date or fx.now,
+                occurred_at=at,
                 interview_id=interview.id,
                 contact_id=contact_id,
                 message_id=message.message_id,
@@ -250,6 +466,14 @@ def _bounce(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
         _cancel_unsent(fx, [interview.id], kinds=None)
         labels.append("bounce")
     return labels
+
+
+def _bounce_closes(fx: Effects, contact_id: int, at: datetime) -> bool:
+    """A bounce returns mail written before it; one older than the user's latest mail to the
+    contact returned an old message and does not close the newer request."""
+    if not _wrote_before(fx, contact_id, None, at):
+        return False
+    return not any(t > at for t in _times(fx, contact_id, direction="out"))
 
 
 def _opt_out(fx: Effects, contact_ids: Iterable[int], reason: str) -> list[str]:

@@ -79,6 +79,9 @@ _TABLE: dict[tuple[State, Event], State] = {
     (S.PLANNED, E.MEETING_SCHEDULED): S.SCHEDULED,
     (S.REQUESTED, E.MEETING_SCHEDULED): S.SCHEDULED,
     (S.NUDGED, E.MEETING_SCHEDULED): S.SCHEDULED,
+    # They met although mail to them bounced: the meeting is the later, stronger fact (and a
+    # bounce read after the meeting cannot undo it, so neither may one read before it).
+    (S.UNDELIVERABLE, E.MEETING_SCHEDULED): S.SCHEDULED,
     (S.REPLIED, E.MEETING_SCHEDULED): S.SCHEDULED,
     # A further conversation with someone already thanked.
     (S.THANKED, E.MEETING_SCHEDULED): S.SCHEDULED,
