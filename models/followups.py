@@ -92,14 +92,17 @@ def _plan_thank_yous(ctx: PlanContext) -> list[str]:
 
 def _thank_you(ctx: PlanContext, meeting: Meeting, interview: Interview) -> list[str]:
     contact = ctx.uow.session.get(Contact, interview.contact_id)
-    to = recipient(contact) if contact is not None else None
-    if contact is None or to is None:
+    if contact is None:
         return []
     if _user_wrote_since(ctx, contact.id, meeting.end_utc):
         # They thanked the contact themselves (perhaps before the sync saw the meeting end):
         # that is the thank-you, and the interview moves on so updates can follow later.
+        # Whether we could write to them ourselves does not change what the user did.
         try_apply(ctx.uow, interview, Event.THANK_YOU_SENT, now=ctx.now, cause="sent-folder")
         return ["thanked-by-user"]
+    to = recipient(contact)
+    if to is None:
+        return []
     cad = ctx.cadence
     slot = thank_you_slot(meeting.end_utc, cad, ctx.zone)
     earliest = meeting.end_utc + timedelta(hours=cad.thank_you_delay_hours)

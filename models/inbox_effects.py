@@ -159,7 +159,7 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
         # be a second one. Mail written before the meeting ended is not, whenever it is read.
         try_apply(fx.uow, interview, Event.THANK_YOU_SENT, now=at, cause="sent-folder")
         _cancel_unsent(fx, [interview.id], kinds=("thank_you",))
-        return ["thanked-by-user"]
+        return ["thanked-by-user", *_answers_after(fx, interview, message, at)]
     labels = []
     if _opens_request(fx, interview, at):
         # The interview was requested when the mail went, not when we noticed it.
@@ -306,6 +306,7 @@ def _human(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
 def _reply(fx: Effects, interview: Interview, message: Message, *, opt_out: bool) -> list[str]:
     """What a reply to mail of ours does, at the time it was written."""
     assert message.contact_id is not None
+    _refresh_pause(fx, message.contact_id)
     if opt_out:
         return _opt_out(fx, [message.contact_id], "asked not to be contacted")
     at = time_of(message)
@@ -321,7 +322,6 @@ def _reply(fx: Effects, interview: Interview, message: Message, *, opt_out: bool
             )
         )
         labels.append("reply")
-    _refresh_pause(fx, message.contact_id)
     if _cancel_unsent(fx, [interview.id], kinds=("nudge",)):
         labels.append("nudge-cancelled")
     return labels
@@ -399,7 +399,7 @@ def _refresh_pause(fx: Effects, contact_id: int) -> None:
     )
     if interview is None:
         return
-    latest: tuple[datetime, int, date] | None = None
+    latest: tuple[datetime, str, date] | None = None
     human: list[datetime] = []
     for row in fx.uow.session.scalars(
         select(Message).where(
@@ -413,7 +413,7 @@ def _refresh_pause(fx: Effects, contact_id: int) -> None:
             if row.relation != Relation.SUSPICIOUS.value:
                 human.append(time_of(row))
         elif row.return_date is not None:
-            key = (time_of(row), row.id, row.return_date)
+            key = (time_of(row), row.message_id, row.return_date)  # ties: by Message-ID
             latest = key if latest is None or key[:2] > latest[:2] else latest
     if latest is None or any(t > latest[0] for t in human):
         interview.paused_until = None

@@ -73,6 +73,9 @@ _TABLE: dict[tuple[State, Event], State] = {
     (S.PLANNED, E.REPLY_RECEIVED): S.REPLIED,
     (S.REQUESTED, E.REPLY_RECEIVED): S.REPLIED,
     (S.NUDGED, E.REPLY_RECEIVED): S.REPLIED,
+    # They answered mail of ours that reached them: whatever else bounced, they can be reached
+    # (and a bounce read after the reply cannot undo it, so neither may one read before it).
+    (S.UNDELIVERABLE, E.REPLY_RECEIVED): S.REPLIED,
     (S.REQUESTED, E.BOUNCED): S.UNDELIVERABLE,
     (S.NUDGED, E.BOUNCED): S.UNDELIVERABLE,
     # A meeting may be booked without a reply we saw (a phone call, an invitation from them).
