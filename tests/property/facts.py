@@ -262,14 +262,24 @@ def snapshot(session: Any) -> dict[str, Any]:
             m.start_utc, m.end_utc, m.version, m.ended_handled,
         )  # fmt: skip
     outbox = sorted(
-        (
-            (o.kind, o.status, o.mode, o.to_addr, nth.get(o.interview_id))
-            + (_occurrence(o.occurrence, uid_of), o.not_before, o.not_after, o.last_error)
-            for o in session.scalars(select(Outbox))
-        ),
-        key=repr,
+        (_outbox_row(o, nth, uid_of) for o in session.scalars(select(Outbox))), key=repr
     )
     return {"contacts": contacts, "meetings": meetings, "outbox": outbox}
+
+
+def _outbox_row(o: Outbox, nth: dict[int, str], uid_of: dict[int, str]) -> tuple[Any, ...]:
+    where = _occurrence(o.occurrence, uid_of)
+    return (
+        o.kind,
+        o.status,
+        o.mode,
+        o.to_addr,
+        nth.get(o.interview_id),
+        where,
+        o.not_before,
+        o.not_after,
+        o.last_error,
+    )
 
 
 def _occurrence(text: str, uid_of: dict[int, str]) -> str:
