@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import pprint
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +35,6 @@ from tests.property.facts import (
     outreach,
     reply,
     run,
-    template,
     thanks,
 )
 from tests.simulation.mailgen import vcalendar
@@ -140,17 +138,6 @@ def shuffled(data: st.DataObject, f: Facts) -> list[Step]:
         source = data.draw(st.sampled_from(sorted(k for k, q in queues.items() if q)))
         steps.append((source, queues[source].pop(0)))
     return steps
-
-
-@pytest.fixture(scope="module")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Scratch, Scratch]]:
-    """Two scratch databases (intended order, shuffled) reset from one migrated template."""
-    directory = tmp_path_factory.mktemp("order")
-    made = template(directory)
-    pair = (Scratch(made, directory / "intended.sqlite"), Scratch(made, directory / "any.sqlite"))
-    yield pair
-    for db in pair:
-        db.engine.dispose()
 
 
 @settings(
