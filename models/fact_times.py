@@ -8,12 +8,16 @@ is when we recorded it. Effects compare these times, never the order in which ma
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case
+from sqlalchemy import case, func, select
 
-from models.tables import Message
+from models.classify import Kind, Relation
+from models.lifecycle import State
+from models.tables import Interview, Meeting, Message, Outbox
+from models.uow import UnitOfWork
 
 
 def message_time(date: datetime | None, recorded_at: datetime) -> datetime:
@@ -32,3 +36,109 @@ written_at: Any = case(
     (Message.date < Message.recorded_at, Message.date),
     else_=Message.recorded_at,
 )
+
+
+def message_times(
+    uow: UnitOfWork, contact_id: int, *, direction: str, kinds: tuple[str, ...] = ()
+) -> list[datetime]:
+    """The times of the contact's stored messages in one direction (of some kinds)."""
+    stmt = select(Message.date, Message.recorded_at).where(
+        Message.account_id == uow.account_id,
+        Message.contact_id == contact_id,
+        Message.direction == direction,
+    )
+    if kinds:
+        stmt = stmt.where(Message.kind.in_(kinds))
+    return [message_time(d, r) for d, r in uow.session.execute(stmt)]
+
+
+def wrote_before(uow: UnitOfWork, contact_id: int, address: str | None, at: datetime) -> bool:
+    """Whether mail of ours went to the contact (at ``address``, if given) by ``at``.
+
+    A tie counts: Date headers have whole seconds, and an answer cannot precede its question.
+    """
+    for to, cc in uow.session.execute(
+        select(Message.to_addrs, Message.cc_addrs).where(
+            Message.account_id == uow.account_id,
+            Message.contact_id == contact_id,
+            Message.direction == "out",
+            written_at <= at,
+        )
+    ):
+        if address is None or address in {a.lower() for a in (*to, *cc)}:
+            return True
+    sent = (
+        select(Outbox.id)
+        .join(Interview, Interview.id == Outbox.interview_id)
+        .where(
+            Outbox.account_id == uow.account_id,
+            Interview.contact_id == contact_id,
+            Outbox.status == "sent",
+            Outbox.kind != "prep_sheet",
+            Outbox.sent_at <= at,
+        )
+    )
+    if address is not None:
+        sent = sent.where(func.lower(Outbox.to_addr) == address)
+    return uow.session.scalars(sent).first() is not None
+
+
+def bounce_closes(uow: UnitOfWork, contact_id: int, at: datetime) -> bool:
+    """A bounce at ``at`` closes the request only if it can have returned the user's latest
+    mail: mail of ours went before it, and none after (that would be a newer request)."""
+    if not wrote_before(uow, contact_id, None, at):
+        return False
+    return not any(t > at for t in message_times(uow, contact_id, direction="out"))
+
+
+def held_since(uow: UnitOfWork, interview: Interview) -> datetime | None:
+    """When the meeting that made the interview ``held`` ended (None unless it is held)."""
+    if interview.state != State.HELD.value:
+        return None
+    return uow.session.scalar(
+        select(func.max(Meeting.end_utc)).where(
+            Meeting.interview_id == interview.id,
+            Meeting.status != "CANCELLED",
+            Meeting.ended_handled.is_(True),
+        )
+    )
+
+
+def keeps_outreach(uow: UnitOfWork, current: str, message_id: str, at: datetime) -> bool:
+    """Whether the interview's outreach ``current`` stays when the user's mail ``message_id``
+    (written at ``at``) is read: coffeechat's own outreach does, and an earlier mail does
+    (ties go to the smaller Message-ID, so the choice never depends on what was read first)."""
+    if uow.session.scalar(select(Outbox.id).where(Outbox.message_id == current)) is not None:
+        return True
+    earlier = uow.session.scalars(
+        select(Message).where(
+            Message.account_id == uow.account_id,
+            Message.message_id == current,
+            Message.direction == "out",
+        )
+    ).first()
+    return earlier is None or (time_of(earlier), earlier.message_id) <= (at, message_id)
+
+
+def pause_until(uow: UnitOfWork, contact_id: int, zone: ZoneInfo) -> datetime | None:
+    """The latest auto-reply's return date (start of that day), unless the contact wrote after
+    it; ties between auto-replies go to the larger Message-ID."""
+    latest: tuple[datetime, str, Any] | None = None
+    human: list[datetime] = []
+    for row in uow.session.scalars(
+        select(Message).where(
+            Message.account_id == uow.account_id,
+            Message.contact_id == contact_id,
+            Message.direction == "in",
+            Message.kind.in_((Kind.AUTO_REPLY.value, Kind.HUMAN.value)),
+        )
+    ):
+        if row.kind == Kind.HUMAN.value:
+            if row.relation != Relation.SUSPICIOUS.value:
+                human.append(time_of(row))
+        elif row.return_date is not None:
+            key = (time_of(row), row.message_id, row.return_date)
+            latest = key if latest is None or key[:2] > latest[:2] else latest
+    if latest is None or any(t > latest[0] for t in human):
+        return None
+    return datetime.combine(latest[2], time(0), zone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -19,7 +19,17 @@ from models.events import (
     ReferralSuggested,
     ReplyReceived,
 )
-from models.fact_times import message_time, time_of, written_at
+from models.fact_times import (
+    bounce_closes,
+    held_since,
+    keeps_outreach,
+    message_time,
+    message_times,
+    pause_until,
+    time_of,
+    written_at,
+    wrote_before,
+)
 from models.interviews import open_interview, try_apply
 from models.lifecycle import Event, State
 from models.outbox_effects import record_sent
@@ -28,7 +38,6 @@ from models.tables import (
     Contact,
     ContactEmail,
     Interview,
-    Meeting,
     Message,
     Outbox,
     Referral,
@@ -153,8 +162,8 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
     interview = _interview(fx, message.contact_id)
     message.interview_id = interview.id
     _record_thread(fx, interview, message, at)
-    held_since = _held_since(fx, interview)
-    if held_since is not None and at > held_since:
+    ended = held_since(fx.uow, interview)
+    if ended is not None and at > ended:
         # Mail the user writes to someone after meeting them is their thank-you: ours would
         # be a second one. Mail written before the meeting ended is not, whenever it is read.
         try_apply(fx.uow, interview, Event.THANK_YOU_SENT, now=at, cause="sent-folder")
@@ -180,36 +189,10 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
 def _record_thread(fx: Effects, interview: Interview, message: Message, at: datetime) -> None:
     """The user's earliest mail to the contact is the interview's outreach, read in any order."""
     current = interview.outreach_message_id
-    if current is not None:
-        earlier = fx.uow.session.scalars(
-            select(Message).where(
-                Message.account_id == fx.uow.account_id,
-                Message.message_id == current,
-                Message.direction == "out",
-            )
-        ).first()
-        ours = fx.uow.session.scalar(select(Outbox.id).where(Outbox.message_id == current))
-        if (
-            earlier is None
-            or ours is not None
-            or (time_of(earlier), earlier.message_id) <= (at, message.message_id)
-        ):
-            return  # coffeechat's own outreach, or an earlier mail of the user's, stays
+    if current is not None and keeps_outreach(fx.uow, current, message.message_id, at):
+        return
     interview.outreach_message_id = message.message_id
     interview.thread_subject = message.subject
-
-
-def _held_since(fx: Effects, interview: Interview) -> datetime | None:
-    """When the meeting that made the interview ``held`` ended (None unless it is held)."""
-    if interview.state != State.HELD.value:
-        return None
-    return fx.uow.session.scalar(
-        select(func.max(Meeting.end_utc)).where(
-            Meeting.interview_id == interview.id,
-            Meeting.status != "CANCELLED",
-            Meeting.ended_handled.is_(True),
-        )
-    )
 
 
 def _opens_request(fx: Effects, interview: Interview, at: datetime) -> bool:
@@ -218,7 +201,9 @@ def _opens_request(fx: Effects, interview: Interview, at: datetime) -> bool:
     if interview.state != State.UNDELIVERABLE.value:
         return False
     # A fresh request after a bounce; a mail older than the bounce is what bounced.
-    bounced = _times(fx, interview.contact_id, direction="in", kinds=(Kind.BOUNCE.value,))
+    bounced = message_times(
+        fx.uow, interview.contact_id, direction="in", kinds=(Kind.BOUNCE.value,)
+    )
     return not bounced or at > max(bounced)
 
 
@@ -238,7 +223,7 @@ def _answers_after(fx: Effects, interview: Interview, message: Message, at: date
         .order_by(written_at, Message.id)
     ):
         if later.kind == Kind.BOUNCE.value:
-            closes = _bounce_closes(fx, interview.contact_id, time_of(later))
+            closes = bounce_closes(fx.uow, interview.contact_id, time_of(later))
             if closes and try_apply(
                 fx.uow, interview, Event.BOUNCED, now=time_of(later), cause="bounce"
             ):
@@ -288,7 +273,7 @@ def _human(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
             _refresh_pause(fx, message.contact_id)  # still news from them: they are back
         return []
     at = message_time(message.date, fx.now)
-    if not _wrote_before(fx, message.contact_id, message.from_addr.lower(), at):
+    if not wrote_before(fx.uow, message.contact_id, message.from_addr.lower(), at):
         # It answers mail of ours not read yet (Sent is read later), or it is older than
         # anything we wrote: it counts once an earlier mail of ours to its sender is known.
         message.flags = [*message.flags, PENDING, *([OPT_OUT] if verdict.opt_out else [])]
@@ -343,52 +328,8 @@ def _reply_if_written(fx: Effects, message: Message, verdict: Verdict) -> bool:
     return match_reply(verdict.mail, ctx).relation is Relation.REPLY
 
 
-def _wrote_before(fx: Effects, contact_id: int, address: str | None, at: datetime) -> bool:
-    """Whether mail of ours went to the contact (at ``address``, if given) by ``at``.
-
-    A tie counts: Date headers have whole seconds, and an answer cannot precede its question.
-    """
-    for to, cc in fx.uow.session.execute(
-        select(Message.to_addrs, Message.cc_addrs).where(
-            Message.account_id == fx.uow.account_id,
-            Message.contact_id == contact_id,
-            Message.direction == "out",
-            written_at <= at,
-        )
-    ):
-        if address is None or address in {a.lower() for a in (*to, *cc)}:
-            return True
-    sent = (
-        select(Outbox.id)
-        .join(Interview, Interview.id == Outbox.interview_id)
-        .where(
-            Outbox.account_id == fx.uow.account_id,
-            Interview.contact_id == contact_id,
-            Outbox.status == "sent",
-            Outbox.kind != "prep_sheet",
-            Outbox.sent_at <= at,
-        )
-    )
-    if address is not None:
-        sent = sent.where(func.lower(Outbox.to_addr) == address)
-    return fx.uow.session.scalars(sent).first() is not None
-
-
-def _times(
-    fx: Effects, contact_id: int, *, direction: str, kinds: tuple[str, ...] = ()
-) -> list[datetime]:
-    stmt = select(Message.date, Message.recorded_at).where(
-        Message.account_id == fx.uow.account_id,
-        Message.contact_id == contact_id,
-        Message.direction == direction,
-    )
-    if kinds:
-        stmt = stmt.where(Message.kind.in_(kinds))
-    return [message_time(d, r) for d, r in fx.uow.session.execute(stmt)]
-
-
 def _refresh_pause(fx: Effects, contact_id: int) -> None:
-    """The pause is the latest auto-reply's return date, unless the contact wrote after it."""
+    """The contact's latest interview, open or not, is paused as the facts say."""
     interview = (
         fx.interviews.get(contact_id)
         or fx.uow.session.scalars(
@@ -397,28 +338,8 @@ def _refresh_pause(fx: Effects, contact_id: int) -> None:
             .order_by(Interview.id.desc())
         ).first()
     )
-    if interview is None:
-        return
-    latest: tuple[datetime, str, date] | None = None
-    human: list[datetime] = []
-    for row in fx.uow.session.scalars(
-        select(Message).where(
-            Message.account_id == fx.uow.account_id,
-            Message.contact_id == contact_id,
-            Message.direction == "in",
-            Message.kind.in_((Kind.AUTO_REPLY.value, Kind.HUMAN.value)),
-        )
-    ):
-        if row.kind == Kind.HUMAN.value:
-            if row.relation != Relation.SUSPICIOUS.value:
-                human.append(time_of(row))
-        elif row.return_date is not None:
-            key = (time_of(row), row.message_id, row.return_date)  # ties: by Message-ID
-            latest = key if latest is None or key[:2] > latest[:2] else latest
-    if latest is None or any(t > latest[0] for t in human):
-        interview.paused_until = None
-    else:
-        interview.paused_until = datetime.combine(latest[2], time(0), fx.zone)
+    if interview is not None:
+        interview.paused_until = pause_until(fx.uow, contact_id, fx.zone)
 
 
 def _auto_reply(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
@@ -452,7 +373,7 @@ def _bounce(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
         )
         interview = _interview(fx, contact_id)
         message.interview_id = message.interview_id or interview.id
-        if _bounce_closes(fx, contact_id, at):
+        if bounce_closes(fx.uow, contact_id, at):
             try_apply(fx.uow, interview, Event.BOUNCED, now=at, cause="bounce")
         fx.uow.record(
             BounceReceived(
@@ -466,14 +387,6 @@ def _bounce(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
         _cancel_unsent(fx, [interview.id], kinds=None)
         labels.append("bounce")
     return labels
-
-
-def _bounce_closes(fx: Effects, contact_id: int, at: datetime) -> bool:
-    """A bounce returns mail written before it; one older than the user's latest mail to the
-    contact returned an old message and does not close the newer request."""
-    if not _wrote_before(fx, contact_id, None, at):
-        return False
-    return not any(t > at for t in _times(fx, contact_id, direction="out"))
 
 
 def _opt_out(fx: Effects, contact_ids: Iterable[int], reason: str) -> list[str]:
