@@ -150,12 +150,14 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
         if row.status in ("draft", "sending", "needs_review", "pending"):
             row.status, row.sent_at = "sent", at
         message.interview_id = row.interview_id
-        return ["outbox-sent"] if record_sent(fx.uow, row, now=fx.now) else []
+        labels = ["outbox-sent"] if record_sent(fx.uow, row, now=fx.now) else []
+        return labels + _answers_to_outbox(fx, row, message, at)
     draft = _draft_sent_by_hand(fx, message)
     if draft is not None:
         draft.status, draft.sent_at = "sent", at
         message.interview_id = draft.interview_id
-        return ["draft-sent-by-user"] if record_sent(fx.uow, draft, now=fx.now) else []
+        labels = ["draft-sent-by-user"] if record_sent(fx.uow, draft, now=fx.now) else []
+        return labels + _answers_to_outbox(fx, draft, message, at)
     # The user's own mail (from the phone, say) to a contact.
     if message.contact_id is None:
         return []
@@ -184,6 +186,14 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
         )
         labels.append("outreach")
     return labels + _answers_after(fx, interview, message, at)
+
+
+def _answers_to_outbox(fx: Effects, row: Outbox, message: Message, at: datetime) -> list[str]:
+    """Replies read before we knew this mail of ours went out (its outcome was unknown)."""
+    interview = fx.uow.session.get(Interview, row.interview_id)
+    if interview is None or row.kind == "prep_sheet":
+        return []
+    return _answers_after(fx, interview, message, at)
 
 
 def _record_thread(fx: Effects, interview: Interview, message: Message, at: datetime) -> None:

@@ -187,9 +187,10 @@ def _no_sync(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA synchronous=OFF")
 
 
-def run(facts: Facts, steps: Sequence[Step], db: Scratch) -> dict[str, Any]:
+def run(facts: Facts, steps: Sequence[Step], db: Scratch, *, reset: bool = True) -> dict[str, Any]:
     """Feed the facts in the order of ``steps``, plan, and return the snapshot."""
-    db.reset()
+    if reset:
+        db.reset()
     factory = session_factory(db.engine)
     try:
         uids = {"Sent": 0, "INBOX": 0}

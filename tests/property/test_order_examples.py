@@ -5,6 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from models.db import session_factory
+from models.interviews import open_interview
+from models.tables import Contact, Outbox
+from models.uow import UnitOfWork
 from tests.property.facts import (
     NOW,
     PEOPLE,
@@ -102,3 +108,31 @@ def test_the_pause_follows_the_latest_auto_reply_unless_they_wrote_since(
     assert paused is not None and paused.date() >= newer.date() + timedelta(days=5)
     wrote = reply(ADA, NOW - timedelta(hours=2), 0, optout=False, threaded=True)
     assert ada(both_ways(Facts((*mails, wrote), ()), databases))[3] is None
+
+
+def test_a_meeting_that_ended_before_our_outreach_went_is_not_its_meeting(
+    databases: tuple[Scratch, Scratch],
+) -> None:
+    """coffeechat asked Ada for a conversation an hour ago; yesterday's meeting is an older one."""
+    db = databases[0]
+    db.reset()
+    factory = session_factory(db.engine)
+    with UnitOfWork(factory, account_id=1) as uow:
+        contact = uow.session.scalars(select(Contact).where(Contact.name == ADA.name)).one()
+        interview = open_interview(uow, contact, now=NOW)
+        interview.state = "requested"
+        uow.session.add(
+            Outbox(
+                account_id=1, interview_id=interview.id, kind="outreach", occurrence="outreach",
+                message_id="<ours@seeker.example>", status="sent", to_addr=ADA.email,
+                subject="Coffee?", body_text="Hi", not_before=NOW - timedelta(hours=2),
+                created_at=NOW - timedelta(hours=2), sent_at=NOW - timedelta(hours=1),
+            )
+        )  # fmt: skip
+        uow.commit()
+    yesterday = NOW - timedelta(days=1)
+    facts = Facts((), (vcalendar([event(ADA, yesterday, 30, 0, cancelled=False)]),))
+    snapshot = run(facts, [("calendar", (0,))], db, reset=False)
+    assert ada(snapshot)[0] == "requested"
+    ((_, interview_of, *_),) = snapshot["meetings"].values()
+    assert interview_of is None
