@@ -85,9 +85,10 @@ def run_month(
     radicale: RadicaleServer,
     *,
     shuffle: int | None,
+    seed: int | None = None,
 ) -> Iterator[Month]:
     """Run the month (sources read in a daily shuffled order with a ``shuffle`` seed)."""
-    seed = _seed()
+    seed = _seed() if seed is None else seed
     print(
         f"simulated month: seed {seed}" + (f", sources shuffled with {shuffle}" if shuffle else "")
     )

@@ -4,12 +4,15 @@ Each day draws which of Sent, INBOX and the calendars (feed and CalDAV) is read 
 and third, all before the cycle plans and sends. Effects depend on the facts and their times,
 so every expectation of the month holds exactly as when Sent, INBOX and the calendars are read
 in the watcher's order. Replay with ``COFFEECHAT_SIM_SEED=<seed> COFFEECHAT_SIM_SHUFFLE=<n>``.
+
+Unless those are set, the month is seed 2 read with shuffle 4: there, on 14 October, INBOX is read
+before Sent in the step where two outreaches typed by hand bounce, which code that judged a bounce
+by the order it was read in got wrong (the interviews stayed "requested").
 """
 
 from __future__ import annotations
 
 import os
-import random
 from collections.abc import Iterator
 
 import pytest
@@ -57,9 +60,10 @@ def month(
     radicale: RadicaleServer,
 ) -> Iterator[Month]:
     """The month, with the sources read in a shuffled order each day."""
+    seed = None if os.environ.get("COFFEECHAT_SIM_SEED") else 2
     value = os.environ.get("COFFEECHAT_SIM_SHUFFLE")
-    shuffle = int(value) if value else random.SystemRandom().randrange(1, 2**32)
-    yield from run_month(dovecot, smtp_server, radicale, shuffle=shuffle)
+    shuffle = int(value) if value else 4
+    yield from run_month(dovecot, smtp_server, radicale, shuffle=shuffle, seed=seed)
 
 
 def test_sources_were_read_in_several_orders(month: Month) -> None:
