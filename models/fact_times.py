@@ -8,7 +8,8 @@ is when we recorded it. Effects compare these times, never the order in which ma
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -83,6 +84,37 @@ def wrote_before(uow: UnitOfWork, contact_id: int, address: str | None, at: date
     return uow.session.scalars(sent).first() is not None
 
 
+def first_mail_times(uow: UnitOfWork) -> dict[str, datetime]:
+    """When mail of ours (the user's in Sent, or coffeechat's sent outbox) first went to each
+    address: the same facts as :func:`wrote_before`, for a whole batch at once."""
+    first: dict[str, datetime] = {}
+
+    def note(address: str, at: datetime) -> None:
+        address = address.lower()
+        first[address] = min(first.get(address, at), at)
+
+    for to, cc, written, recorded in uow.session.execute(
+        select(Message.to_addrs, Message.cc_addrs, Message.date, Message.recorded_at).where(
+            Message.account_id == uow.account_id,
+            Message.direction == "out",
+            Message.contact_id.is_not(None),
+        )
+    ):
+        for address in (*to, *cc):
+            note(address, message_time(written, recorded))
+    for address, sent_at in uow.session.execute(
+        select(Outbox.to_addr, Outbox.sent_at).where(
+            Outbox.account_id == uow.account_id,
+            Outbox.status == "sent",
+            Outbox.kind != "prep_sheet",
+            Outbox.sent_at.is_not(None),
+        )
+    ):
+        if sent_at is not None:
+            note(address, sent_at)
+    return first
+
+
 def bounce_closes(uow: UnitOfWork, contact_id: int, at: datetime) -> bool:
     """A bounce at ``at`` closes the request only if it can have returned the user's latest
     mail: mail of ours went before it, and none after (that would be a newer request)."""
@@ -120,25 +152,61 @@ def keeps_outreach(uow: UnitOfWork, current: str, message_id: str, at: datetime)
     return earlier is None or (time_of(earlier), earlier.message_id) <= (at, message_id)
 
 
-def pause_until(uow: UnitOfWork, contact_id: int, zone: ZoneInfo) -> datetime | None:
-    """The latest auto-reply's return date (start of that day), unless the contact wrote after
-    it; ties between auto-replies go to the larger Message-ID."""
-    latest: tuple[datetime, str, Any] | None = None
-    human: list[datetime] = []
-    for row in uow.session.scalars(
-        select(Message).where(
+@dataclass(frozen=True)
+class PauseFacts:
+    """What decides a contact's pause: their latest auto-reply with a return date (ties go to
+    the larger Message-ID) and the latest mail they wrote themselves."""
+
+    auto: tuple[datetime, str, date] | None = None
+    human: datetime | None = None
+
+    def plus(self, message: Message) -> PauseFacts:
+        """The facts with one more stored message of the contact's."""
+        return self.add(
+            message.kind, message.relation, time_of(message), message.message_id,
+            message.return_date,
+        )  # fmt: skip
+
+    def add(
+        self, kind: str, relation: str | None, at: datetime, mid: str, back: date | None
+    ) -> PauseFacts:
+        """The facts with one more message, given by its parts."""
+        if kind == Kind.HUMAN.value and relation != Relation.SUSPICIOUS.value:
+            return replace(self, human=at if self.human is None else max(self.human, at))
+        if kind == Kind.AUTO_REPLY.value and back is not None:
+            key = (at, mid, back)
+            if self.auto is None or key[:2] > self.auto[:2]:
+                return replace(self, auto=key)
+        return self
+
+    def until(self, zone: ZoneInfo) -> datetime | None:
+        """The pause: the start of the return day, unless the contact wrote after the notice."""
+        if self.auto is None or (self.human is not None and self.human > self.auto[0]):
+            return None
+        return datetime.combine(self.auto[2], time(0), zone)
+
+
+def pause_facts(uow: UnitOfWork) -> dict[int, PauseFacts]:
+    """The PauseFacts of every contact, from everything stored (one query)."""
+    facts: dict[int, PauseFacts] = {}
+    for contact_id, kind, relation, written, recorded, mid, back in uow.session.execute(
+        select(
+            Message.contact_id,
+            Message.kind,
+            Message.relation,
+            Message.date,
+            Message.recorded_at,
+            Message.message_id,
+            Message.return_date,
+        ).where(
             Message.account_id == uow.account_id,
-            Message.contact_id == contact_id,
+            Message.contact_id.is_not(None),
             Message.direction == "in",
             Message.kind.in_((Kind.AUTO_REPLY.value, Kind.HUMAN.value)),
         )
     ):
-        if row.kind == Kind.HUMAN.value:
-            if row.relation != Relation.SUSPICIOUS.value:
-                human.append(time_of(row))
-        elif row.return_date is not None:
-            key = (time_of(row), row.message_id, row.return_date)
-            latest = key if latest is None or key[:2] > latest[:2] else latest
-    if latest is None or any(t > latest[0] for t in human):
-        return None
-    return datetime.combine(latest[2], time(0), zone)
+        if contact_id is not None:
+            at = message_time(written, recorded)
+            known = facts.get(contact_id, PauseFacts())
+            facts[contact_id] = known.add(kind, relation, at, mid, back)
+    return facts

@@ -20,15 +20,16 @@ from models.events import (
     ReplyReceived,
 )
 from models.fact_times import (
+    PauseFacts,
     bounce_closes,
+    first_mail_times,
     held_since,
     keeps_outreach,
     message_time,
     message_times,
-    pause_until,
+    pause_facts,
     time_of,
     written_at,
-    wrote_before,
 )
 from models.interviews import open_interview, try_apply
 from models.lifecycle import Event, State
@@ -64,6 +65,10 @@ class Effects:
     unsent: set[int] = field(default_factory=set)
     interviews: dict[int, Interview] = field(default_factory=dict)
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    # Each contact's pause facts, loaded on first use and kept current.
+    pauses: dict[int, PauseFacts] | None = None
+    # When mail of ours first went to each address (loaded on first use, kept current).
+    first_written: dict[str, datetime] | None = None
 
     @classmethod
     def for_batch(
@@ -87,6 +92,20 @@ class Effects:
         account = uow.session.get(Account, uow.account_id)
         zone = ZoneInfo(account.timezone if account else "UTC")
         return cls(uow, now, ctx, user_addresses, unsent, latest, zone)
+
+    def wrote_to_by(self, address: str, at: datetime) -> bool:
+        """Whether mail of ours went to ``address`` at or before ``at`` (one query a batch)."""
+        if self.first_written is None:
+            self.first_written = first_mail_times(self.uow)
+        first = self.first_written.get(address)
+        return first is not None and first <= at
+
+    def wrote_to(self, addresses: Iterable[str], at: datetime) -> None:
+        """Keep first_written current after a mail of ours was recorded."""
+        if self.first_written is not None:
+            for address in addresses:
+                known = self.first_written.get(address.lower())
+                self.first_written[address.lower()] = at if known is None else min(known, at)
 
     def latest_interview_id(self, contact_id: int) -> int | None:
         """The contact's newest interview id, if any (cached for the batch)."""
@@ -141,6 +160,8 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
     # Our own outbox mail seen in Sent (a draft the user sent by hand, or a send whose outcome
     # was unknown): the sender's bookkeeping applies, exactly once.
     at = message_time(message.date, fx.now)
+    if message.contact_id is not None or message.message_id in fx.ctx.our_message_ids:
+        fx.wrote_to((*message.to_addrs, *message.cc_addrs), at)
     row = fx.uow.session.scalars(
         select(Outbox).where(
             Outbox.account_id == fx.uow.account_id, Outbox.message_id == message.message_id
@@ -280,14 +301,14 @@ def _human(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
         return []
     if message.relation != Relation.REPLY.value and not _reply_if_written(fx, message, verdict):
         if message.relation == Relation.CORRESPONDENCE.value:
-            _refresh_pause(fx, message.contact_id)  # still news from them: they are back
+            _refresh_pause(fx, message)  # news from them: they are back
         return []
     at = message_time(message.date, fx.now)
-    if not wrote_before(fx.uow, message.contact_id, message.from_addr.lower(), at):
+    if not fx.wrote_to_by(message.from_addr.lower(), at):
         # It answers mail of ours not read yet (Sent is read later), or it is older than
         # anything we wrote: it counts once an earlier mail of ours to its sender is known.
         message.flags = [*message.flags, PENDING, *([OPT_OUT] if verdict.opt_out else [])]
-        _refresh_pause(fx, message.contact_id)
+        _refresh_pause(fx, message)
         return []
     interview = _interview(fx, message.contact_id)
     message.interview_id = interview.id
@@ -301,7 +322,7 @@ def _human(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
 def _reply(fx: Effects, interview: Interview, message: Message, *, opt_out: bool) -> list[str]:
     """What a reply to mail of ours does, at the time it was written."""
     assert message.contact_id is not None
-    _refresh_pause(fx, message.contact_id)
+    _refresh_pause(fx, message)
     if opt_out:
         return _opt_out(fx, [message.contact_id], "asked not to be contacted")
     at = time_of(message)
@@ -335,11 +356,20 @@ def _reply_if_written(fx: Effects, message: Message, verdict: Verdict) -> bool:
         contact_addresses=fx.ctx.contact_addresses,
         outreach_recipients={**fx.ctx.outreach_recipients, message.contact_id: written | {sender}},
     )
+    # The same ids as the batch's context: reuse its normalised set instead of rebuilding it.
+    ctx.__dict__["normalised_ids"] = fx.ctx.normalised_ids
     return match_reply(verdict.mail, ctx).relation is Relation.REPLY
 
 
-def _refresh_pause(fx: Effects, contact_id: int) -> None:
-    """The contact's latest interview, open or not, is paused as the facts say."""
+def _refresh_pause(fx: Effects, message: Message) -> None:
+    """The contact's latest interview, open or not, is paused as the facts say.
+
+    The facts are loaded once a batch (all contacts) and kept current message by message; the
+    contact's own mail can end a pause but never start one, so until they are needed an
+    interview that is not paused stays so without a look at the other mail.
+    """
+    assert message.contact_id is not None
+    contact_id = message.contact_id
     interview = (
         fx.interviews.get(contact_id)
         or fx.uow.session.scalars(
@@ -348,8 +378,14 @@ def _refresh_pause(fx: Effects, contact_id: int) -> None:
             .order_by(Interview.id.desc())
         ).first()
     )
+    unpaused = interview is None or interview.paused_until is None
+    if fx.pauses is None:
+        if message.kind == Kind.HUMAN.value and unpaused:
+            return
+        fx.pauses = pause_facts(fx.uow)  # flushed first: this message is among them
+    facts = fx.pauses[contact_id] = fx.pauses.get(contact_id, PauseFacts()).plus(message)
     if interview is not None:
-        interview.paused_until = pause_until(fx.uow, contact_id, fx.zone)
+        interview.paused_until = facts.until(fx.zone)
 
 
 def _auto_reply(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
@@ -357,7 +393,7 @@ def _auto_reply(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
         return []
     interview = _interview(fx, message.contact_id)
     message.interview_id = interview.id
-    _refresh_pause(fx, message.contact_id)
+    _refresh_pause(fx, message)
     fx.uow.record(
         AutoReplyReceived(
             occurred_at=message_time(message.date, fx.now),
