@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 
 from models.cadence import next_send_time, update_allowed
+from models.fact_times import written_at
 from models.followup_mail import PlanContext, Planned, introducer, people, recipient, thread_of
 from models.lifecycle import State
 from models.tables import Contact, Interview, Meeting, Message, Milestone, Note, Outbox, Referral
@@ -66,7 +67,7 @@ def last_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
     ours = _last_outbox_touch(ctx, contact_id)
     # Mail the user wrote themselves (a thank-you from their phone) counts as a touch too.
     by_hand = ctx.uow.session.scalar(
-        select(func.max(Message.date)).where(
+        select(func.max(written_at)).where(
             Message.contact_id == contact_id,
             Message.direction == "out",
             Message.message_id.not_in(select(Outbox.message_id)),

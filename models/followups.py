@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from models.cadence import CadenceRules, next_send_time, nudge_due, thank_you_slot
+from models.fact_times import written_at
 from models.first_run import connected_at, horizon_start
 from models.followup_mail import (
     ModeRules,
@@ -99,14 +100,17 @@ def _plan_thank_yous(ctx: PlanContext) -> list[str]:
 
 def _thank_you(ctx: PlanContext, meeting: Meeting, interview: Interview) -> list[str]:
     contact = ctx.uow.session.get(Contact, interview.contact_id)
-    to = recipient(contact) if contact is not None else None
-    if contact is None or to is None:
+    if contact is None:
         return []
     if _user_wrote_since(ctx, contact.id, meeting.end_utc):
         # They thanked the contact themselves (perhaps before the sync saw the meeting end):
         # that is the thank-you, and the interview moves on so updates can follow later.
+        # Whether we could write to them ourselves does not change what the user did.
         try_apply(ctx.uow, interview, Event.THANK_YOU_SENT, now=ctx.now, cause="sent-folder")
         return ["thanked-by-user"]
+    to = recipient(contact)
+    if to is None:
+        return []
     cad = ctx.cadence
     slot = thank_you_slot(meeting.end_utc, cad, ctx.zone)
     earliest = meeting.end_utc + timedelta(hours=cad.thank_you_delay_hours)
@@ -247,7 +251,7 @@ def _contact_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> 
             Message.contact_id == contact_id,
             Message.direction == "in",
             Message.kind == "human",
-            Message.date > since,
+            written_at > since,
         )
     )
     return found is not None
@@ -260,7 +264,7 @@ def _user_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> boo
             Message.account_id == ctx.uow.account_id,
             Message.contact_id == contact_id,
             Message.direction == "out",
-            Message.date > since,
+            written_at > since,
             Message.message_id.not_in(ours),
         )
     )
@@ -272,7 +276,7 @@ def _outreach_sent_at(ctx: PlanContext, interview: Interview) -> datetime:
     mid = interview.outreach_message_id
     when = (
         s.scalar(
-            select(Message.date).where(
+            select(written_at).where(
                 Message.account_id == ctx.uow.account_id, Message.message_id == mid
             )
         )

@@ -73,12 +73,18 @@ _TABLE: dict[tuple[State, Event], State] = {
     (S.PLANNED, E.REPLY_RECEIVED): S.REPLIED,
     (S.REQUESTED, E.REPLY_RECEIVED): S.REPLIED,
     (S.NUDGED, E.REPLY_RECEIVED): S.REPLIED,
+    # They answered mail of ours that reached them: whatever else bounced, they can be reached
+    # (and a bounce read after the reply cannot undo it, so neither may one read before it).
+    (S.UNDELIVERABLE, E.REPLY_RECEIVED): S.REPLIED,
     (S.REQUESTED, E.BOUNCED): S.UNDELIVERABLE,
     (S.NUDGED, E.BOUNCED): S.UNDELIVERABLE,
     # A meeting may be booked without a reply we saw (a phone call, an invitation from them).
     (S.PLANNED, E.MEETING_SCHEDULED): S.SCHEDULED,
     (S.REQUESTED, E.MEETING_SCHEDULED): S.SCHEDULED,
     (S.NUDGED, E.MEETING_SCHEDULED): S.SCHEDULED,
+    # They met although mail to them bounced: the meeting is the later, stronger fact (and a
+    # bounce read after the meeting cannot undo it, so neither may one read before it).
+    (S.UNDELIVERABLE, E.MEETING_SCHEDULED): S.SCHEDULED,
     (S.REPLIED, E.MEETING_SCHEDULED): S.SCHEDULED,
     # A further conversation with someone already thanked.
     (S.THANKED, E.MEETING_SCHEDULED): S.SCHEDULED,

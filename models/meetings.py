@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from models.authority import refuse_calendar_change
 from models.calendar import (
@@ -56,8 +56,10 @@ def load_matcher(uow: UnitOfWork, user_addresses: frozenset[str]) -> Matcher:
     s, account = uow.session, uow.account_id
     addresses = dict(
         s.execute(
+            # Bounced addresses too: a meeting with someone is theirs whether or not mail to
+            # that address bounced, and whether the bounce was read before the calendar or after.
             select(ContactEmail.address, ContactEmail.contact_id).where(
-                ContactEmail.account_id == account, ContactEmail.status == "ok"
+                ContactEmail.account_id == account
             )
         ).all()
     )
@@ -202,12 +204,12 @@ def _add(
         return []
     contact_id, how = found
     contact = uow.session.get(Contact, contact_id)
-    if contact is None or contact.do_not_contact:
+    if contact is None:
         return []
-    interview = open_interview(uow, contact, now=now)
+    interview = _interview_for(uow, contact, occ, now)
     row = Meeting(
         account_id=uow.account_id,
-        interview_id=interview.id,
+        interview_id=interview.id if interview is not None else None,
         contact_id=contact_id,
         source=source,
         uid=occ.uid,
@@ -234,11 +236,12 @@ def _add(
     )
     uow.session.add(row)
     uow.session.flush()
-    try_apply(uow, interview, Event.MEETING_SCHEDULED, now=now, cause=f"calendar:{source}")
+    if interview is not None and not contact.do_not_contact:
+        try_apply(uow, interview, Event.MEETING_SCHEDULED, now=now, cause=f"calendar:{source}")
     uow.record(
         MeetingScheduled(
             occurred_at=now,
-            interview_id=interview.id,
+            interview_id=row.interview_id,
             contact_id=contact_id,
             meeting_id=row.id,
             start=occ.start,
@@ -246,6 +249,35 @@ def _add(
         )
     )
     return ["meeting-scheduled"]
+
+
+def _interview_for(
+    uow: UnitOfWork, contact: Contact, occ: Occurrence, now: datetime
+) -> Interview | None:
+    """The interview a meeting belongs to, or None when it belongs to none we track.
+
+    Stored either way, so the meetings recorded do not depend on what was read first: with a
+    contact who opted out it joins their last (closed) conversation without changing it; one
+    that ended before coffeechat's outreach of the open interview went is an earlier meeting,
+    not the answer to that request.
+    """
+    if contact.do_not_contact:
+        return uow.session.scalars(
+            select(Interview)
+            .where(Interview.contact_id == contact.id)
+            .order_by(Interview.id.desc())
+        ).first()
+    interview = open_interview(uow, contact, now=now)
+    requested = uow.session.scalar(
+        select(func.min(Outbox.sent_at)).where(
+            Outbox.interview_id == interview.id,
+            Outbox.kind == "outreach",
+            Outbox.status == "sent",
+        )
+    )
+    if requested is not None and occ.end <= requested:
+        return None
+    return interview
 
 
 def _update(uow: UnitOfWork, row: Meeting, upd: Update, now: datetime, *, how: str) -> list[str]:
@@ -332,8 +364,9 @@ def mark_ended(uow: UnitOfWork, now: datetime) -> list[str]:
     ):
         row.ended_handled = True
         interview = uow.session.get(Interview, row.interview_id) if row.interview_id else None
+        # The interview was held when the meeting ended, not when a cycle noticed.
         if interview is None or not try_apply(
-            uow, interview, Event.MEETING_ENDED, now=now, cause=f"meeting:{row.id}"
+            uow, interview, Event.MEETING_ENDED, now=row.end_utc, cause=f"meeting:{row.id}"
         ):
             continue
         uow.record(

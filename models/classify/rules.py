@@ -150,7 +150,9 @@ def text_bounce(mail: ParsedMail, today: date | None) -> Verdict | None:
 
 
 def _auto(mail: ParsedMail, rule: str, today: date | None, *notes: str) -> Verdict:
-    reference = today or (mail.date.date() if mail.date else None)
+    # "Back on Monday" counts from the notice's own date, not from the day we read it.
+    written = mail.date.date() if mail.date else None
+    reference = min(written, today) if written and today else (today or written)
     text = f"{mail.subject}\n{mail.text_new or mail.text_body}"
     if rule == "list_headers" or "list" in notes:
         # list mail is not written to us: no return date to look for (and it costs time)

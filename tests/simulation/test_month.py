@@ -47,6 +47,7 @@ class Month:
     seconds: float
     cpu: float
     event_log: list[Violation]
+    shuffle: int | None = None
 
     def check(self, name: str, violations: list[Violation] | None = None) -> None:
         """Fail with the seed and every violation of one check."""
@@ -56,8 +57,10 @@ class Month:
             else [v for v in (*self.oracle.violations, *self.event_log) if v.check == name]
         )
         assert not found, (
-            f"seed {self.seed} (replay: COFFEECHAT_SIM_SEED={self.seed}): "
-            f"{len(found)} {name} violation(s):\n" + "\n".join(f"  {v}" for v in found)
+            f"seed {self.seed} (replay: COFFEECHAT_SIM_SEED={self.seed}"
+            + (f" COFFEECHAT_SIM_SHUFFLE={self.shuffle}" if self.shuffle is not None else "")
+            + f"): {len(found)} {name} violation(s):\n"
+            + "\n".join(f"  {v}" for v in found)
         )
 
 
@@ -73,8 +76,22 @@ def month(
     radicale: RadicaleServer,
 ) -> Iterator[Month]:
     """Run the month once for every test in this module."""
-    seed = _seed()
-    print(f"simulated month: seed {seed}")
+    yield from run_month(dovecot, smtp_server, radicale, shuffle=None)
+
+
+def run_month(
+    dovecot: DovecotServer,
+    smtp_server: SmtpServer,
+    radicale: RadicaleServer,
+    *,
+    shuffle: int | None,
+    seed: int | None = None,
+) -> Iterator[Month]:
+    """Run the month (sources read in a daily shuffled order with a ``shuffle`` seed)."""
+    seed = _seed() if seed is None else seed
+    print(
+        f"simulated month: seed {seed}" + (f", sources shuffled with {shuffle}" if shuffle else "")
+    )
     if not dovecot.process.running:
         dovecot.start()
     if not radicale.process.running:
@@ -130,19 +147,29 @@ def month(
     }
     app = build_app(Settings.model_validate(config))
     scenario = generate(seed)
-    world = World(scenario, app, mailbox=mailbox, smtp=smtp_server, feed=feed, calendar=calendar)
+    world = World(
+        scenario,
+        app,
+        mailbox=mailbox,
+        smtp=smtp_server,
+        feed=feed,
+        calendar=calendar,
+        shuffle=shuffle,
+    )
     started, cpu = time.monotonic(), time.process_time()
     try:
         try:
             world.run()
         except Exception as err:
             raise AssertionError(
-                f"seed {seed} (replay: COFFEECHAT_SIM_SEED={seed}): the month stopped at "
+                f"seed {seed} (replay: COFFEECHAT_SIM_SEED={seed}, shuffle {shuffle}): "
+                "the month stopped at "
                 f"{world.now.isoformat()}: {type(err).__name__}: {err}"
             ) from err
         seconds, cpu = time.monotonic() - started, time.process_time() - cpu
         oracle = Oracle(scenario, world).run()
-        result = Month(seed, world, oracle, app, seconds, cpu, check_event_log(app, oracle))
+        event_log = check_event_log(app, oracle)
+        result = Month(seed, world, oracle, app, seconds, cpu, event_log, shuffle)
         phases = ", ".join(f"{k} {v:.0f} s" for k, v in world.seconds.items())
         print(f"simulated month: {seconds:.0f} s ({cpu:.0f} s CPU here; {phases})")
         print(f"simulated month: {summary(world, oracle)}")

@@ -16,8 +16,10 @@ from __future__ import annotations
 import email
 import heapq
 import itertools
+import random
 import time as clock
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -26,8 +28,8 @@ from functools import partial
 from typing import cast
 
 from flows.app import App, imap_credential, imap_endpoint
-from flows.cycle import run_cycle
-from flows.inbox_sync import sync_account_mail
+from flows.cycle import CycleReport, run_cycle, sync_calendars
+from flows.inbox_sync import folder_plan, sync_account_mail, sync_folder
 from integrations.imap import Mailbox, MailboxError, connect
 from integrations.render import render
 from models.contact_import import ContactRow
@@ -159,9 +161,17 @@ class World:
         smtp: SmtpServer,
         feed: IcsFeedServer,
         calendar: Calendar,
+        shuffle: int | None = None,
     ) -> None:
-        """Wire the hooks; nothing runs until run()."""
+        """Wire the hooks; nothing runs until run().
+
+        ``shuffle`` (a seed) reads the sources (Sent, INBOX, the calendars) in an order drawn
+        afresh each day, all before the cycle, instead of Sent, INBOX, then the cycle's own
+        calendar read: the outcome must not depend on it.
+        """
         self.scenario = scenario
+        self.shuffle = random.Random(shuffle) if shuffle is not None else None
+        self.orders: dict[date, tuple[str, ...]] = {}
         self.app = app
         self.mailbox = mailbox
         self.feed = feed
@@ -200,7 +210,10 @@ class World:
                 while self._agenda and self._agenda[0].at <= step:
                     self._execute(heapq.heappop(self._agenda))
                 mark = self._lap("world", mark)
-                self._sync_mail(step)
+                if self.shuffle is None:
+                    self._sync_mail(step)
+                else:
+                    self._read_shuffled(step)
                 mark = self._lap("mail sync", mark)
                 report = run_cycle(self.app, step)
                 self._lap("cycle", mark)
@@ -218,15 +231,22 @@ class World:
     def _schedule(self, at: datetime, kind: str, email: str = "", text: str = "") -> None:
         heapq.heappush(self._agenda, _Action(at, next(self._seq), kind, email, text))
 
-    def _sync_mail(self, step: datetime) -> None:
-        # As the watcher does: a whole pass (Sent, then INBOX) when IDLE would have woken it
-        # (something was APPENDed) and, as the safety net, every few steps anyway.
+    def _mail_due(self) -> bool:
+        # As the watcher does: a whole pass when IDLE would have woken it (something was
+        # APPENDed) and, as the safety net, every few steps anyway.
         if not self._changed and next(self._polls) % POLL_EVERY:
-            return
+            return False
         self._changed.clear()
+        return True
+
+    def _sync_mail(self, step: datetime) -> None:
+        if self._mail_due():
+            self._with_session(lambda box: sync_account_mail(self.app, box, step))
+
+    def _with_session(self, work: Callable[[Mailbox], object]) -> None:
         for attempt in range(2):
             try:
-                sync_account_mail(self.app, self._mailbox(), step)
+                work(self._mailbox())
                 return
             except MailboxError:
                 # A long-lived session may be dropped; the watcher reconnects, so do we, once.
@@ -235,6 +255,26 @@ class World:
                 self._box = None
                 if attempt:
                     raise
+
+    def _read_shuffled(self, step: datetime) -> None:
+        """Each source once, in the day's order; the cycle's own calendar read finds no news."""
+        assert self.shuffle is not None
+        day = step.astimezone(BERLIN).date()
+        if day not in self.orders:
+            self.orders[day] = tuple(self.shuffle.sample(["sent", "inbox", "calendar"], 3))
+        mail = self._mail_due()
+        for source in self.orders[day]:
+            if source == "calendar":
+                report = CycleReport()
+                sync_calendars(self.app, step, report)
+                self.problems += [(step, p) for p in report.problems]
+            elif mail:
+                self._with_session(partial(self._sync_one, source == "sent", step))
+
+    def _sync_one(self, sent: bool, step: datetime, box: Mailbox) -> None:
+        for folder, outgoing in folder_plan(self.app, box):
+            if outgoing == sent:
+                sync_folder(self.app, box, folder, outgoing=outgoing, now=step)
 
     def _mailbox(self) -> Mailbox:
         if self._box is None:
