@@ -125,6 +125,9 @@ class CadenceConfig(_Section):
     send_window_start: time = time(8, 0)
     send_window_end: time = time(20, 0)
     nudge_after_business_days: int = Field(default=7, ge=1)
+    # A nudge that fell due longer ago than this is dropped, never sent (outreach from long
+    # before coffeechat was connected, or a service off for weeks).
+    nudge_give_up_days: int = Field(default=14, ge=1)
     update_interval_days: int = Field(default=28, ge=1)
     daily_cap: int = Field(default=20, ge=0)
     calendar_days_back: int = Field(default=14, ge=0)

@@ -31,6 +31,8 @@ class CadenceRules(Protocol):
     def update_interval_days(self) -> int: ...
     @property
     def first_run_horizon_hours(self) -> float: ...
+    @property
+    def nudge_give_up_days(self) -> int: ...
 
 
 # A window can vanish on a DST day only when it sits inside the skipped hour, so a week is plenty.
@@ -130,6 +132,16 @@ def nudge_due(
         window_end=cfg.send_window_end,
         weekdays_only=True,
     )
+
+
+def nudge_stale(due: datetime, now: datetime, cfg: CadenceRules) -> bool:
+    """Whether a nudge due at ``due`` is too old to send at all (outreach from long ago).
+
+    A first run over years of Sent mail finds outreach nobody answered in 2024; a "just
+    following up" on it now would be a wrong email. A service that was down for a few days
+    still sends the nudges that fell due meanwhile.
+    """
+    return _aware(now) - _aware(due) > timedelta(days=cfg.nudge_give_up_days)
 
 
 def update_allowed(last_update_at: datetime | None, now: datetime, interval: timedelta) -> bool:

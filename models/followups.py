@@ -19,7 +19,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from models.cadence import CadenceRules, next_send_time, nudge_due, thank_you_slot
+from models.cadence import (
+    CadenceRules,
+    next_send_time,
+    nudge_due,
+    nudge_stale,
+    thank_you_slot,
+)
 from models.fact_times import written_at
 from models.first_run import connected_at, horizon_start
 from models.followup_mail import (
@@ -163,7 +169,9 @@ def _plan_nudges(ctx: PlanContext) -> list[str]:
             continue  # not opted in, nowhere to write, or no outreach to follow up on
         sent_at = _outreach_sent_at(ctx, interview)
         due = nudge_due(sent_at, interview.paused_until, ctx.cadence, ctx.zone)
-        if ctx.now < due or _contact_wrote_since(ctx, contact.id, sent_at):
+        if ctx.now < due or nudge_stale(due, ctx.now, ctx.cadence):
+            continue
+        if _contact_wrote_since(ctx, contact.id, sent_at):
             continue
         context = people(ctx.account, contact, introducer(ctx.uow, contact))
         planned = Planned(

@@ -57,6 +57,19 @@ def test_a_cancelled_nudge_is_never_replaced(world: World) -> None:
     assert world.plan(DUE + timedelta(days=3)) == []
 
 
+def test_outreach_nobody_answered_long_ago_is_never_nudged(world: World) -> None:
+    """A first run over years of Sent finds old unanswered outreach: no nudge, not even a draft."""
+    requested(world, ["nudge"])
+    assert world.plan(DUE + timedelta(days=15)) == []
+    assert world.plan(DUE + timedelta(days=700)) == []
+    assert world.rows() == []
+
+
+def test_a_nudge_that_fell_due_while_the_service_was_off_still_goes(world: World) -> None:
+    requested(world, ["nudge"])
+    assert world.plan(DUE + timedelta(days=13)) == ["nudge"]
+
+
 def test_no_nudge_without_opting_in(world: World) -> None:
     requested(world, [])
     assert world.plan(DUE + timedelta(days=10)) == []

@@ -13,6 +13,7 @@ from models.cadence import (
     local_instant,
     next_send_time,
     nudge_due,
+    nudge_stale,
     thank_you_slot,
     update_allowed,
 )
@@ -150,3 +151,11 @@ def test_update_interval() -> None:
     assert update_allowed(None, now, interval)
     assert not update_allowed(now - timedelta(days=27, hours=23), now, interval)
     assert update_allowed(now - interval, now, interval)
+
+
+def test_a_nudge_is_stale_only_past_the_give_up_days() -> None:
+    due = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+    limit = timedelta(days=CFG.nudge_give_up_days)
+    assert not nudge_stale(due, due, CFG)
+    assert not nudge_stale(due, due + limit, CFG)
+    assert nudge_stale(due, due + limit + timedelta(seconds=1), CFG)
