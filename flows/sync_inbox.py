@@ -8,7 +8,7 @@ from prefect import flow, task
 
 from flows.app import imap_credential, imap_endpoint, load_app, utcnow
 from flows.events import emit_domain_events
-from flows.inbox_sync import sync_account_mail
+from flows.inbox_sync import SyncIncomplete, sync_account_mail
 from integrations.imap import MailboxError, connect
 
 
@@ -32,7 +32,12 @@ def sync_mail(account: str, config: str | None) -> list[dict[str, Any]]:
         return []
     now = utcnow()
     with connect(imap_endpoint(cfg), imap_credential(cfg)) as box:
-        reports = sync_account_mail(app, box, now)
+        try:
+            reports = sync_account_mail(app, box, now)
+        except SyncIncomplete as err:
+            # The folders that did sync committed their effects: their events go out too.
+            emit_domain_events(e for r in err.reports for e in r.events)
+            raise
     emit_domain_events(e for r in reports for e in r.events)
     return [
         {"folder": r.folder, "new": r.new, "stored": r.stored, "effects": r.effects}
