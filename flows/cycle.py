@@ -70,20 +70,25 @@ def prepare_sheets(app: App, now: datetime, report: CycleReport) -> None:
 
 def plan(app: App, now: datetime, report: CycleReport) -> None:
     """Create the thank-yous, nudges and updates that are due."""
-    settings = app.settings
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        account = uow.session.get(Account, app.account_id)
-        assert account is not None
-        mark_connected(uow, now)  # the first plan is the moment the account became "connected"
-        report.labels += plan_followups(
-            uow,
-            now=now,
-            cadence=settings.cadence,
-            modes=settings.modes,
-            user_email=account.email,
-            render=partial(render, fmt="txt", user_dir=settings.templates_dir),
-        )
+        report.labels += plan_in(uow, app, now)
         report.events += uow.commit()
+
+
+def plan_in(uow: UnitOfWork, app: App, now: datetime) -> list[str]:
+    """Plan every follow-up due now inside ``uow`` (committed by the caller, or not: preview)."""
+    settings = app.settings
+    account = uow.session.get(Account, app.account_id)
+    assert account is not None
+    mark_connected(uow, now)  # the first plan is the moment the account became "connected"
+    return plan_followups(
+        uow,
+        now=now,
+        cadence=settings.cadence,
+        modes=settings.modes,
+        user_email=account.email,
+        render=partial(render, fmt="txt", user_dir=settings.templates_dir),
+    )
 
 
 def send(app: App, now: datetime, report: CycleReport) -> None:

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.app import App
+from flows.cycle import plan_in
 from flows.prep_sheets import due_prep_sheets
-from integrations.render import render
-from models.first_run import mark_connected
-from models.followups import plan_followups
 from models.meetings import mark_ended
 from models.outbox import refusal
 from models.tables import Account, Contact, Interview, Meeting, Outbox
@@ -42,23 +39,14 @@ class Preview:
 
 def preview_cycle(app: App, now: datetime) -> list[Preview]:
     """Plan as the next cycle would and say what it would send, to whom; persists nothing."""
-    settings = app.settings
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:  # never committed
         session = uow.session
         before = set(session.scalars(select(Outbox.id).where(Outbox.account_id == app.account_id)))
+        mark_ended(uow, now)
+        plan_in(uow, app, now)
+        session.flush()
         account = session.get(Account, app.account_id)
         assert account is not None
-        mark_ended(uow, now)
-        mark_connected(uow, now)
-        plan_followups(
-            uow,
-            now=now,
-            cadence=settings.cadence,
-            modes=settings.modes,
-            user_email=account.email,
-            render=partial(render, fmt="txt", user_dir=settings.templates_dir),
-        )
-        session.flush()
         out = []
         for row, name in session.execute(
             select(Outbox, Contact.name)
