@@ -203,3 +203,17 @@ class NoteAdded(DomainEvent):
     verb: ClassVar[str] = "added"
     text: str
     for_update: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssistantCalled(DomainEvent):
+    """An AI assistant called a tool of ``coffeechat mcp``: what, about what, and how it ended.
+
+    ``arguments`` is a summary (a contact reference, a subject, a body's length), never a body.
+    """
+
+    noun: ClassVar[str] = "assistant"
+    verb: ClassVar[str] = "called"
+    tool: str
+    arguments: str
+    outcome: str

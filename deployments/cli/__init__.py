@@ -72,6 +72,14 @@ app.command("plan")(followup_cmd.plan)
 app.command("thank")(followup_cmd.thank)
 
 
+@app.command("mcp")
+def mcp(ctx: typer.Context) -> None:
+    """Serve this account to an AI assistant over stdio (MCP): it reads and drafts, never sends."""
+    from deployments.mcp.server import mcp as serve  # the MCP SDK loads only for this command
+
+    serve(ctx)
+
+
 @app.command("demo")
 def demo(
     data_dir: Annotated[

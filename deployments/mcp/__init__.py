@@ -1,0 +1,1 @@
+"""``coffeechat mcp``: the MCP server (reads and review-mode drafts for an AI assistant)."""

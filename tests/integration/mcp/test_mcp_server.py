@@ -1,0 +1,249 @@
+"""``coffeechat mcp`` spoken to by the MCP SDK's own client over stdio, against the test bed.
+
+The server is the real command in a child process. What it drafts must land in Dovecot's
+Drafts through the sender's own step, reach aiosmtpd only after ``coffeechat approve``, and
+every call (refused ones and calls to tools that do not exist included) is in the event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, StdioServerParameters
+from sqlalchemy import select
+
+from flows.app import App, build_app
+from flows.outbox_send import send_due
+from integrations.config import load_settings
+from models.contact_import import ContactRow
+from models.contacts import upsert_contact
+from models.interviews import apply_event, open_interview
+from models.lifecycle import Event
+from models.tables import Contact, ContactEmail, EventLog, Message, Outbox
+from models.uow import UnitOfWork
+from tests.testbed import Mailbox as BedMailbox
+from tests.testbed import SmtpServer
+
+ROOT = Path(__file__).resolve().parents[3]
+USER = "sam@example.net"
+ADA, BOB, CARL, DORA, FAY = (
+    "ada@example.com",
+    "bob@example.com",
+    "carl@example.com",
+    "dora@example.com",
+    "fay@example.com",
+)
+DORA_MAIL = "<outreach-dora@example.net>"
+FAY_MAIL = "<outreach-fay@example.net>"
+LAUNCH = "import sys; from deployments.cli import main; sys.argv[0] = 'coffeechat'; main()"
+SECRET_BODY = "Dear Ada, I would love twenty minutes of your time. -- a body the log must not keep"
+READ_TOOLS = {"pipeline", "next_meetings", "needs_you", "contact", "thread", "prep_sheet"}
+DRAFT_TOOLS = {"draft_outreach", "draft_update", "draft_reply"}
+
+
+@dataclass
+class World:
+    """A config file, the child's environment and an App on the same database."""
+
+    config: Path
+    env: dict[str, str]
+    app: App
+
+
+def write_config(tmp_path: Path, mailbox: BedMailbox, smtp: SmtpServer) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[account]\nname = "Sam Seeker"\nemail = "{USER}"\ntimezone = "Europe/Paris"\n'
+        f'[imap]\nhost = "{mailbox.host}"\nport = {mailbox.port}\nsecurity = "plain"\n'
+        f'allow_plaintext = true\nusername = "{mailbox.user}"\npassword = "env:MCP_IMAP_PW"\n'
+        f'[smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "starttls"\n'
+        f'ca_file = "{smtp.ca_path}"\nusername = "{smtp.username}"\n'
+        f'password = "env:MCP_SMTP_PW"\nsave_to_sent = "never"\n'
+    )
+    return config
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path,
+    database_url: str,
+    mailbox: BedMailbox,
+    smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[World]:
+    config = write_config(tmp_path, mailbox, smtp)
+    own = {
+        "COFFEECHAT_DATABASE_URL": database_url,
+        "COFFEECHAT_DATA_DIR": str(tmp_path / "data"),
+        "MCP_IMAP_PW": mailbox.password,
+        "MCP_SMTP_PW": smtp.password,
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "COFFEECHAT_"))}
+    env |= own | {"PYTHONPATH": str(ROOT)}
+    for key, value in own.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("COFFEECHAT_CONFIG", raising=False)
+    app = build_app(load_settings(config))
+    seed(app)
+    yield World(config, env, app)
+
+
+def seed(app: App) -> None:
+    """Ada may be written to; Bob asked not to be; Carl's address bounced; Dora was written to.
+
+    Fay was written to and declined: her interview is closed, which only the sender's own
+    refusal rules (not the address checks) stop.
+    """
+    now = datetime.now(UTC) - timedelta(days=3)
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        for name, address, company in (
+            ("Ada Lovelace", ADA, "Engines Ltd"),
+            ("Bob Optout", BOB, ""),
+            ("Carl Bounce", CARL, ""),
+            ("Dora Thread", DORA, "Looms"),
+            ("Fay Declined", FAY, ""),
+        ):
+            row = ContactRow(line=0, name=name, emails=(address,), company=company)
+            upsert_contact(uow, row, source="t", now=now)
+        uow.session.flush()
+        contacts = {c.name.split()[0]: c for c in uow.session.scalars(select(Contact))}
+        contacts["Bob"].do_not_contact = True
+        for email in uow.session.scalars(select(ContactEmail).where(ContactEmail.address == CARL)):
+            email.status = "bounced"
+        for who, address, mail_id in (("Dora", DORA, DORA_MAIL), ("Fay", FAY, FAY_MAIL)):
+            contact = contacts[who]
+            interview = open_interview(uow, contact, now=now)
+            interview.outreach_message_id, interview.thread_subject = mail_id, "Looms?"
+            apply_event(uow, interview, Event.OUTREACH_SENT, now=now)
+            if who == "Fay":
+                apply_event(uow, interview, Event.DECLINED, now=now)
+            uow.session.add(
+                Message(account_id=app.account_id, contact_id=contact.id,
+                        interview_id=interview.id, message_id=mail_id, direction="out",
+                        folder="Sent", from_addr=USER, to_addrs=[address], subject="Looms?",
+                        kind="human", rule="test", date=now, excerpt="Could we talk about looms?",
+                        recorded_at=now)
+            )  # fmt: skip
+        uow.commit()
+
+
+def coffeechat(world: World, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-c", LAUNCH, "--config", str(world.config), *args]
+    return subprocess.run(argv, env=world.env, capture_output=True, text=True, timeout=120)
+
+
+def data(result: Any) -> Any:
+    """A tool result's JSON (structured when the SDK gave it, else its text)."""
+    assert not result.is_error, result.content
+    if result.structured_content is not None:
+        inner = result.structured_content
+        return inner.get("result", inner) if set(inner) == {"result"} else inner
+    return json.loads(result.content[0].text)
+
+
+def error_text(result: Any) -> str:
+    assert result.is_error, result
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+async def session(world: World) -> dict[str, Any]:
+    """Everything the assistant does in one stdio session; returns what the test checks."""
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-c", LAUNCH, "--config", str(world.config), "mcp"],
+        env=world.env,
+        cwd=str(ROOT),
+    )
+    out: dict[str, Any] = {}
+    async with Client(params, read_timeout_seconds=60) as client:
+        out["tools"] = {t.name for t in (await client.list_tools()).tools}
+        out["pipeline"] = data(await client.call_tool("pipeline", {}))
+        out["outreach"] = data(
+            await client.call_tool("draft_outreach", {"contact": "Ada", "body": SECRET_BODY})
+        )
+        out["reply"] = data(
+            await client.call_tool("draft_reply", {"contact": DORA, "body": "Tuesday works."})
+        )
+        out["needs_you"] = data(await client.call_tool("needs_you", {}))
+        out["thread"] = data(await client.call_tool("thread", {"contact": "Dora"}))
+        out["contact"] = data(await client.call_tool("contact", {"contact": ADA}))
+        out["refused"] = {
+            "stranger": error_text(
+                await client.call_tool("draft_outreach", {"contact": "eve@example.org"})
+            ),
+            "do_not_contact": error_text(
+                await client.call_tool("draft_outreach", {"contact": "Bob"})
+            ),
+            "bounced": error_text(await client.call_tool("draft_reply", {"contact": CARL,
+                                                                         "body": "hi"})),
+            "closed": error_text(await client.call_tool("draft_reply", {"contact": FAY,
+                                                                        "body": "hi"})),
+            "send": error_text(await client.call_tool("send", {"outbox_id": 1})),
+            "approve": error_text(await client.call_tool("approve", {"outbox_id": 1})),
+        }  # fmt: skip
+    return out
+
+
+def test_drafts_made_over_mcp_wait_in_drafts_until_the_user_approves(
+    world: World, smtp: SmtpServer, mailbox: BedMailbox
+) -> None:
+    out = asyncio.run(session(world))
+
+    assert out["tools"] == READ_TOOLS | DRAFT_TOOLS
+    assert not any("send" in t or "approve" in t for t in out["tools"])
+    stages = out["pipeline"]["stages"]
+    assert out["pipeline"]["contacts"] == 5 and (stages["requested"], stages["closed"]) == (1, 1)
+    assert "no contact has the address" in out["refused"]["stranger"]
+    assert "asked not to be contacted" in out["refused"]["do_not_contact"]
+    assert "no working address" in out["refused"]["bounced"]
+    assert "interview closed" in out["refused"]["closed"]
+    assert "send" in out["refused"]["send"] and "approve" in out["refused"]["approve"]
+    assert [m["excerpt"] for m in out["thread"]["messages"]] == ["Could we talk about looms?"]
+    assert out["contact"]["contact"]["name"] == "Ada Lovelace"
+
+    outreach_id, reply_id = out["outreach"]["outbox_id"], out["reply"]["outbox_id"]
+    waiting = {d["outbox_id"] for d in out["needs_you"]["drafts_awaiting_approval"]}
+    assert waiting == {outreach_id, reply_id}
+    with world.app.factory() as s:
+        rows = {r.id: r for r in s.scalars(select(Outbox))}
+    assert set(rows) == {outreach_id, reply_id}
+    assert {(r.mode, r.status) for r in rows.values()} == {("review", "pending")}
+    assert rows[outreach_id].to_addr == ADA and rows[outreach_id].body_text.startswith("Dear Ada")
+    assert rows[reply_id].in_reply_to == DORA_MAIL and rows[reply_id].subject == "Re: Looms?"
+
+    # The cycle's send step places review rows in Drafts: nothing reaches SMTP.
+    due = max(datetime.now(UTC), *(r.not_before for r in rows.values())) + timedelta(minutes=1)
+    report = send_due(world.app, due)
+    assert sorted(report.drafts) == sorted([outreach_id, reply_id]) and report.sent == []
+    drafts = mailbox.messages("Drafts")
+    assert any(rows[outreach_id].message_id.encode() in d.raw for d in drafts)
+    assert smtp.messages == []
+
+    approved = coffeechat(world, "approve", str(outreach_id))
+    assert approved.returncode == 0, approved.stderr
+    [sent] = smtp.wait_for(1, timeout=30)
+    assert sent.rcpt_tos == (ADA,) and sent.message_id == rows[outreach_id].message_id
+
+    # Every call is in the event log, with a summary of its arguments and never the body.
+    with world.app.factory() as s:
+        calls = [e.payload for e in s.scalars(select(EventLog).where(
+            EventLog.type == "AssistantCalled").order_by(EventLog.id))]  # fmt: skip
+    assert [c["tool"] for c in calls] == [
+        "pipeline", "draft_outreach", "draft_reply", "needs_you", "thread", "contact",
+        "draft_outreach", "draft_outreach", "draft_reply", "draft_reply", "send", "approve",
+    ]  # fmt: skip
+    assert calls[1]["outcome"] == f"drafted outbox #{outreach_id} (outreach, review)"
+    assert calls[1]["arguments"] == f"contact='Ada' body={len(SECRET_BODY)} chars"
+    assert [c["outcome"].split(":")[0] for c in calls[6:]] == ["refused"] * 6
+    assert SECRET_BODY not in json.dumps(calls)
+    assert len(smtp.messages) == 1
