@@ -28,8 +28,8 @@ from integrations.config import load_settings
 from models.contact_import import ContactRow
 from models.contacts import upsert_contact
 from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import Contact, ContactEmail, EventLog, Message, Outbox
+from models.lifecycle import Event, State
+from models.tables import Contact, ContactEmail, EventLog, Meeting, Message, Note, Outbox
 from models.uow import UnitOfWork
 from tests.testbed import Mailbox as BedMailbox
 from tests.testbed import SmtpServer
@@ -45,6 +45,8 @@ ADA, BOB, CARL, DORA, FAY = (
 )
 DORA_MAIL = "<outreach-dora@example.net>"
 FAY_MAIL = "<outreach-fay@example.net>"
+GUS, HAL = "gus@example.com", "hal@example.com"
+GUS_NEWS = "I have a second interview at Mills next week"
 LAUNCH = "import sys; from deployments.cli import main; sys.argv[0] = 'coffeechat'; main()"
 SECRET_BODY = "Dear Ada, I would love twenty minutes of your time. -- a body the log must not keep"
 READ_TOOLS = {"pipeline", "next_meetings", "needs_you", "contact", "thread", "prep_sheet"}
@@ -247,3 +249,78 @@ def test_drafts_made_over_mcp_wait_in_drafts_until_the_user_approves(
     assert [c["outcome"].split(":")[0] for c in calls[6:]] == ["refused"] * 6
     assert SECRET_BODY not in json.dumps(calls)
     assert len(smtp.messages) == 1
+
+
+def seed_helped_and_booked(app: App) -> None:
+    """Gus helped (thanked, a note kept for his update); Hal's meeting is tomorrow."""
+    now = datetime.now(UTC)
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        for name, address in (("Gus Helper", GUS), ("Hal Booked", HAL)):
+            row = ContactRow(line=0, name=name, emails=(address,), company="Mills")
+            upsert_contact(uow, row, source="t", now=now - timedelta(days=20))
+        uow.session.flush()
+        gus, hal = (
+            uow.session.scalars(select(Contact).where(Contact.name == n)).one()
+            for n in ("Gus Helper", "Hal Booked")
+        )
+        helped = open_interview(uow, gus, now=now - timedelta(days=20))
+        helped.state = State.THANKED.value
+        uow.session.add(
+            Note(account_id=app.account_id, contact_id=gus.id, interview_id=helped.id,
+                 text=GUS_NEWS, for_update=True, created_at=now - timedelta(days=1))
+        )  # fmt: skip
+        booked = open_interview(uow, hal, now=now - timedelta(days=5))
+        booked.state = State.SCHEDULED.value
+        uow.session.add(
+            Meeting(account_id=app.account_id, interview_id=booked.id, contact_id=hal.id,
+                    source="t", uid="hal-1", summary="Coffee with Hal",
+                    start_utc=now + timedelta(days=1), end_utc=now + timedelta(days=1, hours=1),
+                    first_seen_at=now, last_seen_at=now)
+        )  # fmt: skip
+        uow.commit()
+
+
+async def second_session(world: World) -> dict[str, Any]:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-c", LAUNCH, "--config", str(world.config), "mcp"],
+        env=world.env,
+        cwd=str(ROOT),
+    )
+    out: dict[str, Any] = {}
+    async with Client(params, read_timeout_seconds=60) as client:
+        out["meetings"] = data(await client.call_tool("next_meetings", {}))
+        prep = await client.call_tool("prep_sheet", {"contact": "Hal"})
+        assert not prep.is_error, prep.content
+        out["prep"] = " ".join(getattr(c, "text", "") for c in prep.content)
+        out["update"] = data(await client.call_tool("draft_update", {"contact": "Gus"}))
+        out["no_news"] = error_text(await client.call_tool("draft_update", {"contact": "Gus"}))
+        out["again"] = error_text(
+            await client.call_tool("draft_update", {"contact": "Gus", "body": "More news"})
+        )
+        out["not_helped"] = error_text(
+            await client.call_tool("draft_update", {"contact": "Ada", "body": "News!"})
+        )
+        out["empty"] = error_text(
+            await client.call_tool("draft_reply", {"contact": "Dora", "body": "   "})
+        )
+    return out
+
+
+def test_update_prep_sheet_and_meetings_over_mcp(world: World) -> None:
+    seed_helped_and_booked(world.app)
+    out = asyncio.run(second_session(world))
+
+    [meeting] = out["meetings"]
+    assert (meeting["contact"], meeting["summary"]) == ("Hal Booked", "Coffee with Hal")
+    assert "Hal" in out["prep"]
+    assert "no news for" in out["no_news"]  # the note is in the first update's text now
+    assert "already planned today" in out["again"]
+    assert "not been met and thanked" in out["not_helped"]
+    assert "empty" in out["empty"]
+    with world.app.factory() as s:
+        [row] = s.scalars(select(Outbox)).all()
+        note = s.scalars(select(Note).where(Note.text == GUS_NEWS)).one()
+    assert (row.id, row.kind, row.mode, row.to_addr) == (out["update"]["outbox_id"], "update",
+                                                         "review", GUS)  # fmt: skip
+    assert GUS_NEWS in row.body_text and note.reported_at is not None
