@@ -9,6 +9,7 @@ reads the configuration; every call, unknown tools included, is recorded in the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -30,11 +31,14 @@ from models.events import AssistantCalled
 from models.followup_mail import PlanContext
 from models.followup_outreach import OutreachRefused
 from models.prep import load_contact_prep_context, load_prep_context, next_meeting_id
-from models.tables import Account, Outbox
+from models.tables import Account, Interview, Outbox
 from models.text import clean_line
 from models.uow import UnitOfWork
 
 T = TypeVar("T")
+# The calls recorded during the current request: one the SDK refuses before any tool runs
+# (unknown tool, bad arguments) finds it empty and is recorded by the server instead.
+_RECORDED: ContextVar[list[str]] = ContextVar("coffeechat_mcp_recorded")
 # What the assistant gets told plainly; anything else is a failure it sees no details of.
 _REFUSALS = (OutreachRefused, ContactNotFound, AmbiguousContact)
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
@@ -44,7 +48,9 @@ _NOTICE = (
     "only the user sends it (`coffeechat approve {id}`). Nothing was sent."
 )
 
-ContactRef = Annotated[str, Field(description="#id, email address or part of the name")]
+ContactRef = Annotated[
+    str, Field(description="#id, email address or part of the name", max_length=320)
+]
 Body = Annotated[str | None, Field(description="Plain-text body; omit to use the template")]
 
 
@@ -79,6 +85,7 @@ class Assistant:
                     )
                 )  # fmt: skip
                 uow.commit()
+            _mark(tool)
         except _REFUSALS as err:
             self.record(tool, arguments, f"refused: {err}")
             raise ToolError(str(err)) from None
@@ -97,6 +104,7 @@ class Assistant:
                 )
             )  # fmt: skip
             uow.commit()
+        _mark(tool)
 
     def plan_context(self, uow: UnitOfWork, now: datetime) -> PlanContext:
         """The planner's context, as ``plan_followups`` builds it, for the draft tools."""
@@ -109,6 +117,12 @@ class Assistant:
         )  # fmt: skip
 
 
+def _mark(tool: str) -> None:
+    recorded = _RECORDED.get(None)
+    if recorded is not None:
+        recorded.append(tool)
+
+
 def summary(contact: str = "", body: str | None = None) -> str:
     """The arguments as the event log keeps them: the contact reference and a body's length."""
     parts = [f"contact={clean_line(contact)[:120]!r}"] if contact else []
@@ -117,8 +131,9 @@ def summary(contact: str = "", body: str | None = None) -> str:
     return " ".join(parts)
 
 
-def drafted(row: Outbox, contact_id: int) -> Done:
+def drafted(uow: UnitOfWork, row: Outbox) -> Done:
     """A draft tool's answer: the row, where it goes, and that nothing was sent."""
+    interview = uow.session.get(Interview, row.interview_id)
     result = {
         "outbox_id": row.id,
         "kind": row.kind,
@@ -129,6 +144,7 @@ def drafted(row: Outbox, contact_id: int) -> Done:
         "notice": _NOTICE.format(id=row.id),
     }
     outcome = f"drafted outbox #{row.id} ({row.kind}, {row.mode})"
+    contact_id = interview.contact_id if interview is not None else None
     return Done(result, contact_id, row.interview_id, outcome)
 
 
@@ -146,10 +162,19 @@ class Server(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        """Dispatch a call; one to an unknown tool is recorded, then refused by the SDK."""
-        if self._tool_manager.get_tool(name) is None:
-            self.assistant.record(name, "", "refused: no such tool")
-        return await super().call_tool(name, arguments, context)
+        """Dispatch a call; one the SDK refuses before a tool runs is recorded here."""
+        recorded: list[str] = []
+        token = _RECORDED.set(recorded)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError:
+            if not recorded:
+                known = self._tool_manager.get_tool(name) is not None
+                why = "invalid arguments" if known else "no such tool"
+                self.assistant.record(name, "", f"refused: {why}")
+            raise
+        finally:
+            _RECORDED.reset(token)
 
 
 def build_server(rt: Runtime) -> Server:
@@ -230,7 +255,7 @@ def build_server(rt: Runtime) -> Server:
                 uow, contact, now=now, cadence=ctx.cadence, user_email=ctx.user_email,
                 render=ctx.render, body=body,
             )  # fmt: skip
-            return drafted(row, find_contact(uow.session, uow.account_id, contact).id)
+            return drafted(uow, row)
 
         result: dict[str, Any] = a.call("draft_outreach", summary(contact, body), work)
         return result
@@ -241,7 +266,7 @@ def build_server(rt: Runtime) -> Server:
 
         def work(uow: UnitOfWork, now: datetime) -> Done:
             row = drafts.draft_update(a.plan_context(uow, now), contact, body=body)
-            return drafted(row, find_contact(uow.session, uow.account_id, contact).id)
+            return drafted(uow, row)
 
         result: dict[str, Any] = a.call("draft_update", summary(contact, body), work)
         return result
@@ -254,7 +279,7 @@ def build_server(rt: Runtime) -> Server:
 
         def work(uow: UnitOfWork, now: datetime) -> Done:
             row = drafts.draft_reply(a.plan_context(uow, now), contact, body=body)
-            return drafted(row, find_contact(uow.session, uow.account_id, contact).id)
+            return drafted(uow, row)
 
         result: dict[str, Any] = a.call("draft_reply", summary(contact, body), work)
         return result

@@ -190,6 +190,7 @@ async def session(world: World) -> dict[str, Any]:
                                                                          "body": "hi"})),
             "closed": error_text(await client.call_tool("draft_reply", {"contact": FAY,
                                                                         "body": "hi"})),
+            "invalid": error_text(await client.call_tool("draft_reply", {"contact": DORA})),
             "send": error_text(await client.call_tool("send", {"outbox_id": 1})),
             "approve": error_text(await client.call_tool("approve", {"outbox_id": 1})),
         }  # fmt: skip
@@ -242,11 +243,14 @@ def test_drafts_made_over_mcp_wait_in_drafts_until_the_user_approves(
             EventLog.type == "AssistantCalled").order_by(EventLog.id))]  # fmt: skip
     assert [c["tool"] for c in calls] == [
         "pipeline", "draft_outreach", "draft_reply", "needs_you", "thread", "contact",
-        "draft_outreach", "draft_outreach", "draft_reply", "draft_reply", "send", "approve",
+        "draft_outreach", "draft_outreach", "draft_reply", "draft_reply", "draft_reply",
+        "send", "approve",
     ]  # fmt: skip
     assert calls[1]["outcome"] == f"drafted outbox #{outreach_id} (outreach, review)"
     assert calls[1]["arguments"] == f"contact='Ada' body={len(SECRET_BODY)} chars"
-    assert [c["outcome"].split(":")[0] for c in calls[6:]] == ["refused"] * 6
+    assert [c["outcome"].split(":")[0] for c in calls[6:]] == ["refused"] * 7
+    assert calls[-3]["outcome"] == "refused: invalid arguments"
+    assert calls[-1]["outcome"] == "refused: no such tool"
     assert SECRET_BODY not in json.dumps(calls)
     assert len(smtp.messages) == 1
 
