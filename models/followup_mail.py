@@ -28,7 +28,7 @@ Renderer = Callable[[str, Mapping[str, object]], str]
 """Render ``mail/<name>`` as plain text with a context (integrations.render, bound to txt)."""
 
 # Kinds that go to the contact; a prep sheet goes to the user and is never part of a thread.
-TO_CONTACT = ("outreach", "nudge", "thank_you", "update")
+TO_CONTACT = ("outreach", "nudge", "thank_you", "update", "reply")
 # RFC 5322 asks to keep the first reference and trim from the middle; 20 is what clients keep.
 _MAX_REFERENCES = 20
 # Reply prefixes clients add (English, German, Nordic, Dutch, Finnish), stacked or numbered.
