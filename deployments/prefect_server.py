@@ -107,6 +107,9 @@ class LocalPrefectServer:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
         env = RETENTION_ENV | env | QUIET_ENV | {"PREFECT_HOME": str(self.home)}
+        # The UI asks /ui-settings where its API is; without this it answers :4200 whatever
+        # port the server has, and the UI shows "Can't connect to Server API".
+        env["PREFECT_UI_API_URL"] = self.api_url
         prefect = Path(sys.executable).with_name("prefect")
         argv = [str(prefect)] if prefect.exists() else [sys.executable, "-m", "prefect"]
         argv += ["server", "start", "--host", "127.0.0.1", "--port", str(self.port)]

@@ -209,7 +209,11 @@ def test_with_its_own_prefect_server_which_is_gone_after_sigterm(
         wait_for(lambda: "coffeechat running" in running.output(), 120, "server + service start")
         server = _children(running.proc.pid)
         assert server, "no Prefect server child"
-        api = running.output().split("Prefect UI: ", 1)[1].split()[0] + "/api"
+        ui = running.output().split("Prefect UI: ", 1)[1].split()[0]
+        api = ui + "/api"
+        # The UI is told where its API is (on this random port, not Prefect's default 4200).
+        with urllib.request.urlopen(ui + "/ui-settings", timeout=10) as answer:  # noqa: S310
+            assert json.load(answer)["api_url"] == api
         wait_for(lambda: bool(api_post(api, "flow_runs/filter", CYCLE_RUNS)), 60, "a cycle run")
         mailbox.append(reply())
         wait_for(lambda: nudge_status(app) == "cancelled", 5, "reply recorded")
