@@ -294,7 +294,8 @@ class Service:
             # The first read of the mailbox holds some steps back: as before, every interval.
             self._cycle(steps)
             return
-        news, self._news = self._news, False
+        with self._lock:
+            news, self._news = self._news, False
         calendar_due = mono >= self._calendar_at
         try:
             due, reason = self._due(utcnow()) if not news else (True, "mail")
@@ -348,7 +349,9 @@ class Service:
             log.warning("calendar poll failed: %s", type(err).__name__)
             return True
         self._queue(report.events)
-        return bool(report.labels or report.events or report.problems)
+        for problem in report.problems:  # recorded on the cursor; a failing source is no work
+            log.warning("calendar poll: %s", problem)
+        return bool(report.labels or report.events)
 
     def _plan_wake(self) -> None:
         """Sleep until the next due moment, the next calendar poll, or the safety net."""
@@ -397,10 +400,12 @@ class Service:
                 self.first_read.failed = True
             else:
                 self.first_read.read = True
-            self._news = True
+            with self._lock:
+                self._news = True
             self.wake.set()
         if events or any(r.effects or r.stored for r in reports):
-            self._news = True
+            with self._lock:
+                self._news = True
             self.wake.set()
 
     def _queue(self, events: list[DomainEvent]) -> None:
