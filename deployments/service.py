@@ -4,7 +4,15 @@ Why in-process: an ephemeral Prefect runs no schedules, and ``serve()`` starts a
 flow run (seconds and ~90 MB each), so a reply would take 6-8 s to act on. Here one thread
 watches the inbox with IMAP IDLE and records mail (and its effects: a reply cancels a pending
 nudge) as it arrives; the main thread runs the cycle (calendars, prep sheets, follow-ups,
-sending) every ``cycle_seconds`` and at once after the watcher recorded something. The cycle
+sending) at once after the watcher recorded something, and otherwise only when work is due.
+
+Idle costs nothing: the main thread sleeps until the next due moment (``models.next_due``: a
+pending send, a prep lead time, a meeting end, a planner moment), the next calendar poll
+(every ``calendar_seconds``, default ``cycle_seconds``), or at most ``cycle_seconds`` (the
+safety net: it then re-reads what is due and a summary of the database, so a CLI command that
+approved a draft or tagged a contact is acted on within that time). A wake-up that finds
+nothing due makes no flow run and writes nothing; a calendar poll writes only its cursor, and
+runs the rest of the cycle (as a flow run) only when the calendar changed something. The cycle
 waits for the session's first complete read of the mailbox (see ``FirstRead``), so a first run
 over an account with years of history knows what the user already sent before it plans. When a
 Prefect API is available each cycle is a flow run (history and the UI) and domain events are
@@ -16,6 +24,9 @@ defeats a parser, is abandoned at once (its child is killed, its chunk not recor
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import logging
 import sys
 import threading
@@ -24,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flows import classify_worker
 from flows.app import App, utcnow
@@ -41,6 +53,8 @@ from flows.inbox_sync import FolderReport
 from flows.outbox_send import recover_in_flight
 from flows.watcher import InboxWatcher
 from models.events import DomainEvent
+from models.next_due import DueRules, change_marker, next_due
+from models.tables import Account
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +76,8 @@ class ServiceStats:
     """Counters a test or benchmark can read."""
 
     cycles: int = 0
+    calendar_polls: int = 0  # polls outside a cycle (nothing else was due)
+    idle_ticks: int = 0  # wake-ups that found nothing to do: no flow run, no writes
     flow_runs: int = 0
     plain_runs: int = 0
     prefect_failures: int = 0
@@ -200,6 +216,16 @@ def merge(into: CycleReport, part: CycleReport) -> None:
     into.events += part.events
 
 
+def trim_heap() -> None:
+    """Return the heap a cycle freed to the system (glibc keeps it otherwise): idle RSS."""
+    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if name is None:
+        return
+    # Not glibc (musl has no malloc_trim): nothing to give back this way.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(name).malloc_trim(0)
+
+
 def plain_cycle(
     app: App, stop: threading.Event, now: datetime, steps: tuple[Step, ...] = STEPS
 ) -> CycleReport:
@@ -219,6 +245,7 @@ class Service:
         cycle_seconds: float = 30.0,
         poll_seconds: float | None = None,
         first_read_timeout: float = FIRST_READ_TIMEOUT,
+        calendar_seconds: float | None = None,
     ) -> None:
         """Prepare the service; run() blocks until stop is set."""
         self.app = app
@@ -233,6 +260,13 @@ class Service:
         self.watcher: InboxWatcher | None = None
         self.first_read = FirstRead(first_read_timeout, watching=app.settings.imap is not None)
         self._held_note = ""
+        self.calendar_seconds = calendar_seconds or cycle_seconds
+        self._calendar_at = 0.0  # monotonic time of the next calendar poll
+        self._wake_at = 0.0
+        self._news = False  # the watcher recorded something since the last cycle
+        self._after: datetime | None = None  # when the last full cycle started
+        self._marker: tuple[Any, ...] | None = None
+        self._next: datetime | None = None
 
     def run(self) -> None:
         """Recover in-flight mail, start watching, cycle until stopped, then stop the watcher."""
@@ -243,7 +277,7 @@ class Service:
         thread = self._start_watcher()
         try:
             while not self.stop.is_set():
-                self._cycle()
+                self._tick()
                 self._sleep()
         finally:
             self.stop.set()
@@ -257,12 +291,96 @@ class Service:
                 self.prefect.close()
 
     def _sleep(self) -> None:
-        """Until the next cycle is due, the watcher wakes us, or stop is set (seen within 1 s)."""
-        deadline = time.monotonic() + self.cycle_seconds
-        while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        """Until the next wake-up (``self._wake_at``), the watcher wakes us, or stop is set."""
+        while not self.stop.is_set() and (left := self._wake_at - time.monotonic()) > 0:
+            # Sliced so a stop request is seen within a second even if no one sets wake.
             if self.wake.wait(min(left, 1.0)):
                 break
         self.wake.clear()
+
+    def _tick(self) -> None:
+        """Run the cycle if anything is due, else poll the calendars if their time came."""
+        steps = self._steps()
+        mono = time.monotonic()
+        self._wake_at = mono + self.cycle_seconds  # the safety net: never sleep longer
+        if len(steps) < len(STEPS):
+            # The first read of the mailbox holds some steps back: as before, every interval.
+            self._cycle(steps)
+            return
+        with self._lock:
+            news, self._news = self._news, False
+        calendar_due = mono >= self._calendar_at
+        try:
+            due, reason = self._due(utcnow()) if not news else (True, "mail")
+        except Exception as err:  # a database hiccup: run the cycle rather than sleep through
+            log.warning("could not read what is due: %s", type(err).__name__)
+            due, reason = True, "unknown"
+        if not due and calendar_due:
+            self._calendar_at = mono + self.calendar_seconds
+            self.stats.calendar_polls += 1
+            polled = self._poll_calendars()
+            if polled:
+                due, reason = True, "calendar"
+                steps = tuple(s for s in STEPS if s.name != "sync-calendars")
+        if due:
+            log.info("cycle: %s", reason)
+            if steps == STEPS:
+                self._calendar_at = mono + self.calendar_seconds
+            self._cycle(steps)
+        else:
+            self.stats.idle_ticks += 1
+        self._plan_wake()
+
+    def _due(self, now: datetime) -> tuple[bool, str]:
+        """Whether the cycle has work now (read only): a change since, or a due moment."""
+        if self._after is None:
+            return True, "start"
+        with self.app.factory() as session:
+            if change_marker(session, self.app.account_id) != self._marker:
+                return True, "changed"
+            when = next_due(session, self.app.account_id, now=now, after=self._after,
+                            rules=self._rules(session))  # fmt: skip
+        self._next = when
+        return (when is not None and when <= now), "due"
+
+    def _rules(self, session: Any) -> DueRules:
+        account = session.get(Account, self.app.account_id)
+        cadence = self.app.settings.cadence
+        return DueRules(
+            cadence=cadence,
+            zone=ZoneInfo(account.timezone if account is not None else "UTC"),
+            prep_lead=timedelta(hours=cadence.prep_lead_hours),
+        )
+
+    def _poll_calendars(self) -> bool:
+        """One calendar poll outside any flow run; True when it changed something."""
+        if not self.app.settings.calendars:
+            return False
+        try:
+            report = run_steps(self.app, utcnow(), (STEPS[0],), self.stop.is_set)
+        except Exception as err:  # the cycle will try again (and report it) at the next poll
+            log.warning("calendar poll failed: %s", type(err).__name__)
+            return True
+        self._queue(report.events)
+        for problem in report.problems:  # recorded on the cursor; a failing source is no work
+            log.warning("calendar poll: %s", problem)
+        return bool(report.labels or report.events)
+
+    def _plan_wake(self) -> None:
+        """Sleep until the next due moment, the next calendar poll, or the safety net."""
+        try:
+            now = utcnow()
+            with self.app.factory() as session:
+                self._marker = change_marker(session, self.app.account_id)
+                self._next = next_due(session, self.app.account_id, now=now, after=self._after,
+                                      rules=self._rules(session))  # fmt: skip
+        except Exception as err:  # unknown: the safety net wakes us soon enough
+            log.warning("could not read what is due: %s", type(err).__name__)
+            return
+        wake = min(self._wake_at, self._calendar_at)
+        if self._next is not None:
+            wake = min(wake, time.monotonic() + max((self._next - now).total_seconds(), 0.0))
+        self._wake_at = wake
 
     def _start_watcher(self) -> threading.Thread | None:
         if self.app.settings.imap is None:
@@ -295,8 +413,12 @@ class Service:
                 self.first_read.failed = True
             else:
                 self.first_read.read = True
+            with self._lock:
+                self._news = True
             self.wake.set()
         if events or any(r.effects or r.stored for r in reports):
+            with self._lock:
+                self._news = True
             self.wake.set()
 
     def _queue(self, events: list[DomainEvent]) -> None:
@@ -321,13 +443,13 @@ class Service:
             self._held_note = note
         return steps
 
-    def _cycle(self) -> None:
-        steps = self._steps()
-        if len(steps) < len(STEPS):
+    def _cycle(self, steps: tuple[Step, ...]) -> None:
+        if len(steps) < len(STEPS) and steps != STEPS[1:]:
             self.stats.held_cycles += 1
         if not steps:
             return
         report = None
+        started = utcnow()
         link = self.prefect
         if link is not None and link.available():
             try:
@@ -346,11 +468,14 @@ class Service:
                 return
         self.stats.cycles += 1
         self.stats.last_cycle_at = utcnow()
+        if steps[-len(STEPS) + 1 :] == STEPS[1:]:
+            self._after = started  # what was due until then has been looked at
         for problem in report.problems:
             log.warning("cycle: %s", problem)
         self.stats.problems = (self.stats.problems + report.problems)[-50:]
         self._queue(report.events)
         self._flush_events()
+        trim_heap()
 
     def _flush_events(self) -> None:
         with self._lock:
