@@ -8,17 +8,19 @@ existing user's database and a fresh one always end up identical.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = "models:migrations"
+# The newest migration's revision: a start-up that finds the database there needs no Alembic
+# (about 11 MB of a long-running process's memory). tests/db checks it against the scripts.
+SCHEMA_HEAD = "0005"
 
 
 def normalise_url(url: str) -> str:
@@ -60,6 +62,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration bound to ``engine`` (no alembic.ini needed)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS)
     cfg.attributes["engine"] = engine
@@ -68,17 +72,24 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (default: the newest)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision() -> str | None:
     """The newest revision shipped with this version of coffeechat."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS)
     return ScriptDirectory.from_config(cfg).get_current_head()
@@ -95,6 +106,8 @@ def ensure_schema(engine: Engine) -> None:
     migration at once and all but one fail; an advisory lock lets one migrate while the
     others wait, then find the schema current.
     """
+    if _stamped(engine) == SCHEMA_HEAD:
+        return  # the usual start: current, and Alembic never imported
     if current_revision(engine) == head_revision():
         return
     if engine.dialect.name != "postgresql":
@@ -108,3 +121,12 @@ def ensure_schema(engine: Engine) -> None:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
             conn.commit()
+
+
+def _stamped(engine: Engine) -> str | None:
+    """The revision in Alembic's version table, read with plain SQL (None when there is none)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
