@@ -23,7 +23,6 @@ from rich.markup import escape
 from deployments import connect as c
 from deployments.cli.runtime import console, runtime
 from integrations.calendar import CalendarError
-from integrations.calendar.dav import discover
 from integrations.config import (
     CalendarConfig,
     ConfigError,
@@ -255,6 +254,8 @@ def _pick_calendar(
     """The collection URL to store, found from a server, principal, home URL or an address."""
     what = f"calendar {name}"
     try:
+        from integrations.calendar.dav import discover
+
         found = discover(
             values["url"], username=values["username"], password=password, ca_file=values["ca_file"]
         )

@@ -7,7 +7,7 @@ into CalendarError subclasses; only SourceUnreachable (and HTTP 5xx/429) is tran
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from integrations.calendar.base import (
     MAX_BYTES,
@@ -24,7 +24,6 @@ from integrations.calendar.base import (
     Window,
     redact_url,
 )
-from integrations.calendar.dav import CalDavSource
 from integrations.calendar.feed import IcsFeedSource
 from integrations.calendar.file import IcsFileSource
 
@@ -51,8 +50,19 @@ def build_source(
     if kind == "ics_url":
         return IcsFeedSource(name, url, ca_file=ca_file, username=username, password=password)
     if kind == "caldav":
+        from integrations.calendar.dav import CalDavSource
+
         return CalDavSource(name, url, username=username, password=password, ca_file=ca_file)
     raise ValueError(f"calendar {name!r}: unknown source kind {kind!r}")
+
+
+def __getattr__(name: str) -> Any:
+    """CalDavSource on first use: the caldav client and its HTTP stack cost memory for good."""
+    if name == "CalDavSource":
+        from integrations.calendar.dav import CalDavSource
+
+        return CalDavSource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
