@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from models.classify import Kind, Relation
 from models.lifecycle import State
@@ -210,3 +211,26 @@ def pause_facts(uow: UnitOfWork) -> dict[int, PauseFacts]:
             known = facts.get(contact_id, PauseFacts())
             facts[contact_id] = known.add(kind, relation, at, mid, back)
     return facts
+
+
+def outreach_sent_at(session: Session, account_id: int, interview: Interview) -> datetime:
+    """When the interview's outreach went: its message's time, else the sent outbox row's.
+
+    The planner times the nudge from it, and models.next_due wakes the service for it.
+    """
+    mid = interview.outreach_message_id
+    when = (
+        session.scalar(
+            select(written_at).where(Message.account_id == account_id, Message.message_id == mid)
+        )
+        if mid
+        else None
+    )
+    when = when or session.scalar(
+        select(Outbox.sent_at)
+        .where(Outbox.interview_id == interview.id, Outbox.kind == "outreach")
+        .where(Outbox.status == "sent")
+        .order_by(Outbox.id.desc())
+    )
+    # The move to "requested" happened when the outreach was seen going out.
+    return when or interview.state_changed_at

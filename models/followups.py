@@ -26,7 +26,7 @@ from models.cadence import (
     nudge_stale,
     thank_you_slot,
 )
-from models.fact_times import written_at
+from models.fact_times import outreach_sent_at, written_at
 from models.first_run import connected_at, horizon_start
 from models.followup_mail import (
     ModeRules,
@@ -167,7 +167,7 @@ def _plan_nudges(ctx: PlanContext) -> list[str]:
         thread = thread_of(ctx.uow, interview) if to is not None else None
         if to is None or thread is None:
             continue  # not opted in, nowhere to write, or no outreach to follow up on
-        sent_at = _outreach_sent_at(ctx, interview)
+        sent_at = outreach_sent_at(ctx.uow.session, ctx.uow.account_id, interview)
         due = nudge_due(sent_at, interview.paused_until, ctx.cadence, ctx.zone)
         if ctx.now < due or nudge_stale(due, ctx.now, ctx.cadence):
             continue
@@ -229,7 +229,7 @@ def _defer_paused_nudges(ctx: PlanContext) -> list[str]:
             Interview.paused_until.is_not(None),
         )
     ):
-        sent_at = _outreach_sent_at(ctx, interview)
+        sent_at = outreach_sent_at(ctx.uow.session, ctx.uow.account_id, interview)
         due = nudge_due(sent_at, interview.paused_until, ctx.cadence, ctx.zone)
         if row.not_before < due:
             ctx.uow.session.execute(
@@ -277,28 +277,6 @@ def _user_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> boo
         )
     )
     return found is not None
-
-
-def _outreach_sent_at(ctx: PlanContext, interview: Interview) -> datetime:
-    s = ctx.uow.session
-    mid = interview.outreach_message_id
-    when = (
-        s.scalar(
-            select(written_at).where(
-                Message.account_id == ctx.uow.account_id, Message.message_id == mid
-            )
-        )
-        if mid
-        else None
-    )
-    when = when or s.scalar(
-        select(Outbox.sent_at)
-        .where(Outbox.interview_id == interview.id, Outbox.kind == "outreach")
-        .where(Outbox.status == "sent")
-        .order_by(Outbox.id.desc())
-    )
-    # The move to "requested" happened when the outreach was seen going out.
-    return when or interview.state_changed_at
 
 
 def _conversation_notes(ctx: PlanContext, contact_id: int, since: datetime) -> list[str]:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.cadence import CadenceRules, nudge_due, thank_you_slot
-from models.fact_times import written_at
+from models.fact_times import outreach_sent_at, written_at
 from models.followup_outreach import NUDGE_TAG
 from models.lifecycle import State
 from models.tables import (
@@ -150,27 +150,8 @@ def _nudges(
         if interview.paused_until is not None:
             yield aware(interview.paused_until)  # a planned nudge moves past a return date
         if NUDGE_TAG in contact.tags:
-            sent = _outreach_sent_at(session, account_id, interview)
+            sent = outreach_sent_at(session, account_id, interview)
             yield nudge_due(aware(sent), interview.paused_until, cadence, zone)
-
-
-def _outreach_sent_at(session: Session, account_id: int, interview: Interview) -> datetime:
-    # The planner's own rule (followups._outreach_sent_at), read-only.
-    mid = interview.outreach_message_id
-    when = (
-        session.scalar(
-            select(written_at).where(Message.account_id == account_id, Message.message_id == mid)
-        )
-        if mid
-        else None
-    )
-    when = when or session.scalar(
-        select(Outbox.sent_at)
-        .where(Outbox.interview_id == interview.id, Outbox.kind == "outreach")
-        .where(Outbox.status == "sent")
-        .order_by(Outbox.id.desc())
-    )
-    return when or interview.state_changed_at
 
 
 def _updates(session: Session, account_id: int, cadence: CadenceRules) -> Iterator[datetime]:
