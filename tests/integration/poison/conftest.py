@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -10,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from flows import classify_worker
-from flows.app import App, build_app, imap_credential, imap_endpoint
 from flows.classify_worker import HOOK_ENV
-from integrations.config import Settings
-from integrations.imap import Mailbox, connect
-from tests.testbed import Mailbox as BedMailbox
+
+# The inbox suite's App on a fresh Dovecot mailbox and its logged-in session, found by name.
+from tests.integration.inbox.conftest import app, imap  # noqa: F401
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 USER = "sam@example.net"
@@ -36,35 +34,6 @@ def poison_mark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COFFEECHAT_TEST_POISON_MARK", str(mark))
     classify_worker.shutdown()  # a kept child has the environment it was started with
     return mark
-
-
-@pytest.fixture
-def app(tmp_path: Path, mailbox: BedMailbox, monkeypatch: pytest.MonkeyPatch) -> App:
-    """Settings pointing at the test mailbox; the password comes from an env reference."""
-    monkeypatch.setenv("TEST_IMAP_PASSWORD", mailbox.password)
-    settings = Settings(
-        data_dir=tmp_path,
-        account={"name": "Sam Seeker", "email": USER, "timezone": "Europe/Paris"},
-        imap={
-            "host": mailbox.host,
-            "port": mailbox.port,
-            "security": "plain",
-            "allow_plaintext": True,
-            "username": mailbox.user,
-            "password": "env:TEST_IMAP_PASSWORD",
-            "backfill_days": 30,
-        },
-    )
-    return build_app(settings)
-
-
-@pytest.fixture
-def imap(app: App) -> Iterator[Mailbox]:
-    """A logged-in session on the test mailbox, through our own IMAP edge."""
-    assert app.settings.imap is not None
-    cfg = app.settings.imap
-    with connect(imap_endpoint(cfg), imap_credential(cfg)) as box:
-        yield box
 
 
 def message(sender: str, subject: str, body: str, *, mid: str, extra: str = "") -> bytes:
