@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import recurring_ical_events
 from icalendar import Calendar
 
-from models.calendar import Window, parse_calendar
+from coffeechat.models.calendar import Window, parse_calendar
 
 ZONES = ("Europe/Berlin", "America/New_York", "W. Europe Standard Time", None)
 WINDOW = Window(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 6, 13, tzinfo=UTC))

@@ -18,10 +18,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bench.bench_inbox import message
-from flows import classify_worker
-from flows.classify_worker import Job, classify_batch
-from models.calendar import Window
-from models.classify import classify
+from coffeechat.flows.steps import classify_worker
+from coffeechat.flows.steps.classify_worker import Job, classify_batch
+from coffeechat.models.calendar import Window
+from coffeechat.models.classify import classify
 
 NOW = datetime.now(UTC)
 JOB = Job(NOW.date(), 10_000_000, "UTC", (NOW - timedelta(days=14), NOW + timedelta(days=365)))

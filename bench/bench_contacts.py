@@ -32,8 +32,14 @@ def make_csv(rows: int) -> str:
     out.writerow(["Name", "Email", "Company", "Title", "Tags", "Notes"])
     for i in range(rows):
         out.writerow(
-            [f"Person {i}", f"person{i}@example{i % 97}.com", f"Company {i % 500}",
-             "Engineer", "bench;csv", f"met at event {i % 13}"]
+            [
+                f"Person {i}",
+                f"person{i}@example{i % 97}.com",
+                f"Company {i % 500}",
+                "Engineer",
+                "bench;csv",
+                f"met at event {i % 13}",
+            ]
         )
     return buf.getvalue()
 
@@ -53,7 +59,7 @@ def run_child(args: list[str], env: dict[str, str], stdout: int | None = None) -
     """Run one coffeechat command; return (seconds, peak RSS in MB of that child alone)."""
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-c", "from deployments.cli import main; main()", *args],
+        [sys.executable, "-c", "from coffeechat.deployments.cli import main; main()", *args],
         env=env,
         stdout=stdout if stdout is not None else subprocess.DEVNULL,
     )

@@ -87,8 +87,8 @@ def _child(kind: str, path: str) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT[kind], AS_LIMIT[kind]))
     from datetime import date
 
-    from models.calendar import inspect_calendar
-    from models.classify import inspect_mail
+    from coffeechat.models.calendar import inspect_calendar
+    from coffeechat.models.classify import inspect_mail
 
     raw = Path(path).read_bytes()
     before = resource.getrusage(resource.RUSAGE_SELF)

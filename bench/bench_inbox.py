@@ -31,17 +31,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from flows.app import App, build_app, imap_credential, imap_endpoint
-from flows.inbox_sync import sync_folder
-from flows.watcher import InboxWatcher
-from integrations.config import Settings
-from integrations.imap import connect
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import Message
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app, imap_credential, imap_endpoint
+from coffeechat.flows.steps.inbox import sync_folder
+from coffeechat.flows.steps.watcher import InboxWatcher
+from coffeechat.integrations.config import Settings
+from coffeechat.integrations.imap import connect
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import Message
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed.dovecot import DovecotServer, Mailbox
 from tests.testbed.tls import TestbedCA
 

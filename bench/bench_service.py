@@ -31,21 +31,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows.app import App, build_app
-from integrations.config import load_settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import Message, Outbox
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import load_settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import Message, Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import Calendar, Mailbox, RadicaleServer, SmtpServer
 from tests.testbed.dovecot import DovecotServer
 from tests.testbed.tls import TestbedCA
 
 USER = "jo@bench.example"
 LAUNCH = (
-    "import sys; from deployments.cli import app, main, run_cmd; "
+    "import sys; from coffeechat.deployments.cli import app, main, run_cmd; "
     "'run' in {c.name for c in app.registered_commands} or app.command('run')(run_cmd.run); "
     "sys.argv[0] = 'coffeechat'; main()"
 )

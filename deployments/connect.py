@@ -20,8 +20,8 @@ from typing import Any, Literal
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from flows.app import imap_endpoint
-from integrations.calendar import (
+from coffeechat.flows.steps.app import imap_endpoint
+from coffeechat.integrations.calendar import (
     CalendarError,
     SourceAuthFailed,
     SourceNotFound,
@@ -30,19 +30,19 @@ from integrations.calendar import (
     SourceUnreachable,
     build_source,
 )
-from integrations.config import CalendarConfig, ImapConfig, SmtpConfig
-from integrations.imap import Credential, FolderNotFound, MailboxError, connect
-from integrations.imap import errors as imap_errors
-from integrations.secrets import SecretReference, SecretUnavailable, parse_ref, resolve
-from integrations.smtp import (
+from coffeechat.integrations.config import CalendarConfig, ImapConfig, SmtpConfig
+from coffeechat.integrations.imap import Credential, FolderNotFound, MailboxError, connect
+from coffeechat.integrations.imap import errors as imap_errors
+from coffeechat.integrations.secrets import SecretReference, SecretUnavailable, parse_ref, resolve
+from coffeechat.integrations.smtp import (
     SmtpAuthFailed,
     SmtpCredentialUnavailable,
     SmtpError,
     SmtpTlsFailure,
     smtp_endpoint,
 )
-from integrations.smtp import client as smtp_client
-from models.calendar import Window
+from coffeechat.integrations.smtp import client as smtp_client
+from coffeechat.models.calendar import Window
 
 Problem = Literal["authentication", "tls", "unreachable", "folder", "calendar", "secret", "other"]
 

@@ -6,8 +6,8 @@ watches the inbox with IMAP IDLE and records mail (and its effects: a reply canc
 nudge) as it arrives; the main thread runs the cycle (calendars, prep sheets, follow-ups,
 sending) at once after the watcher recorded something, and otherwise only when work is due.
 
-Idle costs nothing: the main thread sleeps until the next due moment (``models.next_due``: a
-pending send, a prep lead time, a meeting end, a planner moment), the next calendar poll
+Idle costs nothing: the main thread sleeps until the next due moment (models/followups/next_due.py:
+a pending send, a prep lead time, a meeting end, a planner moment), the next calendar poll
 (every ``calendar_seconds``, default ``cycle_seconds``), or at most ``cycle_seconds`` (the
 safety net: it then re-reads what is due and a summary of the database, so a CLI command that
 approved a draft or tagged a contact is acted on within that time). A wake-up that finds
@@ -37,9 +37,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows import classify_worker
-from flows.app import App, utcnow
-from flows.cycle import (
+from coffeechat.flows.steps import classify_worker
+from coffeechat.flows.steps.app import App, utcnow
+from coffeechat.flows.steps.cycle import (
     HELD,
     STEPS,
     CycleReport,
@@ -49,12 +49,12 @@ from flows.cycle import (
     ready_to_plan,
     run_steps,
 )
-from flows.inbox_sync import FolderReport
-from flows.outbox_send import recover_in_flight
-from flows.watcher import InboxWatcher
-from models.events import DomainEvent
-from models.next_due import DueRules, change_marker, next_due
-from models.tables import Account
+from coffeechat.flows.steps.inbox import FolderReport
+from coffeechat.flows.steps.send import recover_in_flight
+from coffeechat.flows.steps.watcher import InboxWatcher
+from coffeechat.models.followups.next_due import DueRules, change_marker, next_due
+from coffeechat.models.store.events import DomainEvent
+from coffeechat.models.store.tables import Account
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class PrefectLink:
 
     def available(self) -> bool:
         """False while backing off after a failure, or when the health check fails."""
-        from deployments.prefect_server import healthy
+        from coffeechat.deployments.prefect_server import healthy
 
         if self.backing_off():
             return False
@@ -155,7 +155,7 @@ class PrefectLink:
 
     def emit(self, events: list[DomainEvent]) -> int:
         """Emit events to Prefect (the event log already holds them)."""
-        from flows.events import emit_domain_events
+        from coffeechat.flows.steps.events import emit_domain_events
 
         return emit_domain_events(events) if events else 0
 
@@ -179,7 +179,7 @@ def _cycle_flow(stop: threading.Event) -> Any:
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
 
-    from flows.app import load_app
+    from coffeechat.flows.steps.app import load_app
 
     def as_task(step: Step) -> Any:
         # Scalars in, a report out: Prefect never walks (or stores) the App or a session.

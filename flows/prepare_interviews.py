@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.app import load_app, utcnow
-from flows.cycle import CycleReport, prepare_sheets, send
-from flows.events import emit_domain_events
+from coffeechat.flows.steps.app import load_app, utcnow
+from coffeechat.flows.steps.cycle import CycleReport, prepare_sheets, send
+from coffeechat.flows.steps.events import emit_domain_events
 
 
 @flow(name="prepare-interviews")

@@ -6,11 +6,11 @@ from typing import Any
 
 from prefect import flow, task
 
-from flows.app import load_app, utcnow
-from flows.calendar_sync import sync_calendar_source
-from flows.events import emit_domain_events
-from flows.inbox_sync import record_failure
-from integrations.calendar import CalendarError
+from coffeechat.flows.steps.app import load_app, utcnow
+from coffeechat.flows.steps.calendar import sync_calendar_source
+from coffeechat.flows.steps.events import emit_domain_events
+from coffeechat.flows.steps.inbox import record_failure
+from coffeechat.integrations.calendar import CalendarError
 
 
 @task

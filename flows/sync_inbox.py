@@ -6,10 +6,10 @@ from typing import Any
 
 from prefect import flow, task
 
-from flows.app import imap_credential, imap_endpoint, load_app, utcnow
-from flows.events import emit_domain_events
-from flows.inbox_sync import SyncIncomplete, sync_account_mail
-from integrations.imap import MailboxError, connect
+from coffeechat.flows.steps.app import imap_credential, imap_endpoint, load_app, utcnow
+from coffeechat.flows.steps.events import emit_domain_events
+from coffeechat.flows.steps.inbox import SyncIncomplete, sync_account_mail
+from coffeechat.integrations.imap import MailboxError, connect
 
 
 def _transient(_task: object, _run: object, state: Any) -> bool:

@@ -2,7 +2,7 @@
 
 Precedence, highest first: ``COFFEECHAT_<SECTION>__<KEY>`` environment variables, the TOML
 file (``--config``, else ``COFFEECHAT_CONFIG``, else the user's config directory), defaults.
-Secrets are never values here, only references to where they live (see integrations.secrets).
+Secrets are never values here, only references to where they live (see integrations/secrets.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from integrations.secrets import SecretRef
+from coffeechat.integrations.secrets import SecretRef
 
 APP = "coffeechat"
 Security = Literal["ssl", "starttls", "plain"]

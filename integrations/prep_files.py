@@ -11,7 +11,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from models.text import slugify
+from coffeechat.models.text import slugify
 
 
 class UnsafePrepPath(ValueError):

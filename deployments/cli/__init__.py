@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from deployments.cli import (
+from coffeechat.deployments.cli import (
     connect_cmd,
     contacts,
     followup_cmd,
@@ -17,14 +17,14 @@ from deployments.cli import (
     records,
     run_cmd,
 )
-from deployments.cli.runtime import Runtime, err_console
-from integrations.config import ConfigError
-from integrations.render import TemplateMissing
-from integrations.secrets import SecretUnavailable
-from models.contact_import import ImportFormatError
-from models.contacts import AmbiguousContact, ContactNotFound
-from models.followups import OutreachRefused
-from models.prep import PrepSourceMissing, QuestionBankError
+from coffeechat.deployments.cli.runtime import Runtime, err_console
+from coffeechat.integrations.config import ConfigError
+from coffeechat.integrations.render import TemplateMissing
+from coffeechat.integrations.secrets import SecretUnavailable
+from coffeechat.models.contacts.importing import ImportFormatError
+from coffeechat.models.contacts.records import AmbiguousContact, ContactNotFound
+from coffeechat.models.followups.plan import OutreachRefused
+from coffeechat.models.prep import PrepSourceMissing, QuestionBankError
 
 app = typer.Typer(
     name="coffeechat",
@@ -75,7 +75,9 @@ app.command("thank")(followup_cmd.thank)
 @app.command("mcp")
 def mcp(ctx: typer.Context) -> None:
     """Serve this account to an AI assistant over stdio (MCP): it reads and drafts, never sends."""
-    from deployments.mcp.server import mcp as serve  # the MCP SDK loads only for this command
+    from coffeechat.deployments.mcp.server import (
+        mcp as serve,  # the MCP SDK loads only for this command
+    )
 
     serve(ctx)
 
@@ -92,8 +94,8 @@ def demo(
     ] = False,
 ) -> None:
     """Run the demo world: local IMAP, SMTP and CalDAV servers and the real flows (no account)."""
-    from deployments.cli.runtime import console
-    from deployments.demo import run_demo
+    from coffeechat.deployments.cli.runtime import console
+    from coffeechat.deployments.demo import run_demo
 
     summary = run_demo(console, data_dir, keep=keep)
     if summary["problems"]:

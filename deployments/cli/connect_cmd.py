@@ -20,10 +20,10 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from deployments import connect as c
-from deployments.cli.runtime import console, runtime
-from integrations.calendar import CalendarError
-from integrations.config import (
+from coffeechat.deployments import connect as c
+from coffeechat.deployments.cli.runtime import console, runtime
+from coffeechat.integrations.calendar import CalendarError
+from coffeechat.integrations.config import (
     CalendarConfig,
     ConfigError,
     ImapConfig,
@@ -33,7 +33,7 @@ from integrations.config import (
     default_data_dir,
     describe_errors,
 )
-from integrations.secrets import SecretReference, SecretUnavailable
+from coffeechat.integrations.secrets import SecretReference, SecretUnavailable
 
 Opt = typer.Option
 KINDS = {"ics_url": "ics_url", "ics": "ics_url", "caldav": "caldav", "ics_file": "ics_file"}
@@ -136,7 +136,11 @@ class Wizard:
 
 def _start_prefect(current: dict[str, Any]) -> Any:
     """The local server ``coffeechat run`` will use, so the block is there when it runs."""
-    from deployments.prefect_server import LocalPrefectServer, point_prefect_at, telemetry_off
+    from coffeechat.deployments.prefect_server import (
+        LocalPrefectServer,
+        point_prefect_at,
+        telemetry_off,
+    )
 
     telemetry_off()
     server = LocalPrefectServer(Path(current.get("data_dir") or default_data_dir()) / "prefect")
@@ -254,7 +258,7 @@ def _pick_calendar(
     """The collection URL to store, found from a server, principal, home URL or an address."""
     what = f"calendar {name}"
     try:
-        from integrations.calendar.dav import discover
+        from coffeechat.integrations.calendar.dav import discover
 
         found = discover(
             values["url"], username=values["username"], password=password, ca_file=values["ca_file"]

@@ -10,8 +10,8 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
-from models.contact_import import (
+from coffeechat.deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
+from coffeechat.models.contacts.importing import (
     ContactRow,
     ImportFormatError,
     decode,
@@ -19,11 +19,11 @@ from models.contact_import import (
     parse,
     split_emails,
 )
-from models.contacts import find_contact, import_rows, upsert_contact
-from models.events import NoteAdded
-from models.export import record
-from models.tables import Contact, EventLog, Interview, Note
-from models.text import clean_line
+from coffeechat.models.contacts.records import find_contact, import_rows, upsert_contact
+from coffeechat.models.reports.export import record
+from coffeechat.models.store.events import NoteAdded
+from coffeechat.models.store.tables import Contact, EventLog, Interview, Note
+from coffeechat.models.text import clean_line
 
 app = typer.Typer(help="Add, import, list, show and edit contacts.", no_args_is_help=True)
 

@@ -11,14 +11,21 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from deployments.cli.runtime import Runtime, console, err_console, print_json, runtime, utcnow
-from integrations.config import Settings
-from integrations.render import render
-from models.contacts import find_contact
-from models.followup_mail import Renderer
-from models.followup_updates import HELPED
-from models.followups import OutreachRefused, create_outreach
-from models.tables import Account, Contact, Interview, Milestone, Outbox
+from coffeechat.deployments.cli.runtime import (
+    Runtime,
+    console,
+    err_console,
+    print_json,
+    runtime,
+    utcnow,
+)
+from coffeechat.integrations.config import Settings
+from coffeechat.integrations.render import render
+from coffeechat.models.contacts.records import find_contact
+from coffeechat.models.followups.mail import Renderer
+from coffeechat.models.followups.plan import OutreachRefused, create_outreach
+from coffeechat.models.followups.updates import HELPED
+from coffeechat.models.store.tables import Account, Contact, Interview, Milestone, Outbox
 
 # Rows still on their way (or stuck); ``--all`` adds what is done.
 _OPEN = ("pending", "draft", "sending", "needs_review", "failed")
@@ -109,9 +116,9 @@ def approve(
 ) -> None:
     """Send a reviewed email that waits in Drafts (once; not again if you already sent it)."""
     # Imported here: the sender pulls in SMTP and IMAP, which other commands never need.
-    from flows.app import build_app
-    from flows.outbox_send import approve as send_approved
-    from models.outbox import OutboxStateError
+    from coffeechat.flows.steps.app import build_app
+    from coffeechat.flows.steps.send import approve as send_approved
+    from coffeechat.models.outbox.steps import OutboxStateError
 
     rt = runtime(ctx)
     try:
@@ -131,7 +138,7 @@ def review(
     ],
 ) -> None:
     """Settle an email whose sending was interrupted (needs review) or that failed."""
-    from models.outbox import OutboxStateError, settle_review
+    from coffeechat.models.outbox.steps import OutboxStateError, settle_review
 
     rt = runtime(ctx)
     try:
@@ -187,7 +194,7 @@ def plan(
 
 def print_preview(rt: Runtime, *, json_out: bool = False) -> None:
     """Plan inside a rolled-back transaction and print the outcome (``plan``, ``run --dry-run``)."""
-    from flows.preview import preview_cycle
+    from coffeechat.flows.steps.preview import preview_cycle
 
     zone = _zone(rt)
     rows = preview_cycle(rt.app, utcnow())
@@ -223,7 +230,7 @@ def thank(
     ] = False,
 ) -> None:
     """Queue a thank-you for your last meeting with someone (e.g. one before coffeechat)."""
-    from models.late_thanks import NothingToThank, request_thank_you
+    from coffeechat.models.followups.late_thanks import NothingToThank, request_thank_you
 
     rt = runtime(ctx)
     settings = rt.settings

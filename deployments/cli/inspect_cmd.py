@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from deployments.cli.runtime import print_json
+from coffeechat.deployments.cli.runtime import print_json
 
 app = typer.Typer(help="Show how a mail or calendar file is understood.", no_args_is_help=True)
 
@@ -40,7 +40,7 @@ def mail(
     ] = None,
 ) -> None:
     """Classify one message: kind, deciding rule, sender, thread ids, return date."""
-    from models.classify import inspect_mail, render_text
+    from coffeechat.models.classify import inspect_mail, render_text
 
     raw = _read(file)
     day = date.fromisoformat(today) if today else datetime.now(UTC).date()
@@ -76,7 +76,7 @@ def calendar(
 
     Exits 1, after the report, when the file is not a calendar at all (or over the size cap).
     """
-    from models.calendar import MAX_CALENDAR_BYTES, inspect_calendar, oversized_report
+    from coffeechat.models.calendar import MAX_CALENDAR_BYTES, inspect_calendar, oversized_report
 
     try:
         size = file.stat().st_size

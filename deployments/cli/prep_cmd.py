@@ -9,12 +9,12 @@ from typing import Annotated
 
 import typer
 
-from deployments.cli.runtime import err_console, runtime, utcnow
-from flows.prep_sheets import question_bank
-from integrations.prep_files import save_prep_html
-from integrations.render import render
-from models.contacts import find_contact
-from models.prep import load_contact_prep_context, load_prep_context, next_meeting_id
+from coffeechat.deployments.cli.runtime import err_console, runtime, utcnow
+from coffeechat.flows.steps.prep_sheets import question_bank
+from coffeechat.integrations.prep_files import save_prep_html
+from coffeechat.integrations.render import render
+from coffeechat.models.contacts.records import find_contact
+from coffeechat.models.prep import load_contact_prep_context, load_prep_context, next_meeting_id
 
 
 class SheetFormat(StrEnum):

@@ -9,11 +9,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from deployments.cli.runtime import console, print_json, runtime, utcnow
-from models.db import current_revision, head_revision, make_engine, upgrade
-from models.export import write_export
-from models.first_run import NOT_THANKED_SHOWN
-from models.status import status_report
+from coffeechat.deployments.cli.runtime import console, print_json, runtime, utcnow
+from coffeechat.models.followups.first_run import NOT_THANKED_SHOWN
+from coffeechat.models.reports.export import write_export
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.db import current_revision, head_revision, make_engine, upgrade
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
@@ -84,7 +84,7 @@ def status(
 
 def resume_sending(ctx: typer.Context) -> None:
     """Let mail go out again after a refused login or TLS problem was fixed."""
-    from flows.outbox_send import resume_sending as resume
+    from coffeechat.flows.steps.send import resume_sending as resume
 
     reason = resume(runtime(ctx).app)
     console.print(
@@ -96,7 +96,7 @@ def export(
     ctx: typer.Context,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON (the only format).")] = True,
 ) -> None:
-    """Every record of the account as one JSON document (shape documented in models/export.py)."""
+    """Every record of the account as one JSON document (shape: models/reports/export.py)."""
     rt = runtime(ctx)
     with rt.factory() as session:
         write_export(session, rt.account_id, current_revision(rt.engine), sys.stdout)

@@ -21,8 +21,8 @@ from typing import Annotated
 
 import typer
 
-from deployments.cli.runtime import err_console, runtime
-from deployments.prefect_server import (
+from coffeechat.deployments.cli.runtime import err_console, runtime
+from coffeechat.deployments.prefect_server import (
     LocalPrefectServer,
     PrefectServerError,
     point_prefect_at,
@@ -80,7 +80,7 @@ def run(
 ) -> None:
     """Run coffeechat as a service until Ctrl-C or SIGTERM."""
     if dry_run:
-        from deployments.cli.followup_cmd import print_preview
+        from coffeechat.deployments.cli.followup_cmd import print_preview
 
         print_preview(runtime(ctx))
         return
@@ -129,7 +129,7 @@ def run(
 
 def _exit_now(code: int) -> None:
     """Leave without waiting for the abandoned service thread (its transaction rolls back)."""
-    from flows import classify_worker
+    from coffeechat.flows.steps import classify_worker
 
     classify_worker.shutdown()
     sys.stdout.flush()
@@ -151,8 +151,8 @@ def _serve(
     """
     stop = request.event
     point_prefect_at(api_url)
-    from deployments.service import PrefectLink, Service
-    from flows.app import load_app
+    from coffeechat.deployments.service import PrefectLink, Service
+    from coffeechat.flows.steps.app import load_app
 
     if stop.is_set():
         return 0, False

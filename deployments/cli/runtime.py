@@ -15,9 +15,9 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.app import App, build_app
-from integrations.config import Settings, load_settings
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import Settings, load_settings
+from coffeechat.models.store.uow import UnitOfWork
 
 console = Console()
 err_console = Console(stderr=True)

@@ -5,6 +5,6 @@ free loopback ports and seeds the story (``story``); ``run`` syncs the mailbox a
 exactly as production does; ``summary`` reads the outcome back, over IMAP where it can.
 """
 
-from deployments.demo.run import run_demo
+from coffeechat.deployments.demo.run import run_demo
 
 __all__ = ["run_demo"]

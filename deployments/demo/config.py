@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from integrations.config import Settings
+from coffeechat.integrations.config import Settings
 
 # Secrets are references, never values, in coffeechat's config: the demo's lives in this
 # variable of our own process. Not COFFEECHAT_-prefixed, so Settings never reads it as a key.

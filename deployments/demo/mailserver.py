@@ -29,7 +29,7 @@ from pymap.parsing.message import AppendMessage
 from pymap.parsing.specials.flag import Flag
 from pymap.user import Passwords, UserMetadata
 
-from deployments.demo.mailbits import bounce_report
+from coffeechat.deployments.demo.mailbits import bounce_report
 
 LOOPBACK = "127.0.0.1"
 FOLDERS = ("Sent", "Drafts", "Trash")

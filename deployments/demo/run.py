@@ -21,13 +21,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from deployments.demo.summary import Summary, connection_help, summarize
-from deployments.demo.world import World, open_world
-from flows.app import App, imap_credential, imap_endpoint, utcnow
-from flows.cycle import CycleReport, run_cycle
-from flows.inbox_sync import FolderReport, sync_account_mail
-from integrations.config import ConfigError
-from integrations.imap import connect
+from coffeechat.deployments.demo.summary import Summary, connection_help, summarize
+from coffeechat.deployments.demo.world import World, open_world
+from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint, utcnow
+from coffeechat.flows.steps.cycle import CycleReport, run_cycle
+from coffeechat.flows.steps.inbox import FolderReport, sync_account_mail
+from coffeechat.integrations.config import ConfigError
+from coffeechat.integrations.imap import connect
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from deployments.demo.mailbits import bounce_report, mail
+from coffeechat.deployments.demo.mailbits import bounce_report, mail
 
 ME = "jo@seeker.example"
 ME_NAME = "Jo Seeker"

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from deployments.demo.config import SECRET_ENV
-from deployments.demo.story import GRACE, ME
-from deployments.demo.world import World
-from integrations.imap import Credential, ImapEndpoint, connect
-from models.status import status_report
-from models.tables import Contact, Message, Outbox, PrepSheet, Referral
+from coffeechat.deployments.demo.config import SECRET_ENV
+from coffeechat.deployments.demo.story import GRACE, ME
+from coffeechat.deployments.demo.world import World
+from coffeechat.integrations.imap import Credential, ImapEndpoint, connect
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.tables import Contact, Message, Outbox, PrepSheet, Referral
 
 
 @dataclass

@@ -13,15 +13,22 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from deployments.demo.calendar_server import CalendarServer
-from deployments.demo.config import SECRET_ENV, DemoSettings, demo_config, to_toml
-from deployments.demo.mailserver import MailServer
-from deployments.demo.story import MAILBOXES, PEOPLE, Story, calendar_ics, local_zone, mailbox_seed
-from flows.app import App, build_app
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.tables import Contact
-from models.uow import UnitOfWork
+from coffeechat.deployments.demo.calendar_server import CalendarServer
+from coffeechat.deployments.demo.config import SECRET_ENV, DemoSettings, demo_config, to_toml
+from coffeechat.deployments.demo.mailserver import MailServer
+from coffeechat.deployments.demo.story import (
+    MAILBOXES,
+    PEOPLE,
+    Story,
+    calendar_ics,
+    local_zone,
+    mailbox_seed,
+)
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.store.tables import Contact
+from coffeechat.models.store.uow import UnitOfWork
 
 
 @dataclass

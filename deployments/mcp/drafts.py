@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from models.cadence import CadenceRules
-from models.contacts import find_contact
-from models.followup_mail import (
+from coffeechat.models.contacts.records import find_contact
+from coffeechat.models.followups.cadence import CadenceRules
+from coffeechat.models.followups.mail import (
     PlanContext,
     Planned,
     Renderer,
@@ -24,11 +24,11 @@ from models.followup_mail import (
     recipient,
     thread_of,
 )
-from models.followup_outreach import OutreachRefused, create_outreach
-from models.followup_updates import HELPED, gather_news, last_touch
-from models.outbox import refusal
-from models.tables import Account, Contact, Interview, Note, Outbox
-from models.uow import UnitOfWork
+from coffeechat.models.followups.outreach import OutreachRefused, create_outreach
+from coffeechat.models.followups.updates import HELPED, gather_news, last_touch
+from coffeechat.models.outbox.steps import refusal
+from coffeechat.models.store.tables import Account, Contact, Interview, Note, Outbox
+from coffeechat.models.store.uow import UnitOfWork
 
 REVIEW = "review"
 # A body the assistant writes is an email, not a document: longer is refused, not cut.

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.contacts import find_contact
-from models.export import record
-from models.status import status_report
-from models.tables import EventLog, Message, Note, Outbox
+from coffeechat.models.contacts.records import find_contact
+from coffeechat.models.reports.export import record
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.tables import EventLog, Message, Note, Outbox
 
 TIMELINE_SHOWN = 200
 MESSAGES_SHOWN = 50

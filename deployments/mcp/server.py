@@ -21,19 +21,19 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import Field
 
-from deployments.cli.followup_cmd import text_renderer
-from deployments.cli.runtime import Runtime, runtime, utcnow
-from deployments.mcp import drafts, reads
-from flows.prep_sheets import question_bank
-from integrations.render import render
-from models.contacts import AmbiguousContact, ContactNotFound, find_contact
-from models.events import AssistantCalled
-from models.followup_mail import PlanContext
-from models.followup_outreach import OutreachRefused
-from models.prep import load_contact_prep_context, load_prep_context, next_meeting_id
-from models.tables import Account, Interview, Outbox
-from models.text import clean_line
-from models.uow import UnitOfWork
+from coffeechat.deployments.cli.followup_cmd import text_renderer
+from coffeechat.deployments.cli.runtime import Runtime, runtime, utcnow
+from coffeechat.deployments.mcp import drafts, reads
+from coffeechat.flows.steps.prep_sheets import question_bank
+from coffeechat.integrations.render import render
+from coffeechat.models.contacts.records import AmbiguousContact, ContactNotFound, find_contact
+from coffeechat.models.followups.mail import PlanContext
+from coffeechat.models.followups.outreach import OutreachRefused
+from coffeechat.models.prep import load_contact_prep_context, load_prep_context, next_meeting_id
+from coffeechat.models.store.events import AssistantCalled
+from coffeechat.models.store.tables import Account, Interview, Outbox
+from coffeechat.models.store.uow import UnitOfWork
+from coffeechat.models.text import clean_line
 
 T = TypeVar("T")
 # The calls recorded during the current request: one the SDK refuses before any tool runs

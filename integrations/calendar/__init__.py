@@ -1,6 +1,6 @@
 """Calendar sources: an ICS feed URL, a local .ics file, a CalDAV collection.
 
-Each returns raw iCalendar bytes for models.calendar to parse, and translates its failures
+Each returns raw iCalendar bytes for models/calendar to parse, and translates its failures
 into CalendarError subclasses; only SourceUnreachable (and HTTP 5xx/429) is transient.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from integrations.calendar.base import (
+from coffeechat.integrations.calendar.base import (
     MAX_BYTES,
     CalendarError,
     CalendarSource,
@@ -24,8 +24,8 @@ from integrations.calendar.base import (
     Window,
     redact_url,
 )
-from integrations.calendar.feed import IcsFeedSource
-from integrations.calendar.file import IcsFileSource
+from coffeechat.integrations.calendar.feed import IcsFeedSource
+from coffeechat.integrations.calendar.file import IcsFileSource
 
 SourceKind = Literal["ics_url", "ics_file", "caldav"]
 
@@ -50,7 +50,7 @@ def build_source(
     if kind == "ics_url":
         return IcsFeedSource(name, url, ca_file=ca_file, username=username, password=password)
     if kind == "caldav":
-        from integrations.calendar.dav import CalDavSource
+        from coffeechat.integrations.calendar.dav import CalDavSource
 
         return CalDavSource(name, url, username=username, password=password, ca_file=ca_file)
     raise ValueError(f"calendar {name!r}: unknown source kind {kind!r}")
@@ -59,7 +59,7 @@ def build_source(
 def __getattr__(name: str) -> Any:
     """CalDavSource on first use: the caldav client and its HTTP stack cost memory for good."""
     if name == "CalDavSource":
-        from integrations.calendar.dav import CalDavSource
+        from coffeechat.integrations.calendar.dav import CalDavSource
 
         return CalDavSource
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """What every calendar source shares: its state, its result, its Protocol and its errors.
 
 A source returns raw iCalendar bytes and never parses events: normalising is the pure
-parser's job (models.calendar). changed=False promises that parsing again would find nothing
+parser's job (models/calendar). changed=False promises that parsing again would find nothing
 new *for this window*. A window moves with the clock, and a weekly series unchanged at its
 source still brings new occurrences into it: so each source also remembers the day-rounded
 range it last answered for (`covered`) and answers changed=True, with data, once the window
@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from models.calendar.types import MAX_CALENDAR_BYTES, Window
+from coffeechat.models.calendar.types import MAX_CALENDAR_BYTES, Window
 
-# What the parser accepts at most (see models.calendar.types): a source refuses anything
+# What the parser accepts at most (see coffeechat.models.calendar.types): a source refuses anything
 # bigger while reading it, before it is parsed, so one huge feed costs neither memory nor time.
 # Sources take `max_bytes` to set a lower cap; a higher one would only be refused by the parser.
 MAX_BYTES = MAX_CALENDAR_BYTES

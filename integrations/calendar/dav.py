@@ -33,7 +33,7 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as dav_http
 
-from integrations.calendar.base import (
+from coffeechat.integrations.calendar.base import (
     CalendarError,
     FetchResult,
     Password,
@@ -51,7 +51,7 @@ from integrations.calendar.base import (
     is_loopback,
     redact_url,
 )
-from integrations.tls import verifying_context
+from coffeechat.integrations.tls import verifying_context
 
 # What talking to a server through caldav can raise; anything else is a bug and surfaces.
 _FAILURES = (

@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from integrations.calendar.base import (
+from coffeechat.integrations.calendar.base import (
     MAX_BYTES,
     CalendarError,
     FetchResult,
@@ -37,7 +37,7 @@ from integrations.calendar.base import (
     redact_url,
     too_big,
 )
-from integrations.tls import verifying_context
+from coffeechat.integrations.tls import verifying_context
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5

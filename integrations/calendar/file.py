@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from integrations.calendar.base import (
+from coffeechat.integrations.calendar.base import (
     MAX_BYTES,
     FetchResult,
     SourceAuthFailed,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from integrations.imap.connection import (
+from coffeechat.integrations.imap.connection import (
     Credential,
     ImapEndpoint,
     discard,
@@ -16,7 +16,7 @@ from integrations.imap.connection import (
     open_session,
     read_capabilities,
 )
-from integrations.imap.errors import (
+from coffeechat.integrations.imap.errors import (
     AuthenticationFailed,
     CommandRejected,
     ConnectionDropped,
@@ -27,8 +27,8 @@ from integrations.imap.errors import (
     PlaintextRefused,
     TlsFailure,
 )
-from integrations.imap.fetch import FullItem, HeaderItem
-from integrations.imap.mailbox import FolderStatus, Mailbox, PendingHeaders
+from coffeechat.integrations.imap.fetch import FullItem, HeaderItem
+from coffeechat.integrations.imap.mailbox import FolderStatus, Mailbox, PendingHeaders
 
 __all__ = [
     "AuthenticationFailed",

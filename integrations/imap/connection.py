@@ -15,7 +15,7 @@ from typing import Literal
 from imap_tools import BaseMailBox
 from imap_tools.errors import UnexpectedCommandStatusError
 
-from integrations.imap.errors import (
+from coffeechat.integrations.imap.errors import (
     AuthenticationFailed,
     ConnectionDropped,
     CredentialUnavailable,
@@ -26,8 +26,8 @@ from integrations.imap.errors import (
     server_text,
     translated,
 )
-from integrations.secrets import SecretUnavailable
-from integrations.tls import verifying_context
+from coffeechat.integrations.secrets import SecretUnavailable
+from coffeechat.integrations.tls import verifying_context
 
 Security = Literal["ssl", "starttls", "plain"]
 _DEFAULT_PORTS: dict[str, int] = {"ssl": 993, "starttls": 143, "plain": 143}

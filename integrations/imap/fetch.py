@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from integrations.imap import stream
+from coffeechat.integrations.imap import stream
 
 log = logging.getLogger(__name__)
 

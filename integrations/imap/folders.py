@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from imap_tools.folder import FolderInfo
 from imap_tools.imap_utf7 import utf7_decode
 
-from integrations.imap.connection import _Session
+from coffeechat.integrations.imap.connection import _Session
 
 # RFC 6154 attributes we map to roles.
 _ROLES = {

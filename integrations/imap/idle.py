@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import cast
 
-from integrations.imap.errors import CommandRejected, ConnectionDropped, server_text
+from coffeechat.integrations.imap.errors import CommandRejected, ConnectionDropped, server_text
 
 MAX_IDLE_SECONDS = 29 * 60
 _NEWS = ("EXISTS", "RECENT")

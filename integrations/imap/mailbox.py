@@ -13,16 +13,16 @@ from types import TracebackType
 
 from imap_tools.utils import encode_folder
 
-from integrations.imap import fetch, folders, idle, stream
-from integrations.imap.connection import ImapEndpoint, _Session, discard
-from integrations.imap.errors import (
+from coffeechat.integrations.imap import fetch, folders, idle, stream
+from coffeechat.integrations.imap.connection import ImapEndpoint, _Session, discard
+from coffeechat.integrations.imap.errors import (
     CommandRejected,
     ConnectionDropped,
     MailboxError,
     rejected,
     translated,
 )
-from integrations.imap.fetch import FullItem, HeaderItem
+from coffeechat.integrations.imap.fetch import FullItem, HeaderItem
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Mailbox:
     """One logged-in IMAP session (a context manager); not thread-safe."""
 
     def __init__(self, session: _Session, endpoint: ImapEndpoint, capabilities: frozenset[str]):
-        """Wrap a logged-in session; use integrations.imap.connect() rather than this."""
+        """Wrap a logged-in session; use coffeechat.integrations.imap.connect() rather than this."""
         self._session = session
         self._client: imaplib.IMAP4 = session.client
         self._host = endpoint.host

@@ -5,9 +5,9 @@ Only SmtpTransient is worth retrying as is; SmtpOutcomeUnknown must never be ret
 
 from __future__ import annotations
 
-from integrations.imap import Credential
-from integrations.smtp.client import SmtpEndpoint, send
-from integrations.smtp.errors import (
+from coffeechat.integrations.imap import Credential
+from coffeechat.integrations.smtp.client import SmtpEndpoint, send
+from coffeechat.integrations.smtp.errors import (
     SmtpAuthFailed,
     SmtpCredentialUnavailable,
     SmtpError,
@@ -18,8 +18,11 @@ from integrations.smtp.errors import (
     SmtpTransient,
     SmtpUnreachable,
 )
-from integrations.smtp.providers import provider_stores_sent_copy, should_append_sent_copy
-from integrations.smtp.settings import smtp_credential, smtp_endpoint
+from coffeechat.integrations.smtp.providers import (
+    provider_stores_sent_copy,
+    should_append_sent_copy,
+)
+from coffeechat.integrations.smtp.settings import smtp_credential, smtp_endpoint
 
 __all__ = [
     "Credential",

@@ -19,9 +19,9 @@ from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Literal, overload
 
-from integrations.imap import Credential
-from integrations.secrets import SecretUnavailable
-from integrations.smtp.errors import (
+from coffeechat.integrations.imap import Credential
+from coffeechat.integrations.secrets import SecretUnavailable
+from coffeechat.integrations.smtp.errors import (
     SmtpAuthFailed,
     SmtpCredentialUnavailable,
     SmtpError,
@@ -34,7 +34,7 @@ from integrations.smtp.errors import (
     reply_error,
     server_text,
 )
-from integrations.tls import verifying_context
+from coffeechat.integrations.tls import verifying_context
 
 Security = Literal["ssl", "starttls", "plain"]
 _DEFAULT_PORTS: dict[str, int] = {"ssl": 465, "starttls": 587, "plain": 25}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from integrations.config import SmtpConfig
-from integrations.imap import Credential
-from integrations.secrets import resolve
-from integrations.smtp.client import SmtpEndpoint
+from coffeechat.integrations.config import SmtpConfig
+from coffeechat.integrations.imap import Credential
+from coffeechat.integrations.secrets import resolve
+from coffeechat.integrations.smtp.client import SmtpEndpoint
 
 
 def smtp_endpoint(cfg: SmtpConfig) -> SmtpEndpoint:

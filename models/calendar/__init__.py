@@ -1,9 +1,9 @@
 """Calendar normalisation: iCalendar data in, frozen occurrences in UTC out (pure, no I/O)."""
 
-from models.calendar.inspect import inspect_calendar, oversized_report
-from models.calendar.itip import ItipKind, ItipOutcome, apply_itip, itip_kind
-from models.calendar.occurrences import parse_calendar
-from models.calendar.types import (
+from coffeechat.models.calendar.inspect import inspect_calendar, oversized_report
+from coffeechat.models.calendar.itip import ItipKind, ItipOutcome, apply_itip, itip_kind
+from coffeechat.models.calendar.occurrences import parse_calendar
+from coffeechat.models.calendar.types import (
     MAX_CALENDAR_BYTES,
     Occurrence,
     ParsedCalendar,
@@ -11,8 +11,8 @@ from models.calendar.types import (
     Window,
     default_window,
 )
-from models.calendar.versions import Merge, Update, changes, disappeared, is_newer, merge
-from models.calendar.video import find_video_link
+from coffeechat.models.calendar.versions import Merge, Update, changes, disappeared, is_newer, merge
+from coffeechat.models.calendar.video import find_video_link
 
 __all__ = [
     "MAX_CALENDAR_BYTES",

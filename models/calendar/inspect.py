@@ -6,11 +6,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Calendar
 
-from models.calendar.occurrences import normalise_calendars
-from models.calendar.prefilter import TooBig, bounded, earliest_day, prefilter
-from models.calendar.prepare import prop, read_calendars
-from models.calendar.types import MAX_CALENDAR_BYTES, Occurrence, ParsedCalendar, Skip, Window
-from models.calendar.zones import known_zone
+from coffeechat.models.calendar.occurrences import normalise_calendars
+from coffeechat.models.calendar.prefilter import TooBig, bounded, earliest_day, prefilter
+from coffeechat.models.calendar.prepare import prop, read_calendars
+from coffeechat.models.calendar.types import (
+    MAX_CALENDAR_BYTES,
+    Occurrence,
+    ParsedCalendar,
+    Skip,
+    Window,
+)
+from coffeechat.models.calendar.zones import known_zone
 
 # Without --to, show a year: enough to see a series' pattern, bounded for endless RRULEs.
 DEFAULT_SPAN = timedelta(days=366)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
-from models.calendar.types import Occurrence, ParsedCalendar
-from models.calendar.versions import Merge, Update, is_newer, merge
+from coffeechat.models.calendar.types import Occurrence, ParsedCalendar
+from coffeechat.models.calendar.versions import Merge, Update, is_newer, merge
 
 
 class ItipKind(Enum):

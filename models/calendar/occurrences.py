@@ -18,7 +18,7 @@ from recurring_ical_events import CalendarQuery, ComponentsWithName, EventAdapte
 from recurring_ical_events import Occurrence as LibOccurrence
 from recurring_ical_events.series import Series
 
-from models.calendar.budget import (
+from coffeechat.models.calendar.budget import (
     CALENDAR_STEPS,
     SERIES_OCCURRENCES,
     SERIES_STEPS,
@@ -26,15 +26,15 @@ from models.calendar.budget import (
     OverBudget,
     budgeted,
 )
-from models.calendar.prefilter import TooBig, prefilter
-from models.calendar.prepare import (
+from coffeechat.models.calendar.prefilter import TooBig, prefilter
+from coffeechat.models.calendar.prepare import (
     PreparedCalendar,
     ReadCalendars,
     prepare_calendar,
     prop,
     read_calendars,
 )
-from models.calendar.types import (
+from coffeechat.models.calendar.types import (
     MAX_CALENDAR_BYTES,
     STATUSES,
     Occurrence,
@@ -42,8 +42,8 @@ from models.calendar.types import (
     Skip,
     Window,
 )
-from models.calendar.video import LINK_PROPERTIES, find_video_link
-from models.calendar.zones import Zone, known_zone
+from coffeechat.models.calendar.video import LINK_PROPERTIES, find_video_link
+from coffeechat.models.calendar.zones import Zone, known_zone
 
 
 class _SourceAdapter(EventAdapter):  # type: ignore[misc]

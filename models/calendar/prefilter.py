@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from models.calendar.types import Window
+from coffeechat.models.calendar.types import Window
 
 # Content lines parsed per calendar: ~2 s of CPU on a loaded 2-core machine.
 MAX_LINES = 60_000

@@ -18,10 +18,10 @@ import x_wr_timezone
 from icalendar import Calendar, Component, Event
 from icalendar.prop import vBroken, vDDDTypes
 
-from models.calendar.budget import rule_defect
-from models.calendar.types import Skip
-from models.calendar.vtimezone import split_vtimezones
-from models.calendar.zones import Zone, ZoneResolver, known_zone
+from coffeechat.models.calendar.budget import rule_defect
+from coffeechat.models.calendar.types import Skip
+from coffeechat.models.calendar.vtimezone import split_vtimezones
+from coffeechat.models.calendar.zones import Zone, ZoneResolver, known_zone
 
 TIME_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
 # Errors on these make a component's times untrustworthy; errors elsewhere (a broken X- line,

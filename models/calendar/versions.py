@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
-from models.calendar.types import Occurrence, ParsedCalendar
+from coffeechat.models.calendar.types import Occurrence, ParsedCalendar
 
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 # Compared by `changes`; a difference in any of the first four is an update even at the same

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from models.calendar.vtimezone import MAX_CUSTOM_ZONES, zone_from_block
+from coffeechat.models.calendar.vtimezone import MAX_CUSTOM_ZONES, zone_from_block
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from models.classify.inspect import inspect_mail, render_text, verdict_dict
-from models.classify.mime import parse_mail
-from models.classify.model import Kind, ParsedMail, Verdict
-from models.classify.reply import Match, Relation, ThreadContext, match_reply
-from models.classify.returndate import extract_return_date
-from models.classify.rules import RULES, run_chain
-from models.classify.safe import classify_bytes, with_reason
+from coffeechat.models.classify.inspect import inspect_mail, render_text, verdict_dict
+from coffeechat.models.classify.mime import parse_mail
+from coffeechat.models.classify.model import Kind, ParsedMail, Verdict
+from coffeechat.models.classify.reply import Match, Relation, ThreadContext, match_reply
+from coffeechat.models.classify.returndate import extract_return_date
+from coffeechat.models.classify.rules import RULES, run_chain
+from coffeechat.models.classify.safe import classify_bytes, with_reason
 
 __all__ = [
     "RULES",

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from models.classify.model import ParsedMail
+from coffeechat.models.classify.model import ParsedMail
 
 _HEADER_CAP = 262_144  # the same cap the parser puts on a header block
 _MAX_HEADERS = 10

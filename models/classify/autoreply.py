@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from models.classify.model import ParsedMail
+from coffeechat.models.classify.model import ParsedMail
 
 # Subject prefixes clients put on out-of-office replies; strong enough alone at the start.
 _STRONG_SUBJECT = re.compile(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from models.classify.address import normalise_address
-from models.classify.model import ParsedMail
+from coffeechat.models.classify.address import normalise_address
+from coffeechat.models.classify.model import ParsedMail
 
 # \w is Unicode-aware: SMTPUTF8 bounces (RFC 6533) carry non-ASCII addresses
 _ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63})+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from models.classify.model import Kind
+from coffeechat.models.classify.model import Kind
 
 _FOLD = re.compile(r"\r?\n[ \t]")
 _METHOD = re.compile(r"^METHOD(?:;[^:\r\n]*)?:[ \t]*([A-Za-z\-]+)[ \t]*\r?$", re.I | re.M)

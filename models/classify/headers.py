@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from email.header import Header, decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 
-from models.classify.address import normalise_address
-from models.classify.budget import (
+from coffeechat.models.classify.address import normalise_address
+from coffeechat.models.classify.budget import (
     ADDRESSES_PER_FIELD,
     ENCODED_WORDS_PER_FIELD,
     FIELD_CAP,

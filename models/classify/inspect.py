@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.classify.calendar_part import calendar_organizer
-from models.classify.model import Kind, Verdict
-from models.classify.rules import sent_by_coffeechat
-from models.classify.safe import classify_bytes
+from coffeechat.models.classify.calendar_part import calendar_organizer
+from coffeechat.models.classify.model import Kind, Verdict
+from coffeechat.models.classify.rules import sent_by_coffeechat
+from coffeechat.models.classify.safe import classify_bytes
 
 
 def verdict_dict(verdict: Verdict) -> dict[str, object]:

@@ -8,7 +8,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 
-from models.classify.budget import (
+from coffeechat.models.classify.budget import (
     BODY_PARSE_CAP,
     HEADER_BLOCK_CAP,
     MAX_LINE_BREAKS,
@@ -20,7 +20,7 @@ from models.classify.budget import (
     decode_text,
     text_codec,
 )
-from models.classify.headers import (
+from coffeechat.models.classify.headers import (
     clean,
     decode_value,
     first_message_id,
@@ -29,9 +29,9 @@ from models.classify.headers import (
     parse_date,
     unsurrogate,
 )
-from models.classify.htmltext import html_to_text
-from models.classify.model import ParsedMail
-from models.classify.quoting import new_text
+from coffeechat.models.classify.htmltext import html_to_text
+from coffeechat.models.classify.model import ParsedMail
+from coffeechat.models.classify.quoting import new_text
 
 # Only these header fields are kept; decoding the rest would cost time for nothing.
 KEPT_HEADERS = frozenset(

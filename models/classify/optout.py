@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from models.classify.model import ParsedMail
-from models.classify.quoting import new_text
+from coffeechat.models.classify.model import ParsedMail
+from coffeechat.models.classify.quoting import new_text
 
 _STOP = re.compile(
     r"(?:please\s+|kindly\s+)?(?:do\s+not|don't|don’t|dont)\s+(?:ever\s+)?(?:contact|e-?mail|write\s+to"

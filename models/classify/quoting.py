@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from models.classify.htmltext import html_to_text
+from coffeechat.models.classify.htmltext import html_to_text
 
 __all__ = ["html_to_text", "new_text"]
 

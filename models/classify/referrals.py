@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from models.classify.address import normalise_address
-from models.classify.model import ParsedMail
-from models.classify.quoting import new_text
+from coffeechat.models.classify.address import normalise_address
+from coffeechat.models.classify.model import ParsedMail
+from coffeechat.models.classify.quoting import new_text
 
 _ADDR = re.compile(
     r"(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-@])"

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from models.classify import autoreply
-from models.classify.address import normalise_address
-from models.classify.model import ParsedMail
+from coffeechat.models.classify import autoreply
+from coffeechat.models.classify.address import normalise_address
+from coffeechat.models.classify.model import ParsedMail
 
 _ADDR_IN_NAME = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
 _FROM_DEFECTS = (

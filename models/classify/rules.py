@@ -12,13 +12,13 @@ from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import date
 
-from models.classify import autoreply, bounce
-from models.classify.auth import AuthVerdict, judge_mail
-from models.classify.calendar_part import calendar_kind
-from models.classify.model import Kind, ParsedMail, Verdict
-from models.classify.optout import is_opt_out
-from models.classify.referrals import suggested_addresses
-from models.classify.returndate import extract_return_date
+from coffeechat.models.classify import autoreply, bounce
+from coffeechat.models.classify.auth import AuthVerdict, judge_mail
+from coffeechat.models.classify.calendar_part import calendar_kind
+from coffeechat.models.classify.model import Kind, ParsedMail, Verdict
+from coffeechat.models.classify.optout import is_opt_out
+from coffeechat.models.classify.referrals import suggested_addresses
+from coffeechat.models.classify.returndate import extract_return_date
 
 Rule = Callable[[ParsedMail, "date | None"], "Verdict | None"]
 
@@ -224,7 +224,7 @@ _OUR_MESSAGE_ID = re.compile(r"^<cc\.[0-9a-f]{32}@[^<>\s]+>$")
 
 
 def sent_by_coffeechat(mail: ParsedMail) -> bool:
-    """True for a Message-ID shaped like ours (models.mailbuild.new_message_id)."""
+    """True for a Message-ID shaped like ours (outbox/mailbuild.py: new_message_id)."""
     return bool(mail.message_id and _OUR_MESSAGE_ID.match(mail.message_id))
 
 

@@ -6,10 +6,10 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import date
 
-from models.classify.auth import with_auth_results
-from models.classify.mime import OVER_BUDGET, parse_mail
-from models.classify.model import Kind, ParsedMail, Verdict
-from models.classify.rules import run_chain
+from coffeechat.models.classify.auth import with_auth_results
+from coffeechat.models.classify.mime import OVER_BUDGET, parse_mail
+from coffeechat.models.classify.model import Kind, ParsedMail, Verdict
+from coffeechat.models.classify.rules import run_chain
 
 
 def unreadable_reason(mail: ParsedMail) -> str:

@@ -1,8 +1,8 @@
 """Prep sheets in the domain: the question bank, the sheet's contents and how they are read."""
 
-from models.prep.bank import QuestionBank, QuestionBankError, Theme, parse_question_bank
-from models.prep.build import PrepInputs, build_prep_context, http_url, prep_subject
-from models.prep.context import (
+from coffeechat.models.prep.bank import QuestionBank, QuestionBankError, Theme, parse_question_bank
+from coffeechat.models.prep.build import PrepInputs, build_prep_context, http_url, prep_subject
+from coffeechat.models.prep.context import (
     EarlierTalk,
     NoteLine,
     PrepContext,
@@ -12,7 +12,7 @@ from models.prep.context import (
     When,
     Who,
 )
-from models.prep.load import (
+from coffeechat.models.prep.load import (
     PrepSourceMissing,
     load_contact_prep_context,
     load_prep_context,

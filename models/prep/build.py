@@ -9,8 +9,8 @@ from datetime import datetime, time, tzinfo
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.prep.bank import QuestionBank, Theme, fill_company
-from models.prep.context import (
+from coffeechat.models.prep.bank import QuestionBank, Theme, fill_company
+from coffeechat.models.prep.context import (
     EarlierTalk,
     NoteLine,
     PrepContext,
@@ -20,8 +20,16 @@ from models.prep.context import (
     When,
     Who,
 )
-from models.tables import Account, Contact, Interview, Meeting, Message, Note, Referral
-from models.text import clean_line
+from coffeechat.models.store.tables import (
+    Account,
+    Contact,
+    Interview,
+    Meeting,
+    Message,
+    Note,
+    Referral,
+)
+from coffeechat.models.text import clean_line
 
 THREAD_LIMIT = 6
 EXCERPT = 220

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.lifecycle import State
-from models.prep.bank import QuestionBank
-from models.prep.build import THREAD_LIMIT, PrepInputs, build_prep_context
-from models.prep.context import PrepContext
-from models.tables import (
+from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.prep.bank import QuestionBank
+from coffeechat.models.prep.build import THREAD_LIMIT, PrepInputs, build_prep_context
+from coffeechat.models.prep.context import PrepContext
+from coffeechat.models.store.tables import (
     Account,
     Contact,
     Interview,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from deployments.cli import app
+from coffeechat.deployments.cli import app
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "contacts"
 

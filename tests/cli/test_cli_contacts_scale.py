@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.bench_contacts import make_csv, make_vcard
-from models.contact_import import parse
-from models.db import make_engine, upgrade
-from models.tables import Contact, EventLog
-from models.vcard import parse_vcards
+from coffeechat.models.contacts.importing import parse
+from coffeechat.models.contacts.vcard import parse_vcards
+from coffeechat.models.store.db import make_engine, upgrade
+from coffeechat.models.store.tables import Contact, EventLog
 
 CONFIG = '[account]\nname = "Jo Seeker"\nemail = "jo@example.com"\ntimezone = "Europe/Paris"\n'
 
@@ -33,7 +33,7 @@ def _env(tmp_path: Path, database_url: str) -> dict[str, str]:
 
 
 def _coffeechat(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from deployments.cli import main; main()", *args]
+    return [sys.executable, "-c", "from coffeechat.deployments.cli import main; main()", *args]
 
 
 def _count(database_url: str, table: type[Contact] | type[EventLog]) -> int:
@@ -62,7 +62,10 @@ def test_an_import_killed_half_way_leaves_nothing(tmp_path: Path, database_url: 
     # Run to the end, it imports everything once.
     done = subprocess.run(
         _coffeechat("contacts", "import", str(big), "--json"),
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     report = json.loads(done.stdout)
     assert report["added"] + report["merged"] == 30_000
@@ -80,7 +83,10 @@ def test_a_row_too_long_for_its_column_is_reported_and_the_rest_imported(
     )
     done = subprocess.run(
         _coffeechat("contacts", "import", str(csv_file), "--json"),
-        env=_env(tmp_path, database_url), check=True, capture_output=True, text=True,
+        env=_env(tmp_path, database_url),
+        check=True,
+        capture_output=True,
+        text=True,
     )
     report = json.loads(done.stdout)
     assert (report["added"], report["errors"]) == (
@@ -102,7 +108,10 @@ def test_duplicates_inside_one_file_merge_and_reimport_changes_nothing(
     first = json.loads(
         subprocess.run(
             _coffeechat("contacts", "import", str(csv_file), "--json"),
-            env=env, check=True, capture_output=True, text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     )
     assert (first["added"], first["merged"]) == (1, 1)
@@ -113,7 +122,9 @@ def test_duplicates_inside_one_file_merge_and_reimport_changes_nothing(
     )
     (ada,) = export["contacts"]
     assert (ada["name"], ada["company"], ada["tags"]) == (
-        "Ada Lovelace", "Engines Ltd", ["math", "poetry"],
+        "Ada Lovelace",
+        "Engines Ltd",
+        ["math", "poetry"],
     )
     assert [e["address"] for e in ada["emails"]] == ["ada@example.com"]
     subprocess.run(_coffeechat("contacts", "import", str(csv_file)), env=env, check=True)

@@ -17,17 +17,17 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from deployments import cli as cli_module
-from deployments.cli import followup_cmd, records, run_cmd
-from flows.app import App, build_app
-from integrations.config import load_settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.first_run import mark_connected
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import Base, Meeting, Message, Outbox
-from models.uow import UnitOfWork
+from coffeechat.deployments import cli as cli_module
+from coffeechat.deployments.cli import followup_cmd, records, run_cmd
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import load_settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.followups.first_run import mark_connected
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import Base, Meeting, Message, Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import SmtpServer
 
 Run = Callable[..., str]

@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from deployments import cli as cli_module
-from deployments.cli import contacts, followup_cmd
+from coffeechat.deployments import cli as cli_module
+from coffeechat.deployments.cli import contacts, followup_cmd
 
 Run = Callable[..., str]
 

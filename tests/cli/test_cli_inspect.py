@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from deployments.cli import app
-from models.classify import Kind
+from coffeechat.deployments.cli import app
+from coffeechat.models.classify import Kind
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MAIL = sorted((FIXTURES / "mail").glob("*/*.eml"))

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.contacts import ensure_account
-from models.db import make_engine, session_factory, upgrade
+from coffeechat.models.contacts.records import ensure_account
+from coffeechat.models.store.db import make_engine, session_factory, upgrade
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from models.db import (
+from coffeechat.models.store.db import (
     SCHEMA_HEAD,
     current_revision,
     ensure_schema,
@@ -17,7 +17,7 @@ from models.db import (
     make_engine,
     upgrade,
 )
-from models.tables import Base
+from coffeechat.models.store.tables import Base
 
 
 def test_upgrade_empty_database_to_head(database_url: str) -> None:
@@ -59,7 +59,7 @@ def test_a_current_database_starts_without_importing_alembic(database_url: str) 
     engine.dispose()
     code = (
         "import sys\n"
-        "from models.db import ensure_schema, make_engine\n"
+        "from coffeechat.models.store.db import ensure_schema, make_engine\n"
         f"ensure_schema(make_engine({database_url!r}))\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
     )

@@ -9,13 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.contact_import import ContactRow
-from models.contacts import find_contact, import_rows, upsert_contact
-from models.events import MeetingScheduled
-from models.interviews import apply_event, open_interview, try_apply
-from models.lifecycle import Event, IllegalTransition, State
-from models.tables import Account, Contact, ContactEmail, EventLog, Interview, Outbox
-from models.uow import UnitOfWork
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import find_contact, import_rows, upsert_contact
+from coffeechat.models.interviews.lifecycle import Event, IllegalTransition, State
+from coffeechat.models.interviews.moves import apply_event, open_interview, try_apply
+from coffeechat.models.store.events import MeetingScheduled
+from coffeechat.models.store.tables import (
+    Account,
+    Contact,
+    ContactEmail,
+    EventLog,
+    Interview,
+    Outbox,
+)
+from coffeechat.models.store.uow import UnitOfWork
 from tests.db.conftest import NOW
 
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from rich.console import Console
 
-from deployments.demo import run_demo
-from integrations.config import ConfigError
+from coffeechat.deployments.demo import run_demo
+from coffeechat.integrations.config import ConfigError
 
 STORY_STAGES = {"requested": 2, "prepped": 1, "thanked": 1, "undeliverable": 1}
 WEDNESDAY = datetime(2026, 11, 25, 21, 40, tzinfo=UTC)

@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from flows.app import App, build_app
-from integrations.config import load_settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import Interview, Message, Outbox
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import load_settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import Interview, Message, Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import Mailbox as BedMailbox
 from tests.testbed import SmtpServer
 
@@ -38,7 +38,7 @@ ADA = "ada@example.com"
 OUTREACH = "<outreach-ada@example.net>"
 # Registers connect/run if deployments/cli/__init__.py does not yet, then runs the real CLI.
 LAUNCH = (
-    "import sys; from deployments.cli import app, main, run_cmd, connect_cmd; "
+    "import sys; from coffeechat.deployments.cli import app, main, run_cmd, connect_cmd; "
     "names = {c.name for c in app.registered_commands}; "
     "'run' in names or app.command('run')(run_cmd.run); "
     "'connect' in names or app.command('connect')(connect_cmd.connect); "

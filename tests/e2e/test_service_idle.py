@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from flows.app import App, build_app
-from integrations.config import load_settings
-from models.tables import Base, PrepSheet, SyncCursor
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import load_settings
+from coffeechat.models.store.tables import Base, PrepSheet, SyncCursor
 from tests.e2e.test_service import (
     Running,
     api_post,

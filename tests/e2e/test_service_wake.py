@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from deployments.service import Service
-from flows.app import App, build_app
-from integrations.config import Settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import open_interview
-from models.tables import Outbox
-from models.uow import UnitOfWork
+from coffeechat.deployments.service import Service
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import Settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.moves import open_interview
+from coffeechat.models.store.tables import Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import SmtpServer
 
 USER = "sam@example.net"

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models.calendar import MAX_CALENDAR_BYTES, Window, inspect_calendar, parse_calendar
+from coffeechat.models.calendar import MAX_CALENDAR_BYTES, Window, inspect_calendar, parse_calendar
 from tests.hostile.calendar_shapes import big_feed, shapes
 
 SHAPES = dict(shapes())
-# The window an emailed invitation is read in (models/inbox.py): a year.
+# The window an emailed invitation is read in (models/inbox/record.py): a year.
 YEAR = Window(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 

@@ -14,10 +14,10 @@ from email.utils import format_datetime
 
 from sqlalchemy import func, select
 
-from flows.app import App
-from flows.inbox_sync import sync_folder
-from integrations.imap import Mailbox
-from models.tables import Interview, Message, SyncCursor
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.inbox import sync_folder
+from coffeechat.integrations.imap import Mailbox
+from coffeechat.models.store.tables import Interview, Message, SyncCursor
 from tests.hostile import calendar_shapes, mail_shapes
 from tests.integration.poison.conftest import ADA, NOW, OUTREACH, USER, ada_reply
 from tests.integration.poison.test_poison_sync import add_ada

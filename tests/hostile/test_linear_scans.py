@@ -12,10 +12,15 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.classify.budget import BLANK_LINES_KEPT, bound_blank_runs, decode_text, text_codec
-from models.classify.headers import _strip
-from models.classify.htmltext import html_to_text
-from models.mail_relevance import RelevanceIndex, _addresses, relevance
+from coffeechat.models.classify.budget import (
+    BLANK_LINES_KEPT,
+    bound_blank_runs,
+    decode_text,
+    text_codec,
+)
+from coffeechat.models.classify.headers import _strip
+from coffeechat.models.classify.htmltext import html_to_text
+from coffeechat.models.inbox.relevance import RelevanceIndex, _addresses, relevance
 
 # --- HTML: the regex pipeline this module replaced (well-formed markup must read the same) ---
 _REF_QUOTE = re.compile(

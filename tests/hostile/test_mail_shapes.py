@@ -16,10 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from deployments.cli import app
-from models.classify import Kind, Relation, ThreadContext, classify, inspect_mail, match_reply
-from models.classify.budget import ADDRESSES_PER_FIELD, HEADER_BLOCK_CAP
-from models.mail_relevance import RelevanceIndex, relevance
+from coffeechat.deployments.cli import app
+from coffeechat.models.classify import (
+    Kind,
+    Relation,
+    ThreadContext,
+    classify,
+    inspect_mail,
+    match_reply,
+)
+from coffeechat.models.classify.budget import ADDRESSES_PER_FIELD, HEADER_BLOCK_CAP
+from coffeechat.models.inbox.relevance import RelevanceIndex, relevance
 from tests.hostile.mail_shapes import names, shape
 
 TODAY = date(2026, 11, 20)

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from deployments.service import FirstRead, Service
-from flows.app import App, build_app
-from flows.cycle import HELD, STEPS, gated_cycle
-from integrations.config import Settings
-from models.contact_import import ContactRow
-from models.contacts import import_rows
-from models.tables import Outbox
-from models.uow import UnitOfWork
+from coffeechat.deployments.service import FirstRead, Service
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.flows.steps.cycle import HELD, STEPS, gated_cycle
+from coffeechat.integrations.config import Settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import import_rows
+from coffeechat.models.store.tables import Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.livedin.generator import USER, USER_NAME, Facts, MeetingFact, Person, calendar
 from tests.testbed import IcsFeedServer, SmtpServer
 from tests.testbed import Mailbox as BedMailbox

@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 
-from deployments.service import Service
-from flows.app import App, build_app
-from flows.cycle import gated_cycle
-from integrations.config import Settings
-from models.contact_import import ContactRow
-from models.contacts import import_rows
-from models.status import status_report
-from models.uow import UnitOfWork
+from coffeechat.deployments.service import Service
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.flows.steps.cycle import gated_cycle
+from coffeechat.integrations.config import Settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import import_rows
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.uow import UnitOfWork
 from tests.livedin.generator import USER, USER_NAME, Facts, calendar, generate, raw_message
 from tests.livedin.oracle import first_run
 from tests.testbed import IcsFeedServer, SmtpServer

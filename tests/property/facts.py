@@ -18,17 +18,17 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from integrations.config import CadenceConfig, ModesConfig
-from models.calendar import Window, parse_calendar
-from models.classify import classify
-from models.contact_import import ContactRow
-from models.contacts import ensure_account, upsert_contact
-from models.db import make_engine, session_factory, upgrade
-from models.followups import plan_followups
-from models.inbox import InboundItem, record_batch
-from models.meetings import apply_calendar, mark_ended
-from models.tables import Contact, ContactEmail, Interview, Meeting, Outbox
-from models.uow import UnitOfWork
+from coffeechat.integrations.config import CadenceConfig, ModesConfig
+from coffeechat.models.calendar import Window, parse_calendar
+from coffeechat.models.classify import classify
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import ensure_account, upsert_contact
+from coffeechat.models.followups.plan import plan_followups
+from coffeechat.models.inbox.record import InboundItem, record_batch
+from coffeechat.models.interviews.meetings import apply_calendar, mark_ended
+from coffeechat.models.store.db import make_engine, session_factory, upgrade
+from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Meeting, Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.simulation import mailgen
 from tests.simulation.scenario import USER, Person
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models.db import session_factory
-from models.interviews import open_interview
-from models.tables import Contact, Outbox
-from models.uow import UnitOfWork
+from coffeechat.models.interviews.moves import open_interview
+from coffeechat.models.store.db import session_factory
+from coffeechat.models.store.tables import Contact, Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.property.facts import (
     NOW,
     PEOPLE,

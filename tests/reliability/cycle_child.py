@@ -18,8 +18,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from flows.app import build_app
-from integrations.config import Settings
+from coffeechat.flows.steps.app import build_app
+from coffeechat.integrations.config import Settings
 from tests.reliability.world import whole_cycle
 
 

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from flows.app import App
-from models.db import make_engine, session_factory
-from models.tables import Outbox
+from coffeechat.flows.steps.app import App
+from coffeechat.models.store.db import make_engine, session_factory
+from coffeechat.models.store.tables import Outbox
 from tests.reliability.world import (
     LATER,
     NOW,

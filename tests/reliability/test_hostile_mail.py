@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models.tables import EventLog, Message, Outbox
+from coffeechat.models.store.tables import EventLog, Message, Outbox
 from tests.reliability.world import (
     LATER,
     NOW,

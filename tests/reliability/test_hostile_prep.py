@@ -19,10 +19,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.tables import Outbox
-from models.uow import UnitOfWork
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.store.tables import Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.reliability.world import (
     NOW,
     USER,

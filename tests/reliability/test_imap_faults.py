@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from flows.inbox_sync import UidValidityUnstable
-from integrations.imap import ConnectionDropped
-from models.tables import Message, SyncCursor
+from coffeechat.flows.steps.inbox import UidValidityUnstable
+from coffeechat.integrations.imap import ConnectionDropped
+from coffeechat.models.store.tables import Message, SyncCursor
 from tests.reliability.netfault import CuttingProxy
 from tests.reliability.world import (
     LATER,

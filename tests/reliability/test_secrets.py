@@ -227,17 +227,17 @@ def test_secrets_appear_nowhere(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started = time.time() - 1
-    from flows import app as flows_app
-    from flows.dispatcher import dispatch
-    from flows.sync_calendar import sync_calendar
-    from flows.sync_inbox import sync_inbox
-    from integrations.imap import connect
-    from integrations.imap.connection import Credential, ImapEndpoint
-    from models.contact_import import ContactRow
-    from models.contacts import upsert_contact
-    from models.interviews import apply_event, open_interview
-    from models.lifecycle import Event
-    from models.uow import UnitOfWork
+    from coffeechat.flows.dispatcher import dispatch
+    from coffeechat.flows.steps import app as flows_app
+    from coffeechat.flows.sync_calendar import sync_calendar
+    from coffeechat.flows.sync_inbox import sync_inbox
+    from coffeechat.integrations.imap import connect
+    from coffeechat.integrations.imap.connection import Credential, ImapEndpoint
+    from coffeechat.models.contacts.importing import ContactRow
+    from coffeechat.models.contacts.records import upsert_contact
+    from coffeechat.models.interviews.lifecycle import Event
+    from coffeechat.models.interviews.moves import apply_event, open_interview
+    from coffeechat.models.store.uow import UnitOfWork
 
     if not dovecot.process.running:
         dovecot.start()

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from flows.app import App
-from models.status import status_report
-from models.tables import Outbox
+from coffeechat.flows.steps.app import App
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.tables import Outbox
 from tests.reliability.world import (
     LATER,
     NOW,

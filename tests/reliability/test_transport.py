@@ -21,11 +21,11 @@ import pytest
 import trustme
 from sqlalchemy import select
 
-from flows.app import build_app
-from flows.cycle import run_cycle
-from flows.outbox_send import resume_sending
-from integrations.imap import TlsFailure
-from models.tables import Outbox, SyncCursor
+from coffeechat.flows.steps.app import build_app
+from coffeechat.flows.steps.cycle import run_cycle
+from coffeechat.flows.steps.send import resume_sending
+from coffeechat.integrations.imap import TlsFailure
+from coffeechat.models.store.tables import Outbox, SyncCursor
 from tests.reliability.world import LATER, NOW, World, make_world, sync_mail, whole_cycle
 from tests.testbed import IcsFeedServer, SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox

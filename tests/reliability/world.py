@@ -33,17 +33,25 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows.app import App, build_app, imap_credential, imap_endpoint
-from flows.cycle import CycleReport, run_cycle
-from flows.inbox_sync import CHUNK, FolderReport, folder_plan, sync_folder
-from integrations.config import Settings
-from integrations.imap import connect
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import Contact, EventLog, Interview, Meeting, Message, Outbox, PrepSheet
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app, imap_credential, imap_endpoint
+from coffeechat.flows.steps.cycle import CycleReport, run_cycle
+from coffeechat.flows.steps.inbox import CHUNK, FolderReport, folder_plan, sync_folder
+from coffeechat.integrations.config import Settings
+from coffeechat.integrations.imap import connect
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import (
+    Contact,
+    EventLog,
+    Interview,
+    Meeting,
+    Message,
+    Outbox,
+    PrepSheet,
+)
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import IcsFeedServer, ReceivedMessage, SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from deployments.prefect_server import QUIET_ENV
+from coffeechat.deployments.prefect_server import QUIET_ENV
 from tests.testbed.ports import ManagedProcess, tail
 
 VENV_BIN = Path(sys.executable).parent

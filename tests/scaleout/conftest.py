@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from deployments.prefect_server import LocalPrefectServer
+from coffeechat.deployments.prefect_server import LocalPrefectServer
 from tests.testbed import PostgresServer
 
 

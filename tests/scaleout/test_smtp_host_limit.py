@@ -23,13 +23,13 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from sqlalchemy import create_engine, select
 
-from flows.app import imap_credential, imap_endpoint, load_app
-from flows.cycle import CycleReport, plan, sync_calendars
-from flows.inbox_sync import sync_account_mail
-from flows.send_follow_ups import send_follow_ups
-from flows.smtp_slot import slot_name
-from integrations.imap import connect
-from models.tables import Outbox
+from coffeechat.flows.send_follow_ups import send_follow_ups
+from coffeechat.flows.steps.app import imap_credential, imap_endpoint, load_app
+from coffeechat.flows.steps.cycle import CycleReport, plan, sync_calendars
+from coffeechat.flows.steps.inbox import sync_account_mail
+from coffeechat.flows.steps.smtp_slot import slot_name
+from coffeechat.integrations.imap import connect
+from coffeechat.models.store.tables import Outbox
 from tests.scaleout.world import Seeker, build_world
 from tests.testbed import DovecotServer, SmtpServer
 

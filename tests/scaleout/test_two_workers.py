@@ -34,7 +34,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments.runner import RunnerDeployment
 from sqlalchemy import create_engine, func, select
 
-from models.tables import Account, Interview, Message, Outbox
+from coffeechat.models.store.tables import Account, Interview, Message, Outbox
 from tests.scaleout.cluster import Worker, running_workers, worker_env
 from tests.scaleout.world import Seeker, build_world
 from tests.testbed import DovecotServer, SmtpServer

@@ -18,14 +18,14 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from flows.app import App, build_app
-from integrations.config import load_settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import Message
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import load_settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import Message
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import IcsFeedServer, Mailbox, SmtpServer
 
 SMTP_PASSWORD_ENV = "SCALEOUT_SMTP_PASSWORD"

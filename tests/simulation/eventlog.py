@@ -12,9 +12,9 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from flows.app import App
-from models.lifecycle import TRANSITIONS
-from models.tables import ContactEmail, EventLog, Interview
+from coffeechat.flows.steps.app import App
+from coffeechat.models.interviews.lifecycle import TRANSITIONS
+from coffeechat.models.store.tables import ContactEmail, EventLog, Interview
 from tests.simulation.oracle import Oracle, Violation
 
 _LEGAL = {(old.value, new.value) for (old, _event), new in TRANSITIONS.items()}

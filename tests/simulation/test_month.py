@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from flows.app import App, build_app
-from integrations.config import Settings
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import Settings
 from tests.simulation.eventlog import check_event_log
 from tests.simulation.oracle import Oracle, Violation, dst_story, summary
 from tests.simulation.scenario import USER, USER_NAME, generate

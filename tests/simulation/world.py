@@ -27,16 +27,16 @@ from email.policy import default as default_policy
 from functools import partial
 from typing import cast
 
-from flows.app import App, imap_credential, imap_endpoint
-from flows.cycle import CycleReport, run_cycle, sync_calendars
-from flows.inbox_sync import folder_plan, sync_account_mail, sync_folder
-from integrations.imap import Mailbox, MailboxError, connect
-from integrations.render import render
-from models.contact_import import ContactRow
-from models.contacts import contact_by_email, upsert_contact
-from models.followups import create_outreach
-from models.tables import Milestone
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
+from coffeechat.flows.steps.cycle import CycleReport, run_cycle, sync_calendars
+from coffeechat.flows.steps.inbox import folder_plan, sync_account_mail, sync_folder
+from coffeechat.integrations.imap import Mailbox, MailboxError, connect
+from coffeechat.integrations.render import render
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import contact_by_email, upsert_contact
+from coffeechat.models.followups.plan import create_outreach
+from coffeechat.models.store.tables import Milestone
+from coffeechat.models.store.uow import UnitOfWork
 from tests.simulation import mailgen
 from tests.simulation.scenario import (
     BERLIN,

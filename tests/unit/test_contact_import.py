@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.contact_import import (
+from coffeechat.models.contacts.importing import (
     ImportFormatError,
     decode,
     detect_format,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.draft_match import is_sent_draft, subject_key
+from coffeechat.models.inbox.draft_match import is_sent_draft, subject_key
 
 PLACED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

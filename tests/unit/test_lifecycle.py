@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from models.lifecycle import (
+from coffeechat.models.interviews.lifecycle import (
     MAILABLE,
     TRANSITIONS,
     Event,

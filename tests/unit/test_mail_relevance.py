@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.mail_relevance import _SIGNALS, RelevanceIndex, relevance
+from coffeechat.models.inbox.relevance import _SIGNALS, RelevanceIndex, relevance
 
 INDEX = RelevanceIndex.build({"ada@example.com"}, {"<outreach-1@coffeechat.example.net>"})
 CORPUS = Path(__file__).parent.parent / "fixtures" / "mail"

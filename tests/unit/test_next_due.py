@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from models.contacts import ensure_account
-from models.db import make_engine, session_factory, upgrade
-from models.followups import plan_followups
-from models.lifecycle import State
-from models.next_due import RETRY, DueRules, change_marker, next_due
-from models.tables import Contact, Meeting, Outbox, PrepSheet
+from coffeechat.models.contacts.records import ensure_account
+from coffeechat.models.followups.next_due import RETRY, DueRules, change_marker, next_due
+from coffeechat.models.followups.plan import plan_followups
+from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.store.db import make_engine, session_factory, upgrade
+from coffeechat.models.store.tables import Contact, Meeting, Outbox, PrepSheet
 from tests.integration.followups.conftest import T0, USER, World, txt
 
 LEAD = timedelta(hours=24)

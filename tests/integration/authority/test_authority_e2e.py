@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from flows.app import App
-from flows.inbox_sync import sync_folder
-from integrations.imap import Mailbox
-from models.status import status_report
-from models.tables import Contact, EventLog, Meeting, Message, Outbox, Referral
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.inbox import sync_folder
+from coffeechat.integrations.imap import Mailbox
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.tables import Contact, EventLog, Meeting, Message, Outbox, Referral
+from coffeechat.models.store.uow import UnitOfWork
 from tests.integration.inbox.conftest import NOW
 from tests.integration.inbox.test_inbox_sync import OUTREACH_ID, add_contact, itip, mail, state
 from tests.testbed import Mailbox as BedMailbox

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.calendar import Window, parse_calendar
-from models.contact_import import ContactRow
-from models.contacts import ensure_account, upsert_contact
-from models.db import make_engine, session_factory, upgrade
-from models.interviews import open_interview
-from models.meetings import apply_calendar
-from models.tables import EventLog, Meeting
-from models.uow import UnitOfWork
+from coffeechat.models.calendar import Window, parse_calendar
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import ensure_account, upsert_contact
+from coffeechat.models.interviews.meetings import apply_calendar
+from coffeechat.models.interviews.moves import open_interview
+from coffeechat.models.store.db import make_engine, session_factory, upgrade
+from coffeechat.models.store.tables import EventLog, Meeting
+from coffeechat.models.store.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 USER = frozenset({"sam@example.net"})

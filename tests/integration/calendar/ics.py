@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from integrations.calendar import Window
+from coffeechat.integrations.calendar import Window
 
 # Fixed dates: nothing here depends on today's clock.
 WINDOW = Window(datetime(2030, 3, 1, tzinfo=UTC), datetime(2030, 4, 1, tzinfo=UTC))

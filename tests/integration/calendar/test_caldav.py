@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.calendar import (
+from coffeechat.integrations.calendar import (
     CalDavSource,
     SourceAuthFailed,
     SourceGarbage,

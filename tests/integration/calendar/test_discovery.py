@@ -15,9 +15,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from integrations.calendar import CalDavSource, SourceAuthFailed, SourceNotFound, SourceState
-from integrations.calendar.base import SourceUnreachable
-from integrations.calendar.dav import FoundCalendar, discover
+from coffeechat.integrations.calendar import (
+    CalDavSource,
+    SourceAuthFailed,
+    SourceNotFound,
+    SourceState,
+)
+from coffeechat.integrations.calendar.base import SourceUnreachable
+from coffeechat.integrations.calendar.dav import FoundCalendar, discover
 from tests.integration.calendar.ics import WINDOW, vcalendar, vevent
 from tests.testbed.caldav import Calendar, RadicaleServer
 from tests.testbed.ports import LOOPBACK, free_port

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.calendar import IcsFeedSource, SourceState
+from coffeechat.integrations.calendar import IcsFeedSource, SourceState
 from tests.integration.calendar.ics import WINDOW, vcalendar, vevent
 from tests.testbed.ports import LOOPBACK
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.calendar import (
+from coffeechat.integrations.calendar import (
     IcsFileSource,
     SourceGarbage,
     SourceNotFound,

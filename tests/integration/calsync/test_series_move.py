@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from flows.app import App, build_app
-from flows.calendar_sync import sync_calendar_source
-from flows.prep_sheets import due_prep_sheets, make_prep_sheet
-from integrations.config import CalendarConfig, Settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import EventLog, Interview, Meeting, Outbox
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.flows.steps.calendar import sync_calendar_source
+from coffeechat.flows.steps.prep_sheets import due_prep_sheets, make_prep_sheet
+from coffeechat.integrations.config import CalendarConfig, Settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import EventLog, Interview, Meeting, Outbox
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import Calendar
 from tests.testbed.xandikos import XandikosServer
 

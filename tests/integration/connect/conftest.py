@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from deployments.cli import app, connect_cmd, run_cmd
+from coffeechat.deployments.cli import app, connect_cmd, run_cmd
 
 
 def ensure_registered() -> None:

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from integrations.config import load_settings
+from coffeechat.integrations.config import load_settings
 from tests.integration.connect.conftest import Connect
 from tests.testbed import Calendar, RadicaleServer, SmtpServer
 from tests.testbed import Mailbox as BedMailbox

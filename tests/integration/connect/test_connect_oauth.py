@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from deployments import connect as c
-from flows.app import imap_credential, imap_endpoint
-from integrations.config import ImapConfig, load_settings
-from integrations.imap import connect as imap_connect
-from integrations.secrets import SecretReference
-from integrations.smtp import send, smtp_credential, smtp_endpoint
+from coffeechat.deployments import connect as c
+from coffeechat.flows.steps.app import imap_credential, imap_endpoint
+from coffeechat.integrations.config import ImapConfig, load_settings
+from coffeechat.integrations.imap import connect as imap_connect
+from coffeechat.integrations.secrets import SecretReference
+from coffeechat.integrations.smtp import send, smtp_credential, smtp_endpoint
 from tests.integration.connect.conftest import Connect
 from tests.integration.connect.test_connect import imap_args
 from tests.testbed import Mailbox as BedMailbox

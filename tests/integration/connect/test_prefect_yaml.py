@@ -11,7 +11,7 @@ import yaml
 from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 from prefect.flows import Flow, load_flow_from_entrypoint
 
-from models import events as domain_events
+from coffeechat.models.store import events as domain_events
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOYMENTS: list[dict[str, Any]] = yaml.safe_load(

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from imap_tools.imap_utf7 import utf7_encode
 
-from flows.app import App, build_app
-from integrations.config import Settings
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import Settings
 from tests.testbed import Mailbox as BedMailbox
 from tests.testbed import TestbedCA
 from tests.testbed.dovecot import DOVECOT_BIN, DovecotServer, namespace_config

@@ -14,13 +14,13 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from flows.app import App, imap_credential, imap_endpoint, utcnow
-from flows.inbox_sync import FolderReport, SyncIncomplete, sync_account_mail
-from flows.watcher import InboxWatcher, backoff_seconds
-from integrations.imap import Mailbox, connect
-from models.status import status_report
-from models.tables import EventLog, Interview, Message, SyncCursor
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint, utcnow
+from coffeechat.flows.steps.inbox import FolderReport, SyncIncomplete, sync_account_mail
+from coffeechat.flows.steps.watcher import InboxWatcher, backoff_seconds
+from coffeechat.integrations.imap import Mailbox, connect
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.tables import EventLog, Interview, Message, SyncCursor
+from coffeechat.models.store.uow import UnitOfWork
 from tests.integration.folders.conftest import (
     AppFor,
     append,

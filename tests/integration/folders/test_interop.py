@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 import pytest
 
-from flows.app import App, imap_credential, imap_endpoint, utcnow
-from flows.inbox_sync import folder_plan, sync_account_mail
-from flows.watcher import InboxWatcher
-from integrations.imap import CommandRejected, connect
-from integrations.imap.folders import list_folders
-from models.tables import Interview
+from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint, utcnow
+from coffeechat.flows.steps.inbox import folder_plan, sync_account_mail
+from coffeechat.flows.steps.watcher import InboxWatcher
+from coffeechat.integrations.imap import CommandRejected, connect
+from coffeechat.integrations.imap.folders import list_folders
+from coffeechat.models.store.tables import Interview
 from tests.integration.folders.conftest import STYLES, AppFor, append, create_folders
 from tests.integration.inbox.test_inbox_sync import add_contact, mail
 from tests.testbed import DovecotServer

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from integrations.config import CadenceConfig, ModesConfig
-from integrations.render import render
-from models.contact_import import ContactRow
-from models.contacts import ensure_account, upsert_contact
-from models.db import make_engine, session_factory, upgrade
-from models.followups import create_outreach, plan_followups
-from models.tables import Interview, Meeting, Message, Milestone, Note, Outbox
-from models.uow import UnitOfWork
+from coffeechat.integrations.config import CadenceConfig, ModesConfig
+from coffeechat.integrations.render import render
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import ensure_account, upsert_contact
+from coffeechat.models.followups.plan import create_outreach, plan_followups
+from coffeechat.models.store.db import make_engine, session_factory, upgrade
+from coffeechat.models.store.tables import Interview, Meeting, Message, Milestone, Note, Outbox
+from coffeechat.models.store.uow import UnitOfWork
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, 09:00 in Berlin
 USER = "jo@example.com"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.followups import OutreachRefused
-from models.tables import Contact, Interview, Outbox
+from coffeechat.models.followups.plan import OutreachRefused
+from coffeechat.models.store.tables import Contact, Interview, Outbox
 from tests.integration.followups.conftest import T0, World
 
 SENT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)  # Thursday 10:00 Berlin

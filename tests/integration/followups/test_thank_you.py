@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.followups import REASON_CONTACT_WROTE, REASON_LATE
-from models.tables import ContactEmail, Meeting, Outbox
+from coffeechat.models.followups.plan import REASON_CONTACT_WROTE, REASON_LATE
+from coffeechat.models.store.tables import ContactEmail, Meeting, Outbox
 from tests.integration.followups.conftest import T0, World
 
 END = T0 + timedelta(hours=3)  # 12:00 Berlin on Monday 2026-03-02

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.tables import Note, Outbox
+from coffeechat.models.store.tables import Note, Outbox
 from tests.integration.followups.conftest import T0, World
 
 THANKED_AT = T0  # Monday 09:00 Berlin

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from integrations.imap import Credential, ImapEndpoint, Mailbox, connect
+from coffeechat.integrations.imap import Credential, ImapEndpoint, Mailbox, connect
 from tests.testbed import Mailbox as Account
 
 

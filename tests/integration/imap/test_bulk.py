@@ -6,8 +6,8 @@ import imaplib
 import time
 from collections.abc import Callable
 
-from integrations.imap import Mailbox
-from integrations.imap.fetch import HEADER_ITEMS
+from coffeechat.integrations.imap import Mailbox
+from coffeechat.integrations.imap.fetch import HEADER_ITEMS
 from tests.integration.imap.conftest import make_message
 from tests.testbed import Mailbox as Account
 

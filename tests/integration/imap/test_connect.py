@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from integrations.imap import (
+from coffeechat.integrations.imap import (
     AuthenticationFailed,
     ConnectionDropped,
     Credential,
@@ -18,7 +18,7 @@ from integrations.imap import (
     TlsFailure,
     connect,
 )
-from integrations.secrets import SecretUnavailable
+from coffeechat.integrations.secrets import SecretUnavailable
 from tests.integration.imap.conftest import password_of, ssl_endpoint
 from tests.testbed import Mailbox as Account
 from tests.testbed.ports import free_port

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imap_tools.folder import FolderInfo
 
-from integrations.imap.folders import assign_roles, parse_list_line
+from coffeechat.integrations.imap.folders import assign_roles, parse_list_line
 
 
 def _folder(name: str, *flags: str) -> FolderInfo:

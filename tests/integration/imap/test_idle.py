@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from integrations.imap import Mailbox, connect
+from coffeechat.integrations.imap import Mailbox, connect
 from tests.integration.imap.conftest import make_message, password_of, ssl_endpoint
 from tests.testbed import Mailbox as Account
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from integrations.imap import FolderNotFound, Mailbox, connect
+from coffeechat.integrations.imap import FolderNotFound, Mailbox, connect
 from tests.integration.imap.conftest import make_message, password_of, ssl_endpoint
 from tests.testbed import Mailbox as Account
 

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from integrations.imap import ConnectionDropped, connect, fetch, stream
+from coffeechat.integrations.imap import ConnectionDropped, connect, fetch, stream
 from tests.integration.imap.conftest import make_message, password_of, ssl_endpoint
 from tests.testbed import Mailbox as Account
 

@@ -1,7 +1,7 @@
 """XOAUTH2 against the real Dovecot, its oauth2 passdb asking the test bed's token authority.
 
 The login goes the way a configured account's does: an ``oauth_token_command`` secret
-reference in [imap], turned into an endpoint and a just-in-time credential by flows.app.
+reference in [imap], turned into an endpoint and a just-in-time credential by flows/steps/app.py.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from flows.app import build_app, imap_credential, imap_endpoint
-from flows.watcher import InboxWatcher
-from integrations.config import ImapConfig, Settings
-from integrations.imap import AuthenticationFailed, Credential, connect
-from models.tables import SyncCursor
+from coffeechat.flows.steps.app import build_app, imap_credential, imap_endpoint
+from coffeechat.flows.steps.watcher import InboxWatcher
+from coffeechat.integrations.config import ImapConfig, Settings
+from coffeechat.integrations.imap import AuthenticationFailed, Credential, connect
+from coffeechat.models.store.tables import SyncCursor
 from tests.integration.imap.conftest import make_message, password_of, ssl_endpoint
 from tests.testbed import Mailbox as Account
 from tests.testbed.oauth import TokenAuthority, command_runs, printing_command, token_forms
@@ -142,7 +142,7 @@ def test_the_watcher_does_not_hammer_the_server_with_a_refused_token(
     with app.factory() as s:
         cursor = s.scalars(select(SyncCursor)).one()
     assert cursor.consecutive_failures == 1 and "refused the login" in cursor.last_error
-    warnings = [r for r in caplog.records if r.name == "flows.watcher"]
+    warnings = [r for r in caplog.records if r.name == "coffeechat.flows.steps.watcher"]
     assert warnings and all(r.exc_info is None for r in warnings)  # a message, no traceback
     text = f"{logged(caplog)} {cursor.last_error}"
     assert all(form not in text for form in token_forms(mailbox.user, token))

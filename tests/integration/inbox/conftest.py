@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.app import App, build_app, imap_credential, imap_endpoint
-from integrations.config import Settings
-from integrations.imap import Mailbox, connect
+from coffeechat.flows.steps.app import App, build_app, imap_credential, imap_endpoint
+from coffeechat.integrations.config import Settings
+from coffeechat.integrations.imap import Mailbox, connect
 from tests.testbed import Mailbox as BedMailbox
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

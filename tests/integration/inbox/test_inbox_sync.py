@@ -9,15 +9,23 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from flows.app import App
-from flows.inbox_sync import sync_folder
-from integrations.imap import ConnectionDropped, Mailbox
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import ContactEmail, EventLog, Interview, Meeting, Message, Outbox, SyncCursor
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.inbox import sync_folder
+from coffeechat.integrations.imap import ConnectionDropped, Mailbox
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import (
+    ContactEmail,
+    EventLog,
+    Interview,
+    Meeting,
+    Message,
+    Outbox,
+    SyncCursor,
+)
+from coffeechat.models.store.uow import UnitOfWork
 from tests.integration.inbox.conftest import NOW
 from tests.testbed import Mailbox as BedMailbox
 
@@ -163,8 +171,8 @@ def test_uidvalidity_reset_rematches_and_refires_nothing(
     old_validity = mailbox.uidvalidity("INBOX")
     mailbox.recreate_folder("INBOX")
     assert mailbox.uidvalidity("INBOX") != old_validity
-    from flows.app import imap_credential, imap_endpoint
-    from integrations.imap import connect
+    from coffeechat.flows.steps.app import imap_credential, imap_endpoint
+    from coffeechat.integrations.imap import connect
 
     assert app.settings.imap is not None
     with connect(imap_endpoint(app.settings.imap), imap_credential(app.settings.imap)) as box:
@@ -185,8 +193,8 @@ def test_connection_dropped_mid_fetch_then_next_run_completes(
     with pytest.raises(ConnectionDropped):
         sync_folder(app, imap, "INBOX", outgoing=False, now=NOW, chunk=10)
     mailbox.server.restart()
-    from flows.app import imap_credential, imap_endpoint
-    from integrations.imap import connect
+    from coffeechat.flows.steps.app import imap_credential, imap_endpoint
+    from coffeechat.integrations.imap import connect
 
     assert app.settings.imap is not None
     with connect(imap_endpoint(app.settings.imap), imap_credential(app.settings.imap)) as box:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from flows.app import App, imap_credential, imap_endpoint
-from flows.inbox_sync import sync_folder
-from integrations.imap import ConnectionDropped, Mailbox, connect
-from models.tables import Message, SyncCursor
+from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
+from coffeechat.flows.steps.inbox import sync_folder
+from coffeechat.integrations.imap import ConnectionDropped, Mailbox, connect
+from coffeechat.models.store.tables import Message, SyncCursor
 from tests.integration.inbox.conftest import NOW
 from tests.integration.inbox.test_inbox_sync import add_contact, count, mail
 from tests.testbed import Mailbox as BedMailbox

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from flows.app import App
-from flows.watcher import InboxWatcher
-from models.status import status_report
-from models.tables import Interview, SyncCursor
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.watcher import InboxWatcher
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.tables import Interview, SyncCursor
 from tests.integration.inbox.conftest import NOW
 from tests.integration.inbox.test_inbox_sync import OUTREACH_ID, add_contact, mail
 from tests.testbed import Mailbox as BedMailbox

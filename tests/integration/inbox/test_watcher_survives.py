@@ -9,10 +9,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from flows.app import App
-from flows.inbox_sync import FolderReport
-from flows.watcher import InboxWatcher
-from models.tables import SyncCursor
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.inbox import FolderReport
+from coffeechat.flows.steps.watcher import InboxWatcher
+from coffeechat.models.store.tables import SyncCursor
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:

@@ -22,15 +22,23 @@ import pytest
 from mcp import Client, StdioServerParameters
 from sqlalchemy import select
 
-from flows.app import App, build_app
-from flows.outbox_send import send_due
-from integrations.config import load_settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event, State
-from models.tables import Contact, ContactEmail, EventLog, Meeting, Message, Note, Outbox
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.flows.steps.send import send_due
+from coffeechat.integrations.config import load_settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event, State
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import (
+    Contact,
+    ContactEmail,
+    EventLog,
+    Meeting,
+    Message,
+    Note,
+    Outbox,
+)
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import Mailbox as BedMailbox
 from tests.testbed import SmtpServer
 
@@ -47,7 +55,9 @@ DORA_MAIL = "<outreach-dora@example.net>"
 FAY_MAIL = "<outreach-fay@example.net>"
 GUS, HAL = "gus@example.com", "hal@example.com"
 GUS_NEWS = "I have a second interview at Mills next week"
-LAUNCH = "import sys; from deployments.cli import main; sys.argv[0] = 'coffeechat'; main()"
+LAUNCH = (
+    "import sys; from coffeechat.deployments.cli import main; sys.argv[0] = 'coffeechat'; main()"
+)
 SECRET_BODY = "Dear Ada, I would love twenty minutes of your time. -- a body the log must not keep"
 READ_TOOLS = {"pipeline", "next_meetings", "needs_you", "contact", "thread", "prep_sheet"}
 DRAFT_TOOLS = {"draft_outreach", "draft_update", "draft_reply"}

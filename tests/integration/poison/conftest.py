@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import classify_worker
-from flows.classify_worker import HOOK_ENV
+from coffeechat.flows.steps import classify_worker
+from coffeechat.flows.steps.classify_worker import HOOK_ENV
 
 # The inbox suite's App on a fresh Dovecot mailbox and its logged-in session, found by name.
 from tests.integration.inbox.conftest import app, imap  # noqa: F401

@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from flows.app import App
-from flows.inbox_sync import sync_folder
-from integrations.imap import Mailbox
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.status import status_report
-from models.tables import Interview, Meeting, Message, SyncCursor
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.inbox import sync_folder
+from coffeechat.integrations.imap import Mailbox
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.reports.status import status_report
+from coffeechat.models.store.tables import Interview, Meeting, Message, SyncCursor
+from coffeechat.models.store.uow import UnitOfWork
 from tests.integration.poison.conftest import (
     ADA,
     NOW,

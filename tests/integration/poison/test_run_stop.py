@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from flows.app import App, build_app
-from flows.classify_worker import HOOK_ENV
-from integrations.config import load_settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview
-from models.lifecycle import Event
-from models.tables import Message, SyncCursor
-from models.uow import UnitOfWork
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.flows.steps.classify_worker import HOOK_ENV
+from coffeechat.integrations.config import load_settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.store.tables import Message, SyncCursor
+from coffeechat.models.store.uow import UnitOfWork
 from tests.integration.poison.conftest import (
     ADA,
     HOOK,
@@ -37,7 +37,7 @@ from tests.testbed import Mailbox as BedMailbox
 
 # Registers run if deployments/cli/__init__.py does not yet, then runs the real CLI.
 LAUNCH = (
-    "import sys; from deployments.cli import app, main, run_cmd; "
+    "import sys; from coffeechat.deployments.cli import app, main, run_cmd; "
     "names = {c.name for c in app.registered_commands}; "
     "'run' in names or app.command('run')(run_cmd.run); "
     "sys.argv[0] = 'coffeechat'; main()"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.unreadable import unreadable_fields, unreadable_message_id
+from coffeechat.models.inbox.unreadable import unreadable_fields, unreadable_message_id
 
 
 def test_fields_are_read_from_the_raw_header() -> None:

@@ -1,6 +1,6 @@
 """The classification child: each budget ends one message, never the batch, never the caller.
 
-These run the real child process (``python -m flows.classify_worker``) with the test hook of
+These run the real child process (flows/steps/classify_child.py) with the test hook of
 hooks.py standing in for inputs that defeat the parsers.
 """
 
@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from flows import classify_worker
-from flows.classify_worker import Classified, Job, SyncStopped, Unreadable, classify_batch
-from models.classify import Kind
+from coffeechat.flows.steps import classify_worker
+from coffeechat.flows.steps.classify_worker import (
+    Classified,
+    Job,
+    SyncStopped,
+    Unreadable,
+    classify_batch,
+)
+from coffeechat.models.classify import Kind
 from tests.integration.poison.conftest import HOOK, NOW, ada_reply, secondly_invitation
 
 JOB = Job(

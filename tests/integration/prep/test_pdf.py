@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from integrations.render import render
-from models.prep import PrepContext, build_prep_context
+from coffeechat.integrations.render import render
+from coffeechat.models.prep import PrepContext, build_prep_context
 from tests.unit.prep.sample import contact, inputs, meeting, message, note
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

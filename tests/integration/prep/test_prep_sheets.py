@@ -11,17 +11,22 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from deployments.cli.prep_cmd import prep
-from deployments.cli.runtime import Runtime
-from flows.app import App, build_app
-from flows.prep_sheets import DEFAULT_LEAD, due_prep_sheets, make_prep_sheet, publish_artifact
-from integrations.config import AccountConfig, Settings
-from models.contact_import import ContactRow
-from models.contacts import upsert_contact
-from models.interviews import apply_event, open_interview, try_apply
-from models.lifecycle import Event
-from models.tables import Interview, Meeting, Outbox, PrepSheet
-from models.uow import UnitOfWork
+from coffeechat.deployments.cli.prep_cmd import prep
+from coffeechat.deployments.cli.runtime import Runtime
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.flows.steps.prep_sheets import (
+    DEFAULT_LEAD,
+    due_prep_sheets,
+    make_prep_sheet,
+    publish_artifact,
+)
+from coffeechat.integrations.config import AccountConfig, Settings
+from coffeechat.models.contacts.importing import ContactRow
+from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.models.interviews.lifecycle import Event
+from coffeechat.models.interviews.moves import apply_event, open_interview, try_apply
+from coffeechat.models.store.tables import Interview, Meeting, Outbox, PrepSheet
+from coffeechat.models.store.uow import UnitOfWork
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)

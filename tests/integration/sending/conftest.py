@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.app import App
+from coffeechat.flows.steps.app import App
 from tests.integration.sending.seed import make_app
 from tests.testbed import SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox

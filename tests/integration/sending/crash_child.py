@@ -19,9 +19,9 @@ import sys
 import time
 from datetime import datetime
 
-from flows import outbox_send
-from flows.app import build_app
-from integrations.config import Settings
+from coffeechat.flows.steps import send as outbox_send
+from coffeechat.flows.steps.app import build_app
+from coffeechat.integrations.config import Settings
 
 
 def _say(line: str) -> None:

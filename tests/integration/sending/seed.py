@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows.app import App, build_app
-from integrations.config import Settings
-from models.lifecycle import State
-from models.tables import Contact, ContactEmail, Interview, Outbox
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.integrations.config import Settings
+from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Outbox
 from tests.testbed import SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox
 

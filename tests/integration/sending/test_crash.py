@@ -23,9 +23,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from flows.app import App
-from flows.outbox_send import recover_in_flight, send_due
-from models.tables import Outbox
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.send import recover_in_flight, send_due
+from coffeechat.models.store.tables import Outbox
 from tests.integration.sending.seed import NOW, add_interview, add_row, make_app
 from tests.testbed import ReceivedMessage, SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox

@@ -12,11 +12,11 @@ import re
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
-from flows.app import App, imap_credential, imap_endpoint
-from flows.inbox_sync import sync_account_mail
-from flows.outbox_send import approve, send_due
-from integrations.imap import connect
-from models.lifecycle import State
+from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
+from coffeechat.flows.steps.inbox import sync_account_mail
+from coffeechat.flows.steps.send import approve, send_due
+from coffeechat.integrations.imap import connect
+from coffeechat.models.interviews.lifecycle import State
 from tests.integration.sending.seed import NOW, add_interview, add_row, row
 from tests.testbed import SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox

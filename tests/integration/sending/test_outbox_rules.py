@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from flows.app import App
-from flows.outbox_send import send_due
-from models.lifecycle import State
-from models.outbox import claim_due
-from models.tables import ContactEmail, Interview
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.send import send_due
+from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.steps import claim_due
+from coffeechat.models.store.tables import ContactEmail, Interview
 from tests.integration.sending.seed import (
     NOW,
     add_interview,

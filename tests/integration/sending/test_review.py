@@ -8,12 +8,12 @@ from email.policy import default
 
 import pytest
 
-from flows.app import App
-from flows.outbox_send import approve, send_due
-from models.lifecycle import State
-from models.mailbuild import MailBuildError, OutgoingMail, build_message
-from models.outbox import OutboxStateError
-from models.tables import Meeting, PrepSheet
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.send import approve, send_due
+from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.mailbuild import MailBuildError, OutgoingMail, build_message
+from coffeechat.models.outbox.steps import OutboxStateError
+from coffeechat.models.store.tables import Meeting, PrepSheet
 from tests.integration.sending.seed import NOW, USER, add_interview, add_row, interview_state, row
 from tests.testbed import SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from flows import outbox_send
-from flows.app import App
-from flows.outbox_send import recover_in_flight, resume_sending, send_due, sending_paused
-from models.lifecycle import State
-from models.outbox import OutboxStateError, settle_review
-from models.tables import EventLog
+from coffeechat.flows.steps import send as outbox_send
+from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.send import recover_in_flight, resume_sending, send_due, sending_paused
+from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.steps import OutboxStateError, settle_review
+from coffeechat.models.store.tables import EventLog
 from tests.integration.sending.seed import (
     NOW,
     add_interview,

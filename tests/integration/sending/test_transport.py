@@ -13,8 +13,8 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
-from integrations.imap import Credential
-from integrations.smtp import (
+from coffeechat.integrations.imap import Credential
+from coffeechat.integrations.smtp import (
     SmtpAuthFailed,
     SmtpEndpoint,
     SmtpPlaintextRefused,

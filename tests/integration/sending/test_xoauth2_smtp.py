@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.app import App, build_app
-from flows.outbox_send import send_due, sending_paused
-from integrations.config import ImapConfig
-from integrations.smtp import (
+from coffeechat.flows.steps.app import App, build_app
+from coffeechat.flows.steps.send import send_due, sending_paused
+from coffeechat.integrations.config import ImapConfig
+from coffeechat.integrations.smtp import (
     SmtpAuthFailed,
     SmtpCredentialUnavailable,
     SmtpError,

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from integrations.config import CadenceConfig
-from models.cadence import (
+from coffeechat.integrations.config import CadenceConfig
+from coffeechat.models.followups.cadence import (
     add_business_days,
     local_instant,
     next_send_time,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from models.calendar import Occurrence, ParsedCalendar, Window, parse_calendar
+from coffeechat.models.calendar import Occurrence, ParsedCalendar, Window, parse_calendar
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "calendar"
 # Fixed dates only: these tests never look at the clock.

@@ -8,14 +8,14 @@ import pytest
 from calendar_fixtures import by_uid, utc
 from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 
-from models.calendar import (
+from coffeechat.models.calendar import (
     MAX_CALENDAR_BYTES,
     ParsedCalendar,
     Window,
     inspect_calendar,
     parse_calendar,
 )
-from models.calendar.budget import SERIES_OCCURRENCES
+from coffeechat.models.calendar.budget import SERIES_OCCURRENCES
 
 # The window an emailed invitation is read in: a year.
 YEAR = Window(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
@@ -385,7 +385,7 @@ def test_a_cancel_far_outside_the_window_still_names_its_uid() -> None:
 
 
 def test_custom_zones_per_file_are_capped() -> None:
-    from models.calendar.vtimezone import MAX_CUSTOM_ZONES
+    from coffeechat.models.calendar.vtimezone import MAX_CUSTOM_ZONES
 
     count = MAX_CUSTOM_ZONES + 1
     zones = [vtimezone(f"Z{i}") for i in range(count)]
@@ -397,7 +397,7 @@ def test_custom_zones_per_file_are_capped() -> None:
 
 
 def test_what_the_prefilter_leaves_out_leaves_no_lines_behind() -> None:
-    from models.calendar.prefilter import content_lines, prefilter
+    from coffeechat.models.calendar.prefilter import content_lines, prefilter
 
     old = [
         event(f"old{i}@x", "DTEND:20100105T100000Z", start="DTSTART:20100105T090000Z")

@@ -9,7 +9,7 @@ from calendar_fixtures import utc
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from models.calendar import (
+from coffeechat.models.calendar import (
     Occurrence,
     ParsedCalendar,
     Window,
@@ -18,7 +18,7 @@ from models.calendar import (
     merge,
     parse_calendar,
 )
-from models.calendar.versions import pair_moves
+from coffeechat.models.calendar.versions import pair_moves
 
 WINDOW = Window(utc(2026, 3, 1), utc(2026, 4, 1))
 NOW = utc(2026, 3, 2, 12)

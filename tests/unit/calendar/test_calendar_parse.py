@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from calendar_fixtures import by_uid, load, parse, utc
 
-from models.calendar import Window, default_window, parse_calendar
+from coffeechat.models.calendar import Window, default_window, parse_calendar
 
 
 def test_default_window_is_fourteen_days_back_ninety_ahead() -> None:

@@ -13,7 +13,7 @@ from calendar_fixtures import FIXTURES, load
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.calendar import Window, inspect_calendar, parse_calendar
+from coffeechat.models.calendar import Window, inspect_calendar, parse_calendar
 
 OCCURRENCE_KEYS = {
     "uid",

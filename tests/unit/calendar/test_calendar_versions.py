@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from calendar_fixtures import by_uid, load, parse, utc
 
-from models.calendar import (
+from coffeechat.models.calendar import (
     ItipKind,
     Occurrence,
     apply_itip,
@@ -16,8 +16,8 @@ from models.calendar import (
     merge,
     parse_calendar,
 )
-from models.calendar.itip import itip_kind
-from models.calendar.types import Window
+from coffeechat.models.calendar.itip import itip_kind
+from coffeechat.models.calendar.types import Window
 
 
 def meeting(**overrides: object) -> Occurrence:

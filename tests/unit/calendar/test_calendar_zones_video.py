@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.calendar.video import find_video_link, meeting_link
-from models.calendar.zones import known_zone
+from coffeechat.models.calendar.video import find_video_link, meeting_link
+from coffeechat.models.calendar.zones import known_zone
 
 
 @pytest.mark.parametrize(

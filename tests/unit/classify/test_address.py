@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.classify.address import address_forms, ascii_lower, normalise_address
-from models.classify.headers import parse_addresses
+from coffeechat.models.classify.address import address_forms, ascii_lower, normalise_address
+from coffeechat.models.classify.headers import parse_addresses
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.authority import AuthTally, complaint_has_authority
-from models.classify import ThreadContext, classify
+from coffeechat.models.classify import ThreadContext, classify
+from coffeechat.models.interviews.authority import AuthTally, complaint_has_authority
 from tests.unit.classify.mailkit import OUR_ID, TODAY, make_mail
 
 CTX = ThreadContext(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import models.classify.safe as safe
-from models.classify import Kind, classify, classify_parsed, parse_mail
-from models.classify.budget import BODY_PARSE_CAP, HEADER_BLOCK_CAP, MAX_LINE_BREAKS
+import coffeechat.models.classify.safe as safe
+from coffeechat.models.classify import Kind, classify, classify_parsed, parse_mail
+from coffeechat.models.classify.budget import BODY_PARSE_CAP, HEADER_BLOCK_CAP, MAX_LINE_BREAKS
 from tests.unit.classify.mailkit import make_mail
 
 BASE = {"From": "Jane <jane@example.com>", "Subject": "Re: Coffee?", "Message-ID": "<m@x>"}

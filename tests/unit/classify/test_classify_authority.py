@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.classify import Kind, classify, inspect_mail, parse_mail
-from models.classify.auth import header_values, judge, learnt_authserv, parse
-from models.classify.bounce import parse_dsn
+from coffeechat.models.classify import Kind, classify, inspect_mail, parse_mail
+from coffeechat.models.classify.auth import header_values, judge, learnt_authserv, parse
+from coffeechat.models.classify.bounce import parse_dsn
 from tests.unit.classify.mailkit import CORPUS, OUR_ID, TODAY, make_mail
 
 PROVIDER = frozenset({"mx.example.net"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.classify import Kind, classify, inspect_mail, render_text
+from coffeechat.models.classify import Kind, classify, inspect_mail, render_text
 from tests.unit.classify.mailkit import CORPUS, OUR_ID, TODAY, corpus_files
 
 FILES = corpus_files()

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.classify import Kind, Verdict, classify, inspect_mail
+from coffeechat.models.classify import Kind, Verdict, classify, inspect_mail
 from tests.unit.classify.mailkit import corpus_files
 
 FIXTURES = [p.read_bytes() for p in corpus_files()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.classify import Relation, ThreadContext, match_reply, parse_mail
+from coffeechat.models.classify import Relation, ThreadContext, match_reply, parse_mail
 from tests.unit.classify.mailkit import CORPUS, OUR_ID, make_mail
 
 CTX = ThreadContext(

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from models.classify import extract_return_date
+from coffeechat.models.classify import extract_return_date
 
 TODAY = date(2026, 11, 20)  # a Friday
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from models.classify import RULES, Kind, classify, classify_parsed, parse_mail
-from models.classify.calendar_part import calendar_method
-from models.classify.rules import run_chain
+from coffeechat.models.classify import RULES, Kind, classify, classify_parsed, parse_mail
+from coffeechat.models.classify.calendar_part import calendar_method
+from coffeechat.models.classify.rules import run_chain
 from tests.unit.classify.mailkit import CORPUS, make_mail
 
 TODAY = date(2026, 11, 20)
@@ -194,7 +194,7 @@ def test_a_failing_rule_is_noted_and_skipped(monkeypatch: pytest.MonkeyPatch) ->
     def boom(*_: object) -> None:
         raise RuntimeError("bug")
 
-    import models.classify.rules as rules
+    import coffeechat.models.classify.rules as rules
 
     monkeypatch.setattr(rules, "RULES", (("boom", boom), *rules.RULES))
     verdict = run_chain(parse_mail(make_mail(BASE)))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from models.classify import parse_mail
-from models.classify.optout import opt_out_phrase
-from models.classify.quoting import html_to_text, new_text
-from models.classify.referrals import suggested_addresses
+from coffeechat.models.classify import parse_mail
+from coffeechat.models.classify.optout import opt_out_phrase
+from coffeechat.models.classify.quoting import html_to_text, new_text
+from coffeechat.models.classify.referrals import suggested_addresses
 from tests.unit.classify.mailkit import make_mail
 
 HEAD = {"From": "Jane <jane@example.com>", "To": "sam@example.net", "Subject": "Re: hi"}
@@ -125,7 +125,7 @@ def test_not_opt_out(text: str) -> None:
 
 
 def test_opt_out_in_quoted_text_does_not_count() -> None:
-    from models.classify import classify
+    from coffeechat.models.classify import classify
 
     body = (
         "Sure, let's talk.\n\nOn Mon, Nov 9, 2026 at 9:00 AM Sam <s@example.net> wrote:\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.classify import inspect_mail, parse_mail
+from coffeechat.models.classify import inspect_mail, parse_mail
 
 RAW = (
     "From: José Núñez <jose@example.es>\r\nTo: sam@example.net\r\n"

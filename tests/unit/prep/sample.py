@@ -6,10 +6,18 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from integrations.render import template_text
-from models.prep import PrepContext, PrepInputs, QuestionBank, build_prep_context
-from models.prep.bank import parse_question_bank
-from models.tables import Account, Contact, ContactEmail, Meeting, Message, Note, Referral
+from coffeechat.integrations.render import template_text
+from coffeechat.models.prep import PrepContext, PrepInputs, QuestionBank, build_prep_context
+from coffeechat.models.prep.bank import parse_question_bank
+from coffeechat.models.store.tables import (
+    Account,
+    Contact,
+    ContactEmail,
+    Meeting,
+    Message,
+    Note,
+    Referral,
+)
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, 09:00 in London

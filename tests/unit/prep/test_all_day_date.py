@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from models.prep import build_prep_context
+from coffeechat.models.prep import build_prep_context
 from tests.unit.prep.sample import account, inputs, meeting
 
 # Stored by a sync that read the all-day event in UTC: midnight UTC of 3 March.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.prep.bank import QuestionBankError, parse_question_bank
+from coffeechat.models.prep.bank import QuestionBankError, parse_question_bank
 from tests.unit.prep.sample import bank
 
 

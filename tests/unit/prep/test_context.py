@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.prep import build_prep_context, http_url, prep_subject
-from models.prep.bank import fill_company
+from coffeechat.models.prep import build_prep_context, http_url, prep_subject
+from coffeechat.models.prep.bank import fill_company
 from tests.unit.prep.sample import NOW, START, contact, inputs, meeting, message, note, typical
 
 
@@ -108,7 +108,7 @@ def test_thread_keeps_the_latest_six_in_order_and_shortens_excerpts() -> None:
 
 
 def test_goals_of_the_interview_win_over_the_accounts() -> None:
-    from models.tables import Interview
+    from coffeechat.models.store.tables import Interview
 
     interview = Interview(goals="Ask about the graduate scheme.")
     assert build_prep_context(inputs(interview=interview)).goals == "Ask about the graduate scheme."

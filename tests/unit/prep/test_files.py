@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.prep_files import prep_path, save_prep_html
+from coffeechat.integrations.prep_files import prep_path, save_prep_html
 
 DAY = date(2026, 3, 3)
 

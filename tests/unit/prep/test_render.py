@@ -12,8 +12,8 @@ import pytest
 from jinja2 import UndefinedError
 from markdown_it import MarkdownIt
 
-from integrations.render import TemplateMissing, md_escape, render, safe_url
-from models.prep import PrepContext, build_prep_context
+from coffeechat.integrations.render import TemplateMissing, md_escape, render, safe_url
+from coffeechat.models.prep import PrepContext, build_prep_context
 from tests.unit.prep.sample import contact, inputs, meeting, message, note, typical
 
 GOLDEN = Path(__file__).parents[2] / "fixtures" / "prep"

@@ -1,0 +1,212 @@
+"""One cycle of everything that is due now, as plain functions the flows and the service share.
+
+Order matters, and ``STEPS`` is the one place that defines it: the mailbox is read first (by
+the caller: the service's watcher, or the dispatch flow), then the calendar, prep sheets,
+planning, and only then sending. Planning waits until the mailbox has been read completely at
+least once (``ready_to_plan``): on a first run, what the user already sent decides what is
+still owed. Each step is idempotent, so running a cycle twice does nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import select
+
+from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
+from coffeechat.flows.steps.calendar import sync_calendar_source
+from coffeechat.flows.steps.inbox import record_failure, sync_account_mail
+from coffeechat.flows.steps.prep_sheets import due_prep_sheets, make_prep_sheet
+from coffeechat.flows.steps.send import recover_in_flight, send_due
+from coffeechat.integrations.calendar import CalendarError
+from coffeechat.integrations.imap import MailboxError, connect
+from coffeechat.integrations.render import render
+from coffeechat.models.followups.first_run import connected_at, mark_connected
+from coffeechat.models.followups.plan import plan_followups
+from coffeechat.models.interviews.meetings import mark_ended
+from coffeechat.models.store.events import DomainEvent
+from coffeechat.models.store.tables import Account, SyncCursor
+from coffeechat.models.store.uow import UnitOfWork
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did."""
+
+    labels: list[str] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
+
+
+def sync_calendars(app: App, now: datetime, report: CycleReport) -> None:
+    """Every calendar source; a failing one is recorded and the others go on."""
+    for cfg in app.settings.calendars:
+        try:
+            result = sync_calendar_source(app, cfg, now)
+        except (CalendarError, ValueError) as err:
+            record_failure(app, "calendar", cfg.name, err, now)
+            report.problems.append(f"calendar {cfg.name}: {err}")
+            continue
+        report.labels += result.effects
+        report.events += result.events
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        report.labels += mark_ended(uow, now)  # also when no calendar changed
+        report.events += uow.commit()
+
+
+def prepare_sheets(app: App, now: datetime, report: CycleReport) -> None:
+    """Make the prep sheet of every meeting inside the lead time that has none for its version."""
+    lead = timedelta(hours=app.settings.cadence.prep_lead_hours)
+    with app.factory() as session:
+        due = due_prep_sheets(session, app.account_id, now, lead)
+    for meeting_id in due:
+        if make_prep_sheet(app, meeting_id, now) is not None:
+            report.labels.append("prep-sheet")
+
+
+def plan(app: App, now: datetime, report: CycleReport) -> None:
+    """Create the thank-yous, nudges and updates that are due."""
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        report.labels += plan_in(uow, app, now)
+        report.events += uow.commit()
+
+
+def plan_in(uow: UnitOfWork, app: App, now: datetime) -> list[str]:
+    """Plan every follow-up due now inside ``uow`` (committed by the caller, or not: preview)."""
+    settings = app.settings
+    account = uow.session.get(Account, app.account_id)
+    assert account is not None
+    mark_connected(uow, now)  # the first plan is the moment the account became "connected"
+    return plan_followups(
+        uow,
+        now=now,
+        cadence=settings.cadence,
+        modes=settings.modes,
+        user_email=account.email,
+        render=partial(render, fmt="txt", user_dir=settings.templates_dir),
+    )
+
+
+def send(app: App, now: datetime, report: CycleReport) -> None:
+    """Settle anything left mid-send, then deliver what is due."""
+    if app.settings.smtp is None:
+        return
+    recovered = recover_in_flight(app, now)
+    report.events += recovered.events
+    if recovered.error:
+        report.problems.append(recovered.error)
+    sent = send_due(app, now)
+    report.sent += sent.sent
+    report.events += sent.events
+    if sent.stopped:
+        report.problems.append(f"sending stopped: {sent.stopped}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the cycle; ``needs_mail`` when it must not run before the mailbox was read."""
+
+    name: str
+    run: Callable[[App, datetime, CycleReport], None]
+    needs_mail: bool = False
+
+
+STEPS: tuple[Step, ...] = (
+    Step("sync-calendars", sync_calendars),
+    Step("prepare-sheets", prepare_sheets),
+    # What the user already sent decides what is still owed: planning waits for a mail read.
+    # Sending does not: before the first plan the outbox holds only prep sheets and what the
+    # user queued by hand, so a failing mailbox never keeps a prep sheet from being delivered.
+    Step("plan-follow-ups", plan, needs_mail=True),
+    Step("send", send),
+)
+HELD = "held: follow-ups are planned once the mailbox has been read completely"
+
+
+def ready_to_plan(app: App) -> bool:
+    """Whether follow-ups may be planned: no mailbox, planned before, or the mailbox fully read.
+
+    Fully read: INBOX has been read to the end and no folder (Sent above all) is failing. Once
+    the account has been planned for, a failing folder no longer holds planning back (status
+    shows it); before that it does, since the user's own mail decides what is still owed.
+    """
+    if app.settings.imap is None:
+        return True
+    with app.factory() as session:
+        if connected_at(session, app.account_id) is not None:
+            return True
+        cursors = session.scalars(
+            select(SyncCursor).where(
+                SyncCursor.account_id == app.account_id, SyncCursor.source_kind == "imap"
+            )
+        ).all()
+    inbox = any(c.source == "INBOX" and c.last_success_at is not None for c in cursors)
+    return inbox and not any(c.consecutive_failures for c in cursors)
+
+
+def mail_failing(app: App) -> bool:
+    """Whether any mail folder's last sync failed (what a complete read must not have)."""
+    with app.factory() as session:
+        failing = session.scalar(
+            select(SyncCursor.id).where(
+                SyncCursor.account_id == app.account_id,
+                SyncCursor.source_kind == "imap",
+                SyncCursor.consecutive_failures > 0,
+            )
+        )
+    return failing is not None
+
+
+def run_steps(
+    app: App, now: datetime, steps: Iterable[Step], stop: Callable[[], bool] = lambda: False
+) -> CycleReport:
+    """Run ``steps`` in order; a stop request is honoured between them."""
+    report = CycleReport()
+    for step in steps:
+        if stop():
+            break
+        step.run(app, now, report)
+    return report
+
+
+def cycle_steps(mail_read: bool) -> tuple[Step, ...]:
+    """The steps that may run: all once the mailbox was read, else all but planning."""
+    return STEPS if mail_read else tuple(s for s in STEPS if not s.needs_mail)
+
+
+def read_mail(app: App, now: datetime, report: CycleReport) -> bool:
+    """One read of every folder (Sent, INBOX, extras); a failure is recorded, never raised."""
+    cfg = app.settings.imap
+    if cfg is None:
+        return True
+    try:
+        with connect(imap_endpoint(cfg), imap_credential(cfg)) as box:
+            for folder in sync_account_mail(app, box, now):
+                report.labels += folder.effects
+                report.events += folder.events
+    except MailboxError as err:
+        record_failure(app, "imap", "INBOX", err, now)
+        report.problems.append(f"mail: {type(err).__name__}: {err}")
+        return False
+    return True
+
+
+def gated_cycle(app: App, now: datetime) -> CycleReport:
+    """The flows' cycle: read mail, then the steps; planning is held until a complete read."""
+    report = CycleReport()
+    read_mail(app, now, report)
+    ready = ready_to_plan(app)
+    if not ready:
+        report.problems.append(HELD)
+    for step in cycle_steps(ready):
+        step.run(app, now, report)
+    return report
+
+
+def run_cycle(app: App, now: datetime) -> CycleReport:
+    """Calendar, prep sheets, follow-ups and sending, in that order (the caller read mail)."""
+    return run_steps(app, now, STEPS)

@@ -1,0 +1,1 @@
+"""Contacts: records in the database, importing from CSV and vCard."""

@@ -1,0 +1,191 @@
+"""Updates: telling people who helped how it went, only when there is news.
+
+News for a contact, since the last thank-you or update they got: someone they introduced has
+since been met; a note the user marked ``--for-update`` and not yet reported; a milestone the
+user recorded (which goes to everyone who helped: interviews ``thanked`` or ``updated``). The
+interval counts from that last thank-you or update, so nobody hears from the user twice in a
+few days; news waits, it is never dropped. Occurrence ``milestone:<id>`` when a milestone is
+in it (so one milestone reaches each person once), else ``update:<local date>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+
+from coffeechat.models.followups.cadence import next_send_time, update_allowed
+from coffeechat.models.followups.mail import (
+    PlanContext,
+    Planned,
+    introducer,
+    people,
+    recipient,
+    thread_of,
+)
+from coffeechat.models.interviews.fact_times import written_at
+from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.store.tables import (
+    Contact,
+    Interview,
+    Meeting,
+    Message,
+    Milestone,
+    Note,
+    Outbox,
+    Referral,
+)
+
+HELPED = (State.THANKED.value, State.UPDATED.value)
+# Rows that went out or still will: a failed or cancelled one was no touch.
+_TOUCHES = ("pending", "sending", "sent", "draft", "needs_review")
+
+
+@dataclass
+class News:
+    """What there is to tell one contact."""
+
+    met: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    milestones: list[Milestone] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        """True when there is anything at all to report."""
+        return bool(self.met or self.notes or self.milestones)
+
+
+def plan_updates(ctx: PlanContext) -> list[str]:
+    """Create an update for each contact who helped and has news, at most once per interval."""
+    newest: dict[int, tuple[Interview, Contact]] = {}
+    for interview, contact in ctx.uow.session.execute(
+        select(Interview, Contact)
+        .join(Contact, Contact.id == Interview.contact_id)
+        .where(Interview.account_id == ctx.uow.account_id, Interview.state.in_(HELPED))
+        .order_by(Interview.id)
+    ):
+        newest[contact.id] = (interview, contact)
+    labels = []
+    interval = timedelta(days=ctx.cadence.update_interval_days)
+    for interview, contact in newest.values():
+        to = recipient(contact)
+        last = last_touch(ctx, contact.id)
+        if to is None or not update_allowed(last, ctx.now, interval):
+            continue
+        news = gather_news(ctx, contact, since=last or interview.created_at)
+        if news and _plan_one(ctx, interview, contact, to, news):
+            labels.append("update")
+    return labels
+
+
+def last_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
+    """When the contact last got (or will get) a thank-you or update, ours or the user's own."""
+    ours = _last_outbox_touch(ctx, contact_id)
+    # Mail the user wrote themselves (a thank-you from their phone) counts as a touch too.
+    by_hand = ctx.uow.session.scalar(
+        select(func.max(written_at)).where(
+            Message.contact_id == contact_id,
+            Message.direction == "out",
+            Message.message_id.not_in(select(Outbox.message_id)),
+        )
+    )
+    return max((t for t in (ours, by_hand) if t is not None), default=None)
+
+
+def _last_outbox_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
+    return ctx.uow.session.scalar(
+        select(Outbox.not_before)
+        .join(Interview, Interview.id == Outbox.interview_id)
+        .where(
+            Interview.contact_id == contact_id,
+            Outbox.kind.in_(("thank_you", "update")),
+            Outbox.status.in_(_TOUCHES),
+        )
+        .order_by(Outbox.not_before.desc())
+        .limit(1)
+    )
+
+
+def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
+    """Everything worth telling ``contact`` that happened after ``since``."""
+    s, now = ctx.uow.session, ctx.now
+    introduced = select(Contact.id).where(Contact.introduced_by_id == contact.id)
+    referred = select(Referral.to_contact_id).where(
+        Referral.from_contact_id == contact.id,
+        Referral.to_contact_id.is_not(None),
+        Referral.status != "dismissed",
+    )
+    met = s.scalars(
+        select(Contact.name)
+        .join(Meeting, Meeting.contact_id == Contact.id)
+        .where(
+            or_(Contact.id.in_(introduced), Contact.id.in_(referred)),
+            Meeting.status != "CANCELLED",
+            Meeting.end_utc > since,
+            Meeting.end_utc <= now,
+        )
+        .distinct()
+    )
+    notes = s.scalars(
+        select(Note)
+        .where(
+            Note.contact_id == contact.id,
+            Note.for_update.is_(True),
+            Note.reported_at.is_(None),
+            Note.created_at <= now,
+        )
+        .order_by(Note.id)
+    )
+    milestones = s.scalars(
+        select(Milestone)
+        .where(
+            Milestone.account_id == ctx.uow.account_id,
+            Milestone.recorded_at > since,
+            Milestone.recorded_at <= now,
+        )
+        .order_by(Milestone.id)
+    )
+    return News(sorted(met), list(notes), list(milestones))
+
+
+def _plan_one(
+    ctx: PlanContext, interview: Interview, contact: Contact, to: str, news: News
+) -> bool:
+    context = {
+        **people(ctx.account, contact, introducer(ctx.uow, contact)),
+        "met": news.met,
+        "news": [n.text for n in news.notes],
+        "milestones": [m.text for m in news.milestones],
+    }
+    cad = ctx.cadence
+    send_at = next_send_time(
+        ctx.now,
+        zone=ctx.zone,
+        window_start=cad.send_window_start,
+        window_end=cad.send_window_end,
+        weekdays_only=True,
+    )
+    occurrence = (
+        f"milestone:{news.milestones[-1].id}"
+        if news.milestones
+        else f"update:{ctx.local(ctx.now).date().isoformat()}"
+    )
+    planned = Planned(
+        interview_id=interview.id,
+        kind="update",
+        occurrence=occurrence,
+        to_addr=to,
+        subject="A quick update",
+        body=ctx.text("update", context),
+        mode=ctx.modes.update,
+        not_before=send_at,
+        thread=thread_of(ctx.uow, interview),
+    )
+    if ctx.add(planned) is None:
+        return False
+    if news.notes:
+        # Reported once it is in an email: the next update will not repeat it.
+        ctx.uow.session.execute(
+            update(Note).where(Note.id.in_([n.id for n in news.notes])).values(reported_at=ctx.now)
+        )
+    return True

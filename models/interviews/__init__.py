@@ -1,0 +1,4 @@
+"""Interviews and their meetings: the lifecycle, the calendar's effects, whose word counts, when
+
+facts happened.
+"""

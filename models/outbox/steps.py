@@ -1,0 +1,367 @@
+"""The outbox's database steps, each its own short transaction, none holding a session over I/O.
+
+pending ─claim─▶ sending ─250─▶ sent;  sending ─4xx─▶ pending (later);  sending ─5xx─▶ failed;
+sending ─unknown─▶ (recovery: Sent copy found ▶ sent, else ▶ needs_review);  pending(review) ─▶
+draft ─approve─▶ sending. Every status change is a conditional UPDATE on the status it expects,
+so two workers (or a worker and the inbox sync) never both act on one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CursorResult, Result, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.effects import record_sent
+from coffeechat.models.outbox.mailbuild import OutgoingMail
+from coffeechat.models.store.events import DomainEvent
+from coffeechat.models.store.tables import Account, Contact, ContactEmail, Interview, Outbox
+from coffeechat.models.store.uow import UnitOfWork
+
+RETRY_BASE = timedelta(minutes=5)
+RETRY_CAP = timedelta(hours=4)
+MAX_ATTEMPTS = 6
+# Automatic mail counted against the daily cap: whatever was (or may have been) sent.
+_CAP_STATUSES = ("sending", "sent", "needs_review")
+
+
+class OutboxStateError(RuntimeError):
+    """A row is not where the caller expected it (e.g. approving something not a draft)."""
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """A row left in 'sending' whose fate must be looked up."""
+
+    row_id: int
+    message_id: str
+    claimed_at: datetime | None
+
+
+def _changed(result: Result[Any]) -> bool:
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def _lock_account(session: Session, account_id: int) -> None:
+    # A no-op write taken first: it serialises claimers per account (SQLite's write lock, a
+    # PostgreSQL row lock), so the daily-cap count cannot be raced past.
+    session.execute(update(Account).where(Account.id == account_id).values(id=Account.id))
+
+
+def _local_day(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def sent_today(session: Session, account_id: int, now: datetime, zone: ZoneInfo) -> int:
+    """Automatic emails claimed during the user's local day (sent, or possibly sent)."""
+    start, end = _local_day(now, zone)
+    count = session.scalar(
+        select(func.count())
+        .select_from(Outbox)
+        .where(
+            Outbox.account_id == account_id,
+            Outbox.mode == "auto",
+            Outbox.status.in_(_CAP_STATUSES),
+            Outbox.claimed_at >= start,
+            Outbox.claimed_at < end,
+        )
+    )
+    return int(count or 0)
+
+
+def refusal(session: Session, row: Outbox, account: Account, now: datetime) -> str | None:
+    """Why this row must not be sent now (expired, closed, opted out, bounced...), or None."""
+    if row.not_after is not None and row.not_after <= now:
+        return f"expired: not sent by {row.not_after.isoformat()}"
+    interview = session.get(Interview, row.interview_id)
+    if interview is None or interview.state == State.CLOSED.value:
+        return "interview closed"
+    address = row.to_addr.strip().lower()
+    if row.kind == "prep_sheet":
+        own = {a.lower() for a in (account.email, *account.other_addresses)}
+        return None if address in own else "prep sheet addressed to someone other than the user"
+    contact = session.get(Contact, interview.contact_id)
+    if contact is None or contact.do_not_contact:
+        return "contact is do_not_contact"
+    known = session.scalars(
+        select(ContactEmail).where(
+            ContactEmail.account_id == account.id, func.lower(ContactEmail.address) == address
+        )
+    ).first()
+    if known is None or known.contact_id != contact.id:
+        return "address is not one of this contact's addresses"
+    if known.status != "ok":
+        return f"address {known.status}"
+    return None
+
+
+def _cancel(session: Session, row_id: int, expected: str, reason: str) -> None:
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == expected)
+        .values(status="cancelled", last_error=reason)
+    )
+
+
+def _due(session: Session, account_id: int, now: datetime, mode: str, limit: int) -> list[Outbox]:
+    return list(
+        session.scalars(
+            select(Outbox)
+            .where(
+                Outbox.account_id == account_id,
+                Outbox.status == "pending",
+                Outbox.mode == mode,
+                Outbox.not_before <= now,
+            )
+            .order_by(Outbox.not_before, Outbox.id)
+            .limit(limit)
+        )
+    )
+
+
+def has_due(factory: sessionmaker[Session], account_id: int, now: datetime) -> bool:
+    """Whether any automatic row is due now (a cheap look before taking a sending slot)."""
+    with factory() as session:
+        return bool(_due(session, account_id, now, "auto", 1))
+
+
+def claim_due(
+    factory: sessionmaker[Session],
+    account_id: int,
+    now: datetime,
+    limit: int,
+    *,
+    daily_cap: int = 20,
+) -> list[int]:
+    """Claim up to limit due automatic rows (committed as 'sending'); cancel disallowed ones."""
+    with factory() as session:
+        _lock_account(session, account_id)
+        account = session.get(Account, account_id)
+        assert account is not None
+        room = daily_cap - sent_today(session, account_id, now, ZoneInfo(account.timezone))
+        claimed: list[int] = []
+        # Cancelled rows make room for later ones, so look a little further than limit.
+        for row in _due(session, account_id, now, "auto", limit + 50):
+            if len(claimed) >= min(limit, room):
+                break
+            reason = refusal(session, row, account, now)
+            if reason is not None:
+                _cancel(session, row.id, "pending", reason)
+                continue
+            done = session.execute(
+                update(Outbox)
+                .where(Outbox.id == row.id, Outbox.status == "pending")
+                .values(status="sending", claimed_at=now, attempts=Outbox.attempts + 1)
+            )
+            if _changed(done):
+                claimed.append(row.id)
+        session.commit()
+        return claimed
+
+
+def due_drafts(
+    factory: sessionmaker[Session], account_id: int, now: datetime, limit: int
+) -> list[int]:
+    """Due review-mode rows still allowed (the others are cancelled); they are not claimed."""
+    with factory() as session:
+        account = session.get(Account, account_id)
+        assert account is not None
+        ready = []
+        for row in _due(session, account_id, now, "review", limit):
+            reason = refusal(session, row, account, now)
+            if reason is None:
+                ready.append(row.id)
+            else:
+                _cancel(session, row.id, "pending", reason)
+        session.commit()
+        return ready
+
+
+def _move(
+    factory: sessionmaker[Session], row_id: int, frm: tuple[str, ...], **values: object
+) -> bool:
+    with factory() as session:
+        done = session.execute(
+            update(Outbox).where(Outbox.id == row_id, Outbox.status.in_(frm)).values(**values)
+        )
+        session.commit()
+        return _changed(done)
+
+
+def claim_for_draft(factory: sessionmaker[Session], row_id: int, now: datetime) -> bool:
+    """pending (review) -> draft, committed before the APPEND; False if someone else has it."""
+    return _move(factory, row_id, ("pending",), status="draft", claimed_at=now)
+
+
+def draft_placed_at(factory: sessionmaker[Session], row_id: int) -> datetime | None:
+    """When the row's draft was placed in Drafts (UTC), or None if it never was."""
+    with factory() as session:
+        row = session.get(Outbox, row_id)
+        return None if row is None else row.claimed_at  # aware UTC (store/types.py)
+
+
+def release_draft(factory: sessionmaker[Session], row_id: int, reason: str) -> bool:
+    """draft -> pending after a failed APPEND, so the next run tries again."""
+    return _move(factory, row_id, ("draft",), status="pending", last_error=reason)
+
+
+def claim_approved(
+    factory: sessionmaker[Session], account_id: int, row_id: int, now: datetime
+) -> bool:
+    """draft -> sending for an approved draft (refused rows are cancelled); False if not a draft."""
+    with factory() as session:
+        _lock_account(session, account_id)
+        row = session.get(Outbox, row_id)
+        account = session.get(Account, account_id)
+        if row is None or account is None or row.account_id != account_id:
+            raise OutboxStateError(f"no outbox row {row_id} for this account")
+        if row.status != "draft":
+            return False
+        reason = refusal(session, row, account, now)
+        if reason is not None:
+            _cancel(session, row.id, "draft", reason)
+            session.commit()
+            raise OutboxStateError(f"row {row_id} can no longer be sent: {reason}")
+        done = session.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id, Outbox.status == "draft")
+            .values(status="sending", claimed_at=now, attempts=Outbox.attempts + 1)
+        )
+        session.commit()
+        return _changed(done)
+
+
+def load_mail(factory: sessionmaker[Session], row_id: int) -> OutgoingMail:
+    """Read one row, its contact's name and the sender identity as a frozen value."""
+    with factory() as session:
+        row = session.get(Outbox, row_id)
+        if row is None:
+            raise OutboxStateError(f"no outbox row {row_id}")
+        account = session.get(Account, row.account_id)
+        interview = session.get(Interview, row.interview_id)
+        assert account is not None and interview is not None
+        contact = session.get(Contact, interview.contact_id)
+        to_name = account.name if row.kind == "prep_sheet" else (contact.name if contact else "")
+        return OutgoingMail(
+            row_id=row.id, kind=row.kind, message_id=row.message_id,
+            from_name=account.name, from_addr=account.email,
+            to_name=to_name, to_addr=row.to_addr.strip(),
+            subject=row.subject, body_text=row.body_text, body_html=row.body_html,
+            in_reply_to=row.in_reply_to, references=tuple(row.references or ()),
+            timezone=account.timezone,
+        )  # fmt: skip
+
+
+def mark_sent(
+    factory: sessionmaker[Session], account_id: int, row_id: int, now: datetime
+) -> list[DomainEvent]:
+    """Record that row went out: status sent, lifecycle and EmailSent events, one transaction."""
+    with UnitOfWork(factory, account_id=account_id) as uow:
+        row = uow.session.get(Outbox, row_id)
+        if row is None:
+            raise OutboxStateError(f"no outbox row {row_id}")
+        # The server took it, whatever the row says now: the truth wins over the status.
+        if row.status != "sent":
+            row.status = "sent"
+            row.sent_at = now
+        record_sent(uow, row, now=now)
+        return uow.commit()
+
+
+def mark_failed(factory: sessionmaker[Session], row_id: int, reason: str) -> bool:
+    """sending (or draft) -> failed, with the reason shown to the user."""
+    return _move(factory, row_id, ("sending", "draft"), status="failed", last_error=reason)
+
+
+def needs_review(factory: sessionmaker[Session], row_id: int, reason: str) -> bool:
+    """sending -> needs_review: we cannot tell whether it went; a person must look."""
+    return _move(factory, row_id, ("sending",), status="needs_review", last_error=reason)
+
+
+def settle_review(
+    factory: sessionmaker[Session], account_id: int, row_id: int, decision: str, now: datetime
+) -> list[DomainEvent]:
+    """The user's call on a row we could not settle: "sent", "resend" or "drop".
+
+    Only a person can know whether an email whose sending was interrupted arrived (they can
+    ask, or look in the recipient's reply); "resend" keeps the Message-ID, so a copy that did
+    arrive is recognisably the same message.
+    """
+    with factory() as session:
+        row = session.get(Outbox, row_id)
+        if row is None or row.account_id != account_id:
+            raise OutboxStateError(f"no outbox row {row_id} for this account")
+        status = row.status
+    allowed = {"sent": ("needs_review",), "resend": ("needs_review", "failed"),
+               "drop": ("needs_review", "failed")}  # fmt: skip
+    if decision not in allowed:
+        raise OutboxStateError(f"unknown decision {decision!r}: use sent, resend or drop")
+    if status not in allowed[decision]:
+        raise OutboxStateError(f"row {row_id} is {status}; '{decision}' applies to "
+                               f"{' or '.join(allowed[decision])} rows")  # fmt: skip
+    if decision == "sent":
+        return mark_sent(factory, account_id, row_id, now)
+    if decision == "resend":
+        _move(factory, row_id, allowed["resend"], status="pending", not_before=now,
+              last_error="resend approved by the user")  # fmt: skip
+    else:
+        _move(factory, row_id, allowed["drop"], status="cancelled",
+              last_error="dropped by the user")  # fmt: skip
+    return []
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after attempts tries: 5 min, doubling, at most 4 hours."""
+    delay: timedelta = RETRY_BASE * (2 ** max(attempts - 1, 0))
+    return min(delay, RETRY_CAP)
+
+
+def back_to_pending(
+    factory: sessionmaker[Session],
+    row_id: int,
+    now: datetime,
+    reason: str,
+    *,
+    delay: timedelta | None = None,
+) -> datetime | None:
+    """sending -> pending with not_before moved (backoff), or failed after MAX_ATTEMPTS."""
+    with factory() as session:
+        row = session.get(Outbox, row_id)
+        if row is None or row.status != "sending":
+            return None
+        if delay is None and row.attempts >= MAX_ATTEMPTS:
+            reason = f"gave up after {row.attempts} attempts: {reason}"
+            values: dict[str, object] = {"status": "failed", "last_error": reason}
+            when = None
+        else:
+            when = now + (delay if delay is not None else backoff(row.attempts))
+            values = {"status": "pending", "not_before": when, "last_error": reason}
+        session.execute(
+            update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending").values(**values)
+        )
+        session.commit()
+        return when
+
+
+def in_flight(
+    factory: sessionmaker[Session], account_id: int, now: datetime, stale_after: timedelta
+) -> list[InFlight]:
+    """Rows in 'sending' claimed at least stale_after ago (a live sender may own newer ones)."""
+    with factory() as session:
+        rows = session.scalars(
+            select(Outbox)
+            .where(
+                Outbox.account_id == account_id,
+                Outbox.status == "sending",
+                or_(Outbox.claimed_at.is_(None), Outbox.claimed_at <= now - stale_after),
+            )
+            .order_by(Outbox.id)
+        )
+        return [InFlight(r.id, r.message_id, r.claimed_at) for r in rows]

@@ -1,0 +1,1 @@
+"""What a person reads: the status screen and the JSON export."""
