@@ -41,6 +41,7 @@ from coffeechat.flows.steps import classify_worker
 from coffeechat.flows.steps.app import App, utcnow
 from coffeechat.flows.steps.cycle import (
     HELD,
+    POLLED,
     STEPS,
     CycleReport,
     Step,
@@ -202,18 +203,10 @@ def _cycle_flow(stop: threading.Event) -> Any:
             if stop.is_set():
                 break
             if steps is None or name in steps:
-                merge(report, step_task(account, config, now))
+                report.merge(step_task(account, config, now))
         return report
 
     return flow(name="coffeechat-cycle", persist_result=False, log_prints=False)(cycle)
-
-
-def merge(into: CycleReport, part: CycleReport) -> None:
-    """Add one step's report to the cycle's."""
-    into.labels += part.labels
-    into.sent += part.sent
-    into.problems += part.problems
-    into.events += part.events
 
 
 def trim_heap() -> None:
@@ -321,7 +314,7 @@ class Service:
             polled = self._poll_calendars()
             if polled:
                 due, reason = True, "calendar"
-                steps = tuple(s for s in STEPS if s.name != "sync-calendars")
+                steps = tuple(s for s in STEPS if s not in POLLED)
         if due:
             log.info("cycle: %s", reason)
             if steps == STEPS:
@@ -357,7 +350,7 @@ class Service:
         if not self.app.settings.calendars:
             return False
         try:
-            report = run_steps(self.app, utcnow(), (STEPS[0],), self.stop.is_set)
+            report = run_steps(self.app, utcnow(), POLLED, self.stop.is_set)
         except Exception as err:  # the cycle will try again (and report it) at the next poll
             log.warning("calendar poll failed: %s", type(err).__name__)
             return True

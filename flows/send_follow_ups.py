@@ -5,8 +5,9 @@ from __future__ import annotations
 from prefect import flow
 
 from coffeechat.flows.steps.app import load_app, utcnow
-from coffeechat.flows.steps.cycle import HELD, CycleReport, plan, ready_to_plan, send
+from coffeechat.flows.steps.cycle import HELD, CycleReport, ready_to_plan, send
 from coffeechat.flows.steps.events import emit_domain_events
+from coffeechat.flows.steps.plan import plan
 
 
 @flow(name="send-follow-ups")

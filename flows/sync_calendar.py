@@ -7,31 +7,21 @@ from typing import Any
 from prefect import flow, task
 
 from coffeechat.flows.steps.app import load_app, utcnow
-from coffeechat.flows.steps.calendar import sync_calendar_source
+from coffeechat.flows.steps.calendar import sync_calendars
 from coffeechat.flows.steps.events import emit_domain_events
-from coffeechat.flows.steps.inbox import record_failure
-from coffeechat.integrations.calendar import CalendarError
+from coffeechat.flows.steps.step import CycleReport
 
 
-@task
-def sync_calendars(account: str, config: str | None) -> list[dict[str, Any]]:
-    """Sync each source in turn; one failing source never stops the others."""
-    app = load_app(config, account)
-    now = utcnow()
-    out: list[dict[str, Any]] = []
-    for cfg in app.settings.calendars:
-        try:
-            report = sync_calendar_source(app, cfg, now)
-        except (CalendarError, ValueError) as err:
-            record_failure(app, "calendar", cfg.name, err, now)
-            out.append({"source": cfg.name, "error": str(err)})
-            continue
-        emit_domain_events(report.events)
-        out.append({"source": cfg.name, "changed": report.changed, "effects": report.effects})
-    return out
+@task(name="sync-calendars")
+def sync_calendars_task(account: str, config: str | None) -> dict[str, Any]:
+    """Sync each source in turn (one failing source never stops the others), then endings."""
+    report = CycleReport()
+    sync_calendars(load_app(config, account), utcnow(), report)
+    emit_domain_events(report.events)
+    return {"effects": report.labels, "problems": report.problems}
 
 
 @flow(name="sync-calendar", log_prints=False)
-def sync_calendar(account: str = "default", config: str | None = None) -> list[dict[str, Any]]:
+def sync_calendar(account: str = "default", config: str | None = None) -> dict[str, Any]:
     """Fetch changed calendars and apply meetings, reschedules, cancellations and endings."""
-    return sync_calendars(account, config)
+    return sync_calendars_task(account, config)

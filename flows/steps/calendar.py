@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from coffeechat.flows.steps.app import App
-from coffeechat.integrations.calendar import SourceState, build_source
+from coffeechat.flows.steps.failures import record_failure
+from coffeechat.flows.steps.step import CycleReport, Step
+from coffeechat.integrations.calendar import CalendarError, SourceState, build_source
 from coffeechat.integrations.config import CalendarConfig
 from coffeechat.integrations.secrets import resolve
 from coffeechat.models.calendar import ParsedCalendar, Window, parse_calendar
-from coffeechat.models.inbox.record import cursor_for
 from coffeechat.models.interviews.meetings import apply_calendar, mark_ended
+from coffeechat.models.store.cursors import cursor_for
 from coffeechat.models.store.events import DomainEvent
 from coffeechat.models.store.tables import Account, SkippedItem
 from coffeechat.models.store.uow import UnitOfWork
@@ -122,3 +124,22 @@ def _record_skips(uow: UnitOfWork, source: str, parsed: ParsedCalendar, now: dat
                 occurred_at=now,
             )
         )
+
+
+def sync_calendars(app: App, now: datetime, report: CycleReport) -> None:
+    """Every calendar source; a failing one is recorded and the others go on; then endings."""
+    for cfg in app.settings.calendars:
+        try:
+            result = sync_calendar_source(app, cfg, now)
+        except (CalendarError, ValueError) as err:
+            record_failure(app, "calendar", cfg.name, err, now)
+            report.problems.append(f"calendar {cfg.name}: {err}")
+            continue
+        report.labels += result.effects
+        report.events += result.events
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        report.labels += mark_ended(uow, now)  # also when no calendar changed
+        report.events += uow.commit()
+
+
+STEP = Step("sync-calendars", sync_calendars, polled=True)

@@ -10,52 +10,22 @@ still owed. Each step is idempotent, so running a cycle twice does nothing twice
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 
 from sqlalchemy import select
 
+from coffeechat.flows.steps import calendar, plan
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
-from coffeechat.flows.steps.calendar import sync_calendar_source
-from coffeechat.flows.steps.inbox import record_failure, sync_account_mail
+from coffeechat.flows.steps.failures import record_failure
+from coffeechat.flows.steps.inbox import sync_account_mail
 from coffeechat.flows.steps.prep_sheets import due_prep_sheets, make_prep_sheet
 from coffeechat.flows.steps.send import recover_in_flight, send_due
-from coffeechat.integrations.calendar import CalendarError
+from coffeechat.flows.steps.step import CycleReport, Step
 from coffeechat.integrations.imap import MailboxError, connect
-from coffeechat.integrations.render import render
-from coffeechat.models.followups.first_run import connected_at, mark_connected
-from coffeechat.models.followups.plan import plan_followups
-from coffeechat.models.interviews.meetings import mark_ended
-from coffeechat.models.store.events import DomainEvent
-from coffeechat.models.store.tables import Account, SyncCursor
-from coffeechat.models.store.uow import UnitOfWork
+from coffeechat.models.followups.first_run import connected_at
+from coffeechat.models.store.tables import SyncCursor
 
-
-@dataclass
-class CycleReport:
-    """What one cycle did."""
-
-    labels: list[str] = field(default_factory=list)
-    sent: list[int] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    events: list[DomainEvent] = field(default_factory=list)
-
-
-def sync_calendars(app: App, now: datetime, report: CycleReport) -> None:
-    """Every calendar source; a failing one is recorded and the others go on."""
-    for cfg in app.settings.calendars:
-        try:
-            result = sync_calendar_source(app, cfg, now)
-        except (CalendarError, ValueError) as err:
-            record_failure(app, "calendar", cfg.name, err, now)
-            report.problems.append(f"calendar {cfg.name}: {err}")
-            continue
-        report.labels += result.effects
-        report.events += result.events
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        report.labels += mark_ended(uow, now)  # also when no calendar changed
-        report.events += uow.commit()
+__all__ = ["HELD", "POLLED", "STEPS", "CycleReport", "Step", "gated_cycle", "run_steps"]
 
 
 def prepare_sheets(app: App, now: datetime, report: CycleReport) -> None:
@@ -66,29 +36,6 @@ def prepare_sheets(app: App, now: datetime, report: CycleReport) -> None:
     for meeting_id in due:
         if make_prep_sheet(app, meeting_id, now) is not None:
             report.labels.append("prep-sheet")
-
-
-def plan(app: App, now: datetime, report: CycleReport) -> None:
-    """Create the thank-yous, nudges and updates that are due."""
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        report.labels += plan_in(uow, app, now)
-        report.events += uow.commit()
-
-
-def plan_in(uow: UnitOfWork, app: App, now: datetime) -> list[str]:
-    """Plan every follow-up due now inside ``uow`` (committed by the caller, or not: preview)."""
-    settings = app.settings
-    account = uow.session.get(Account, app.account_id)
-    assert account is not None
-    mark_connected(uow, now)  # the first plan is the moment the account became "connected"
-    return plan_followups(
-        uow,
-        now=now,
-        cadence=settings.cadence,
-        modes=settings.modes,
-        user_email=account.email,
-        render=partial(render, fmt="txt", user_dir=settings.templates_dir),
-    )
 
 
 def send(app: App, now: datetime, report: CycleReport) -> None:
@@ -106,24 +53,17 @@ def send(app: App, now: datetime, report: CycleReport) -> None:
         report.problems.append(f"sending stopped: {sent.stopped}")
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of the cycle; ``needs_mail`` when it must not run before the mailbox was read."""
-
-    name: str
-    run: Callable[[App, datetime, CycleReport], None]
-    needs_mail: bool = False
-
-
+# The one list of cycle steps, in order. A new step is one module (a function and its ``Step``)
+# and one entry here; the service, the flows, the preview and the tests all read this list.
 STEPS: tuple[Step, ...] = (
-    Step("sync-calendars", sync_calendars),
+    calendar.STEP,
     Step("prepare-sheets", prepare_sheets),
-    # What the user already sent decides what is still owed: planning waits for a mail read.
-    # Sending does not: before the first plan the outbox holds only prep sheets and what the
-    # user queued by hand, so a failing mailbox never keeps a prep sheet from being delivered.
-    Step("plan-follow-ups", plan, needs_mail=True),
+    plan.STEP,
+    # Sending does not wait for a mail read: before the first plan the outbox holds only prep
+    # sheets and what the user queued by hand, so a failing mailbox never holds a prep sheet.
     Step("send", send),
 )
+POLLED: tuple[Step, ...] = tuple(s for s in STEPS if s.polled)
 HELD = "held: follow-ups are planned once the mailbox has been read completely"
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from coffeechat.flows.steps import classify_worker
 from coffeechat.flows.steps.app import App
 from coffeechat.flows.steps.classify_worker import Job, Unreadable
+from coffeechat.flows.steps.failures import record_failure
 from coffeechat.integrations.imap import (
     ConnectionDropped,
     FolderNotFound,
@@ -29,7 +30,6 @@ from coffeechat.models.inbox.record import (
     InboundItem,
     UnreadableItem,
     account_zone,
-    cursor_for,
     invitation_window,
     load_thread_context,
     record_batch,
@@ -37,6 +37,7 @@ from coffeechat.models.inbox.record import (
 from coffeechat.models.inbox.relevance import RelevanceIndex, relevance
 from coffeechat.models.inbox.unreadable import known_unreadable
 from coffeechat.models.interviews.authority import LEARN_FOLDER, AuthTally, load_tally, save_tally
+from coffeechat.models.store.cursors import cursor_for
 from coffeechat.models.store.events import DomainEvent
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -224,18 +225,6 @@ def _mark_success(app: App, folder: str, uidvalidity: int, seen_uid: int, now: d
         cur.last_uid = max(cur.last_uid, seen_uid)
         cur.last_success_at = cur.last_attempt_at = now
         cur.consecutive_failures, cur.last_error = 0, ""
-        uow.commit()
-
-
-def record_failure(
-    app: App, source_kind: str, source: str, error: Exception, now: datetime
-) -> None:
-    """Note a failed sync on the cursor (shown by status); the error text holds no secrets."""
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        cur = cursor_for(uow, source_kind, source)
-        cur.last_attempt_at = now
-        cur.consecutive_failures += 1
-        cur.last_error = f"{type(error).__name__}: {error}"[:2000]
         uow.commit()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coffeechat.flows.steps.app import App
-from coffeechat.flows.steps.cycle import plan_in
+from coffeechat.flows.steps.plan import plan_in
 from coffeechat.flows.steps.prep_sheets import due_prep_sheets
 from coffeechat.models.interviews.meetings import mark_ended
 from coffeechat.models.outbox.steps import refusal

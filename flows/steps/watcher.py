@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint, utcnow
 from coffeechat.flows.steps.classify_worker import SyncStopped
+from coffeechat.flows.steps.failures import record_failure
 from coffeechat.flows.steps.inbox import (
     FolderReport,
     SyncIncomplete,
-    record_failure,
     sync_account_mail,
 )
 from coffeechat.integrations.imap import (

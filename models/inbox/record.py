@@ -22,13 +22,13 @@ from coffeechat.models.inbox.unreadable import (
     stand_in_message_id,
 )
 from coffeechat.models.interviews.meetings import apply_calendar
+from coffeechat.models.store.cursors import cursor_for
 from coffeechat.models.store.tables import (
     Account,
     ContactEmail,
     Interview,
     Message,
     Outbox,
-    SyncCursor,
 )
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -37,7 +37,6 @@ __all__ = [
     "InboundItem",
     "UnreadableItem",
     "account_zone",
-    "cursor_for",
     "invitation_window",
     "load_thread_context",
     "record_batch",
@@ -138,31 +137,6 @@ def load_thread_context(uow: UnitOfWork) -> ThreadContext:
         contact_addresses=addresses,
         outreach_recipients={k: frozenset(v) for k, v in wrote_to.items()},
     )
-
-
-def cursor_for(uow: UnitOfWork, kind: str, source: str) -> SyncCursor:
-    """The sync cursor of one folder or calendar, created empty the first time."""
-    cur = uow.session.scalars(
-        select(SyncCursor).where(
-            SyncCursor.account_id == uow.account_id,
-            SyncCursor.source_kind == kind,
-            SyncCursor.source == source,
-        )
-    ).first()
-    if cur is None:
-        cur = SyncCursor(
-            account_id=uow.account_id,
-            source_kind=kind,
-            source=source,
-            last_uid=0,
-            uidvalidity_changes=0,
-            consecutive_failures=0,
-            seen_count=0,
-            last_error="",
-        )
-        uow.session.add(cur)
-        uow.session.flush()
-    return cur
 
 
 def record_batch(

@@ -25,8 +25,10 @@ from sqlalchemy import create_engine, select
 
 from coffeechat.flows.send_follow_ups import send_follow_ups
 from coffeechat.flows.steps.app import imap_credential, imap_endpoint, load_app
-from coffeechat.flows.steps.cycle import CycleReport, plan, sync_calendars
+from coffeechat.flows.steps.calendar import sync_calendars
+from coffeechat.flows.steps.cycle import CycleReport
 from coffeechat.flows.steps.inbox import sync_account_mail
+from coffeechat.flows.steps.plan import plan
 from coffeechat.flows.steps.smtp_slot import slot_name
 from coffeechat.integrations.imap import connect
 from coffeechat.models.store.tables import Outbox

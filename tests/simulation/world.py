@@ -28,7 +28,8 @@ from functools import partial
 from typing import cast
 
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
-from coffeechat.flows.steps.cycle import CycleReport, run_cycle, sync_calendars
+from coffeechat.flows.steps.calendar import sync_calendars
+from coffeechat.flows.steps.cycle import CycleReport, run_cycle
 from coffeechat.flows.steps.inbox import folder_plan, sync_account_mail, sync_folder
 from coffeechat.integrations.imap import Mailbox, MailboxError, connect
 from coffeechat.integrations.render import render
