@@ -181,6 +181,13 @@ def build_server(rt: Runtime) -> Server:
     """The MCP server for the account of ``rt``, with its read and draft tools."""
     a = Assistant(rt)
     server = Server(a)
+    _add_read_tools(server, a, rt)
+    _add_draft_tools(server, a)
+    return server
+
+
+def _add_read_tools(server: Server, a: Assistant, rt: Runtime) -> None:
+    """The tools that read the account: pipeline, meetings, what needs the user, one contact."""
     horizon = rt.settings.cadence.first_run_horizon_hours
 
     def read(tool: str, fn: Callable[[UnitOfWork, datetime], T], contact: str = "") -> T:
@@ -245,6 +252,10 @@ def build_server(rt: Runtime) -> Server:
 
         return read("prep_sheet", sheet, contact)
 
+
+def _add_draft_tools(server: Server, a: Assistant) -> None:
+    """The tools that draft mail for the user's review; none of them sends or approves."""
+
     @server.tool(annotations=_DRAFT)
     def draft_outreach(contact: ContactRef, body: Body = None) -> dict[str, Any]:
         """Draft the first request for a conversation, for the user's review (never sent here)."""
@@ -283,8 +294,6 @@ def build_server(rt: Runtime) -> Server:
 
         result: dict[str, Any] = a.call("draft_reply", summary(contact, body), work)
         return result
-
-    return server
 
 
 def mcp(ctx: typer.Context) -> None:
