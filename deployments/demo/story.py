@@ -133,11 +133,31 @@ def outreach_id(person: Person) -> str:
     return f"<outreach-{person.address.split('@')[0]}@seeker.example>"
 
 
-def mailbox_seed(story: Story) -> list[tuple[str, str, bytes, datetime, tuple[str, ...]]]:
+Seeded = list[tuple[str, str, bytes, datetime, tuple[str, ...]]]
+SEEN = ("\\Seen",)
+
+
+def mailbox_seed(story: Story) -> Seeded:
     """(user, folder, raw, internal date, flags) of everything already in the mailboxes."""
+    out, outreach = _outreach(story)
+    out += _automatic_answers(story, outreach)
+    out += _replies(story)
+    news = mail(
+        "Deals <deals@shop.example>",
+        ME,
+        "50% off everything",
+        "A newsletter.",
+        when=story.anchor - timedelta(hours=5),
+        message_id="<n1@shop.example>",
+    )
+    out.append((ME, "INBOX", news, story.anchor - timedelta(hours=5), ()))
+    return out
+
+
+def _outreach(story: Story) -> tuple[Seeded, dict[str, bytes]]:
+    """The user's outreach to everyone, in their Sent and in each recipient's INBOX."""
     sent = story.outreach_at
-    seen = ("\\Seen",)
-    out: list[tuple[str, str, bytes, datetime, tuple[str, ...]]] = []
+    out: Seeded = []
     outreach: dict[str, bytes] = {}
     for p in PEOPLE:
         body = (
@@ -154,23 +174,31 @@ def mailbox_seed(story: Story) -> list[tuple[str, str, bytes, datetime, tuple[st
             message_id=outreach_id(p),
         )
         outreach[p.address] = raw
-        out.append((ME, "Sent", raw, sent, seen))
+        out.append((ME, "Sent", raw, sent, SEEN))
         if p is not NOBODY:
-            out.append((p.address, "INBOX", raw, sent, seen))
-    minute = timedelta(minutes=1)
+            out.append((p.address, "INBOX", raw, sent, SEEN))
+    return out, outreach
+
+
+def _automatic_answers(story: Story, outreach: dict[str, bytes]) -> Seeded:
+    """A bounce for the address that does not exist and an out-of-office from Alan."""
+    sent, minute = story.outreach_at, timedelta(minutes=1)
     bounce = bounce_report(ME, [NOBODY.address], outreach[NOBODY.address], sent + minute)
-    out.append((ME, "INBOX", bounce, sent + minute, ()))
-    back = story.return_day
     ooo = mail(
         f"{ALAN.name} <{ALAN.address}>",
         ME,
         f"Automatic reply: {SUBJECT}",
-        f"I am out of the office until {back:%d %B %Y} with limited access to email.",
+        f"I am out of the office until {story.return_day:%d %B %Y} with limited access to email.",
         when=sent + minute,
         message_id="<ooo-1@objects.example>",
         headers={"Auto-Submitted": "auto-replied", "In-Reply-To": outreach_id(ALAN)},
     )
-    out.append((ME, "INBOX", ooo, sent + minute, ()))
+    return [(ME, "INBOX", bounce, sent + minute, ()), (ME, "INBOX", ooo, sent + minute, ())]
+
+
+def _replies(story: Story) -> Seeded:
+    """Grace's and Ada's real replies (Ada's names a referral), in both mailboxes."""
+    out: Seeded = []
     for person, days, text, mid in (
         (GRACE, 4, "Happy to help! I'll send you an invite for a short call.", "g1"),
         (
@@ -191,16 +219,7 @@ def mailbox_seed(story: Story) -> list[tuple[str, str, bytes, datetime, tuple[st
             message_id=f"<{mid}@{person.address.split('@')[1]}>",
             headers={"In-Reply-To": outreach_id(person), "References": outreach_id(person)},
         )
-        out += [(ME, "INBOX", reply, when, ()), (person.address, "Sent", reply, when, seen)]
-    news = mail(
-        "Deals <deals@shop.example>",
-        ME,
-        "50% off everything",
-        "A newsletter.",
-        when=story.anchor - timedelta(hours=5),
-        message_id="<n1@shop.example>",
-    )
-    out.append((ME, "INBOX", news, story.anchor - timedelta(hours=5), ()))
+        out += [(ME, "INBOX", reply, when, ()), (person.address, "Sent", reply, when, SEEN)]
     return out
 
 
