@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from coffeechat.deployments.prefect_link import PrefectLink
 from coffeechat.flows.steps import classify_worker
 from coffeechat.flows.steps.app import App, utcnow
 from coffeechat.flows.steps.cycle import (
@@ -59,17 +60,14 @@ from coffeechat.models.store.tables import Account
 
 log = logging.getLogger(__name__)
 
-# After a failed Prefect call the cycle runs without Prefect for this long before trying again.
-PREFECT_BACKOFF = 300.0
 # At start no send of ours is in flight; one older than this was cut off by a crash.
 STARTUP_STALE = timedelta(minutes=2)
 # The first read of a big mailbox may take minutes; past this, calendars, prep sheets and
 # sending of what is queued go on while planning keeps waiting for the read.
 FIRST_READ_TIMEOUT = 300.0
 # On stop: how long to wait for the watcher (it may sit in an IDLE slice; a daemon thread
-# holding no transaction there) and for Prefect to take queued logs and events.
+# holding no transaction there).
 WATCHER_JOIN_SECONDS = 2.0
-PREFECT_DRAIN_SECONDS = 1.0
 
 
 @dataclass
@@ -113,100 +111,6 @@ class FirstRead:
         if time.monotonic() - self.started >= self.timeout:
             return cycle_steps(False)
         return ()
-
-
-class PrefectLink:
-    """The Prefect API, if any: runs a cycle as a flow run and emits events; never blocks mail."""
-
-    def __init__(self, api_url: str, account: str | None, config: str | None) -> None:
-        """Use the API at api_url (the caller has put it in PREFECT_API_URL before import)."""
-        self.api_url = api_url
-        self.account = account
-        self.config = config
-        self._down_until = 0.0
-        self._flow: Any = None
-
-    def available(self) -> bool:
-        """False while backing off after a failure, or when the health check fails."""
-        from coffeechat.deployments.prefect_server import healthy
-
-        if self.backing_off():
-            return False
-        if healthy(self.api_url):
-            return True
-        self.failed("health check failed")
-        return False
-
-    def backing_off(self) -> bool:
-        """True while the service runs without Prefect after a failure."""
-        return time.monotonic() < self._down_until
-
-    def failed(self, why: str) -> None:
-        """Back off from Prefect for a while; the service goes on without it."""
-        log.warning("Prefect unavailable (%s); running without it for a while", why)
-        self._down_until = time.monotonic() + PREFECT_BACKOFF
-
-    def run_cycle(self, stop: threading.Event, steps: tuple[Step, ...] = STEPS) -> CycleReport:
-        """One cycle as a ``coffeechat-cycle`` flow run with one task per step."""
-        if self._flow is None:
-            self._flow = _cycle_flow(stop)
-        names = [s.name for s in steps]
-        report: CycleReport = self._flow(account=self.account, config=self.config, steps=names)
-        return report
-
-    def emit(self, events: list[DomainEvent]) -> int:
-        """Emit events to Prefect (the event log already holds them)."""
-        from coffeechat.flows.steps.events import emit_domain_events
-
-        return emit_domain_events(events) if events else 0
-
-    def close(self, timeout: float = PREFECT_DRAIN_SECONDS) -> None:
-        """Deliver queued logs and events while the server is still up (it stops after us)."""
-        if "prefect" not in sys.modules:
-            return
-        from prefect.events.worker import EventsWorker
-        from prefect.logging.handlers import APILogWorker
-
-        for worker in (APILogWorker, EventsWorker):
-            try:
-                # Bounded so a stop takes seconds; what is not taken stays in the event log.
-                worker.drain_all(timeout=timeout)
-            except Exception as err:  # shutting down: a lost log line is no reason to fail
-                log.warning("could not flush Prefect %s: %s", worker.__name__, err)
-
-
-def _cycle_flow(stop: threading.Event) -> Any:
-    """Build the cycle flow; Prefect is imported here, after PREFECT_API_URL was set."""
-    from prefect import flow, task
-    from prefect.cache_policies import NO_CACHE
-
-    from coffeechat.flows.steps.app import load_app
-
-    def as_task(step: Step) -> Any:
-        # Scalars in, a report out: Prefect never walks (or stores) the App or a session.
-        def body(account: str | None, config: str | None, now: datetime) -> CycleReport:
-            part = CycleReport()
-            step.run(load_app(config, account), now, part)
-            return part
-
-        body.__name__ = step.name.replace("-", "_")
-        return task(name=step.name, cache_policy=NO_CACHE, persist_result=False)(body)
-
-    tasks = [(step.name, as_task(step)) for step in STEPS]
-
-    def cycle(
-        account: str | None = None, config: str | None = None, steps: list[str] | None = None
-    ) -> CycleReport:
-        now = utcnow()
-        report = CycleReport()
-        for name, step_task in tasks:
-            if stop.is_set():
-                break
-            if steps is None or name in steps:
-                report.merge(step_task(account, config, now))
-        return report
-
-    return flow(name="coffeechat-cycle", persist_result=False, log_prints=False)(cycle)
 
 
 def trim_heap() -> None:

@@ -151,7 +151,8 @@ def _serve(
     """
     stop = request.event
     point_prefect_at(api_url)
-    from coffeechat.deployments.service import PrefectLink, Service
+    from coffeechat.deployments.prefect_link import PrefectLink
+    from coffeechat.deployments.service import Service
     from coffeechat.flows.steps.app import load_app
 
     if stop.is_set():
