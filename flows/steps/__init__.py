@@ -1,4 +1,5 @@
-"""The work the Prefect flows call: one module per concern, and ``cycle.STEPS``, the one list of
+"""The work the Prefect flows and the service call, one module per concern.
 
-cycle steps.
+``cycle.STEPS`` is the one list of cycle steps: a new step is a module with its function and
+``Step``, and one entry in that list.
 """

@@ -1,4 +1,5 @@
-"""Follow-up mail: when it is due (cadence), planning thank-yous, nudges, updates and outreach,
+"""Follow-up mail: when it is due and what it says.
 
-first runs, the next due time.
+Cadence (send windows, business days, delays), planning thank-yous, nudges, updates and
+outreach, a first run over an account with history, and the next moment anything is due.
 """

@@ -1,4 +1,5 @@
-"""Mail that arrived or was sent: recording a batch, what each message does, what is worth
+"""Mail that arrived or was sent, and what it does.
 
-fetching, what could not be read.
+Recording a batch with its cursor, each message's effect on an interview, which messages are
+worth fetching in full, drafts the user sent, and mail that could not be read in its budget.
 """

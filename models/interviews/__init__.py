@@ -1,4 +1,5 @@
-"""Interviews and their meetings: the lifecycle, the calendar's effects, whose word counts, when
+"""Interviews and their meetings.
 
-facts happened.
+The lifecycle table, moving an interview through it, what a calendar does to meetings, whose
+word may change a meeting (authority), and when a fact happened (fact_times).
 """

@@ -1,4 +1,5 @@
-"""The database: engines and migrations, tables and column types, the unit of work and the domain
+"""The database.
 
-events it records.
+Engines and migrations, the tables and their column types, sync cursors, the unit of work, and
+the domain events it records in the same transaction.
 """
