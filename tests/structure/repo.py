@@ -19,7 +19,9 @@ def repo_files(*suffixes: str) -> Iterator[Path]:
     """Every file of the checkout whose name ends with one of ``suffixes``, links not followed."""
     for folder, dirs, files in os.walk(ROOT):
         dirs[:] = sorted(
-            d for d in dirs if d not in SKIP
+            d
+            for d in dirs
+            if d not in SKIP
             and (d in HIDDEN_KEPT or not d.startswith("."))
             and not d.endswith(".egg-info")
         )
