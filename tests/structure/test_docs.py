@@ -7,6 +7,7 @@ repository (how many mail fixtures) are counted here too, so they cannot go stal
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ FOLDERS = ("models", "flows", "integrations", "deployments", "docs", "tests", "b
 # A repository path: one of the folders, then path characters; not inside a URL or a longer
 # path (no letter, dot, slash or dash just before it). Braces allow `steps/{inbox,send}.py`.
 PATH = re.compile(rf"(?<![\w./~-])((?:{'|'.join(FOLDERS)})/[\w./*{{}},-]*)")
+DOTTED = re.compile(r"(?<![\w.])coffeechat(?:\.\w+)+")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
@@ -78,6 +80,32 @@ def test_every_path_named_in_the_docs_exists() -> None:
         for page in pages()
     }
     assert {page: paths for page, paths in missing.items() if paths} == {}
+
+
+def resolves(dotted: str) -> bool:
+    """Whether ``coffeechat.a.b.name`` is a module of ours, or a name defined in one."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 1, -1):
+        where = ROOT.joinpath(*parts[1:cut])
+        if (where / "__init__.py").exists() or where.with_suffix(".py").exists():
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+            for name in parts[cut:]:
+                if not hasattr(obj, name):
+                    return False
+                obj = getattr(obj, name)
+            return True
+    return False
+
+
+def test_every_dotted_name_in_the_docs_exists() -> None:
+    """``coffeechat.models.calendar.parse_calendar`` and the like name real modules and names."""
+    unknown = [
+        f"{page.relative_to(ROOT)}: {name}"
+        for page in pages()
+        for name in sorted(set(DOTTED.findall(page.read_text())))
+        if name.count(".") > 1 and not resolves(name)
+    ]
+    assert unknown == []
 
 
 def test_every_relative_link_resolves() -> None:
