@@ -1,7 +1,7 @@
 """Our IMAP error types, and the one place where imaplib/socket errors are translated into them.
 
 Messages name the host, folder or command, never a secret. Translation keeps no reference to the
-imaplib client: its ``_cmd_log`` may hold the LOGIN line (see KNOWLEDGE.md).
+imaplib client: its ``_cmd_log`` may hold the LOGIN line (docs/imap.md, "Connecting").
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """IMAP IDLE (RFC 2177) with our own loop: whole lines only, keep-alives ignored, DONE always sent.
 
 imap-tools' idle.wait() returns on keep-alives and reads from a non-blocking socket, which broke
-lines apart on some servers (KNOWLEDGE.md); this reads a response only once it starts to arrive.
+lines apart on some servers (docs/imap.md, "Push"); this reads a response only once it starts
+to arrive.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ordered chain of small named rules that decides what an inbound message is.
 
-Order matters (see KNOWLEDGE.md): calendar messages first (Google invitations carry
+Order matters (docs/classification.md says why): calendar messages first (Google invitations carry
 Auto-Submitted), then delivery reports, then other reports, then automatic replies, and only
 what is left is human. The first rule that returns a Verdict decides, and its name is recorded.
 """

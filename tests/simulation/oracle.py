@@ -3,7 +3,8 @@
 Inputs: the scenario (clock steps, milestones), the world's log (when each contact received our
 outreach, what they wrote and when coffeechat could see it, every version of every meeting)
 and the wire (what reached the SMTP server, at which simulated time). The rules are the craft's
-(KNOWLEDGE.md), in the user's zone, written here independently of models/followups/cadence.py:
+(docs/sending.md, "When each email is due"), in the user's zone, written here independently of
+models/followups/cadence.py:
 
 - outreach: on a weekday inside 08:00-20:00, at the first step that allows it.
 - prep sheet: one per meeting version that is current at some step within 24 h before its

@@ -19,7 +19,7 @@ from coffeechat.models.interviews.lifecycle import (
 S, E = State, Event
 OPEN = [s for s in State if s is not S.CLOSED]
 
-# Written out by hand from the diagram in ARCHITECTURE.md, independently of the table under test.
+# Written out by hand from the diagram in lifecycle.py's docstring, independently of its table.
 EXPECTED: dict[tuple[State, Event], State] = {
     (S.PLANNED, E.OUTREACH_SENT): S.REQUESTED,
     (S.UNDELIVERABLE, E.OUTREACH_SENT): S.REQUESTED,
