@@ -211,8 +211,9 @@ def thank_you_timing(
             return NoThankYou(Skip.BEFORE_CONNECTED)
     if now < moments.due_at:
         return NoThankYou(Skip.NOT_DUE, moments.due_at)  # notes added until then make the text
+    # Due means at or after ``earliest`` too, so ``now`` is the earliest it may go.
     send_at = next_send_time(
-        max(now, moments.earliest),
+        now,
         zone=zone,
         window_start=cadence.send_window_start,
         window_end=cadence.send_window_end,
