@@ -5,6 +5,9 @@ rules (the send window, business days) are in the user's zone, because the mail 
 the user sent it. Local times that do not exist (the hour skipped in spring) resolve to the
 moment the clock jumps; local times that happen twice (the hour repeated in autumn) resolve to
 the first of the two, so a window always opens at the first instant its start is reached.
+
+A thank-you's timing is decided once, by ``thank_you_timing``: the planner writes what it says,
+``next_due`` wakes at its moments, and the sender refuses a row past the ``not_after`` it stored.
 """
 
 from __future__ import annotations
