@@ -5,11 +5,16 @@ rules (the send window, business days) are in the user's zone, because the mail 
 the user sent it. Local times that do not exist (the hour skipped in spring) resolve to the
 moment the clock jumps; local times that happen twice (the hour repeated in autumn) resolve to
 the first of the two, so a window always opens at the first instant its start is reached.
+
+A thank-you's timing is decided once, by ``thank_you_timing``: the planner writes what it says,
+``next_due`` wakes at its moments, and the sender refuses a row past the ``not_after`` it stored.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -101,18 +106,137 @@ def add_business_days(start: datetime, n: int, zone: ZoneInfo) -> datetime:
     return local_instant(day, local.time().replace(tzinfo=None), zone)
 
 
+# A thank-you for a meeting this old is no longer a thank-you: planned never, not even for review.
+THANK_YOU_GIVE_UP = timedelta(days=7)
+
+
+class Skip(Enum):
+    """Why no thank-you is written at a given moment."""
+
+    NOT_DUE = "not due yet"
+    GIVEN_UP = "the meeting is too long ago to thank"
+    BEFORE_CONNECTED = "the meeting ended long before coffeechat knew the account"
+
+
+class Review(Enum):
+    """Why a thank-you waits for the user instead of going out on its own."""
+
+    CONTACT_WROTE = "the contact wrote after the meeting"
+    LATE = "it can no longer go out within the thank-you deadline"
+
+
+@dataclass(frozen=True)
+class ThankYouMoments:
+    """A meeting's thank-you moments, the same whenever they are asked for (UTC)."""
+
+    earliest: datetime  # the meeting's end plus the delay: never sooner
+    first_slot: datetime  # the first send-window time at or after ``earliest``
+    deadline: datetime  # the meeting's end plus the deadline: automatic only before it
+    give_up_at: datetime  # from then on no thank-you is planned at all
+
+    @property
+    def due_at(self) -> datetime:
+        """When the planner writes the row; one that is late from the start goes to review early."""
+        return self.first_slot if self.first_slot < self.deadline else self.earliest
+
+
+@dataclass(frozen=True)
+class ThankYouTiming:
+    """The thank-you to write now: its send time, its deadline, and why it may wait for review."""
+
+    send_at: datetime  # the row's not_before: the first window time at or after now and earliest
+    not_after: datetime | None  # the row's deadline; None when it waits for review or was asked for
+    give_up_at: datetime
+    review: Review | None = None
+
+
+@dataclass(frozen=True)
+class NoThankYou:
+    """No thank-you is written now, and why; ``until`` is when that changes, if it does."""
+
+    why: Skip
+    until: datetime | None = None
+
+
+def horizon_start(connected: datetime | None, horizon_hours: float) -> datetime | None:
+    """Meetings that ended at or before this were over long before coffeechat was connected."""
+    return None if connected is None else connected - timedelta(hours=horizon_hours)
+
+
+def thank_you_oldest_end(now: datetime, connected: datetime | None, cfg: CadenceRules) -> datetime:
+    """Meetings that ended at or before this get no thank-you from the planner (its query bound)."""
+    oldest = _aware(now) - THANK_YOU_GIVE_UP
+    floor = horizon_start(connected, cfg.first_run_horizon_hours)
+    return oldest if floor is None else max(oldest, floor)
+
+
+def past_deadline(not_after: datetime | None, at: datetime) -> bool:
+    """Whether mail going out at ``at`` breaks ``not_after`` (it may go strictly before it)."""
+    return not_after is not None and not_after <= at
+
+
+def thank_you_moments(meeting_end: datetime, cfg: CadenceRules, zone: ZoneInfo) -> ThankYouMoments:
+    """The moments of a thank-you for a meeting that ended at ``meeting_end``."""
+    end = _aware(meeting_end).astimezone(UTC)
+    earliest = end + timedelta(hours=cfg.thank_you_delay_hours)
+    return ThankYouMoments(
+        earliest=earliest,
+        first_slot=next_send_time(
+            earliest, zone=zone, window_start=cfg.send_window_start, window_end=cfg.send_window_end
+        ),
+        deadline=end + timedelta(hours=cfg.thank_you_deadline_hours),
+        give_up_at=end + THANK_YOU_GIVE_UP,
+    )
+
+
+def thank_you_timing(
+    meeting_end: datetime,
+    *,
+    now: datetime,
+    cadence: CadenceRules,
+    zone: ZoneInfo,
+    contact_wrote: bool = False,
+    connected: datetime | None = None,
+    asked: bool = False,
+) -> ThankYouTiming | NoThankYou:
+    """The one decision on a meeting's thank-you at ``now``: write it (when, until when) or not.
+
+    ``contact_wrote``: they wrote after the meeting, so it waits for review. ``connected``: when
+    coffeechat first planned for the account (first_run.py). ``asked``: the user asked for it
+    (``coffeechat thank``), so no deadline, give-up or first-run horizon of ours applies.
+    """
+    moments, now = thank_you_moments(meeting_end, cadence, zone), _aware(now)
+    if not asked:
+        if now >= moments.give_up_at:
+            return NoThankYou(Skip.GIVEN_UP)
+        floor = horizon_start(connected, cadence.first_run_horizon_hours)
+        if floor is not None and meeting_end <= floor:
+            return NoThankYou(Skip.BEFORE_CONNECTED)
+    if now < moments.due_at:
+        return NoThankYou(Skip.NOT_DUE, moments.due_at)  # notes added until then make the text
+    # Due means at or after ``earliest`` too, so ``now`` is the earliest it may go.
+    send_at = next_send_time(
+        now,
+        zone=zone,
+        window_start=cadence.send_window_start,
+        window_end=cadence.send_window_end,
+    )
+    review = None
+    if contact_wrote:
+        review = Review.CONTACT_WROTE
+    elif past_deadline(moments.deadline, send_at):
+        # Never automatic once late; a late thank-you is still the user's call, not silence.
+        review = Review.LATE
+    not_after = None if asked or review is not None else moments.deadline
+    return ThankYouTiming(send_at, not_after, moments.give_up_at, review)
+
+
 def thank_you_slot(
     meeting_end: datetime, cfg: CadenceRules, zone: ZoneInfo
 ) -> tuple[datetime, datetime] | None:
     """(not_before, not_after) for a thank-you, or None when no window time beats the deadline."""
-    end = _aware(meeting_end).astimezone(UTC)
-    deadline = end + timedelta(hours=cfg.thank_you_deadline_hours)
-    slot = next_send_time(
-        end + timedelta(hours=cfg.thank_you_delay_hours),
-        zone=zone,
-        window_start=cfg.send_window_start,
-        window_end=cfg.send_window_end,
-    )
+    moments = thank_you_moments(meeting_end, cfg, zone)
+    slot, deadline = moments.first_slot, moments.deadline
     return (slot, deadline) if slot < deadline else None
 
 

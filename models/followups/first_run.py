@@ -10,7 +10,7 @@ user can ask for a thank-you with ``coffeechat thank CONTACT``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coffeechat.models.contacts.records import find_contact_or_none
+from coffeechat.models.followups.cadence import horizon_start
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.store.tables import Account, Contact, Interview, Meeting, Outbox
 from coffeechat.models.store.uow import UnitOfWork
@@ -38,11 +39,6 @@ def mark_connected(uow: UnitOfWork, now: datetime) -> datetime:
     if account.connected_at is None:
         account.connected_at = now
     return account.connected_at
-
-
-def horizon_start(connected: datetime | None, horizon_hours: float) -> datetime | None:
-    """Meetings that ended at or before this were over long before coffeechat was connected."""
-    return None if connected is None else connected - timedelta(hours=horizon_hours)
 
 
 def not_thanked(

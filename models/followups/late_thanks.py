@@ -66,7 +66,7 @@ def request_thank_you(
     ctx = PlanContext(
         uow, now, cadence, modes, user_email, render, account, ZoneInfo(account.timezone)
     )
-    labels = _thank_you(ctx, meeting, interview)
+    labels = _thank_you(ctx, meeting, interview, asked=True)
     row = _row(uow, interview.id, occurrence)
     if row is None:
         why = (

@@ -23,7 +23,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coffeechat.models.followups.cadence import CadenceRules, nudge_due, thank_you_slot
+from coffeechat.models.followups.cadence import (
+    THANK_YOU_GIVE_UP,
+    CadenceRules,
+    nudge_due,
+    thank_you_moments,
+)
 from coffeechat.models.followups.outreach import NUDGE_TAG
 from coffeechat.models.interviews.fact_times import outreach_sent_at, written_at
 from coffeechat.models.interviews.lifecycle import State
@@ -39,9 +44,9 @@ from coffeechat.models.store.tables import (
     PrepSheet,
 )
 
-# A thank-you is never planned for a meeting older than this (followups.GIVE_UP_AFTER), plus
-# a day of margin: past it a meeting end brings no more work.
-THANKS_HORIZON = timedelta(days=8)
+# A thank-you is never planned for a meeting older than its give-up time, plus a day of margin:
+# past it a meeting end brings no more work.
+THANKS_HORIZON = THANK_YOU_GIVE_UP + timedelta(days=1)
 RETRY = timedelta(minutes=5)
 
 
@@ -131,11 +136,10 @@ def _thanks(
         )
     ):
         end = aware(end)
+        moments = thank_you_moments(end, cadence, zone)
         yield end
-        yield end + timedelta(hours=cadence.thank_you_delay_hours)
-        slot = thank_you_slot(end, cadence, zone)
-        if slot is not None:
-            yield slot[0]
+        yield moments.earliest
+        yield moments.due_at
 
 
 def _nudges(

@@ -14,19 +14,22 @@ after N business days without reply and past an auto-reply's return date.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
 from coffeechat.models.followups.cadence import (
     CadenceRules,
+    NoThankYou,
+    Review,
     next_send_time,
     nudge_due,
     nudge_stale,
-    thank_you_slot,
+    thank_you_oldest_end,
+    thank_you_timing,
 )
-from coffeechat.models.followups.first_run import connected_at, horizon_start
+from coffeechat.models.followups.first_run import connected_at
 from coffeechat.models.followups.mail import (
     ModeRules,
     PlanContext,
@@ -56,10 +59,9 @@ from coffeechat.models.store.uow import UnitOfWork
 
 __all__ = ["NUDGE_TAG", "OutreachRefused", "create_outreach", "plan_followups"]
 
-# A thank-you for a meeting this old is no longer a thank-you: planned never, not even for review.
-GIVE_UP_AFTER = timedelta(days=7)
 REASON_CONTACT_WROTE = "review: the contact wrote after the meeting"
 REASON_LATE = "review: it can no longer go out within the thank-you deadline"
+_REVIEW_REASONS = {Review.CONTACT_WROTE: REASON_CONTACT_WROTE, Review.LATE: REASON_LATE}
 
 
 def plan_followups(
@@ -88,10 +90,7 @@ def _plan_thank_yous(ctx: PlanContext) -> list[str]:
     # Only meetings that ended inside the first-run horizon of the connection time: one that
     # was over long before coffeechat knew the account is listed by status, never thanked here.
     connected = connected_at(ctx.uow.session, ctx.uow.account_id)
-    oldest = ctx.now - GIVE_UP_AFTER
-    floor = horizon_start(connected, ctx.cadence.first_run_horizon_hours)
-    if floor is not None:
-        oldest = max(oldest, floor)
+    oldest = thank_you_oldest_end(ctx.now, connected, ctx.cadence)
     latest: dict[int, tuple[Meeting, Interview]] = {}
     for meeting, interview in ctx.uow.session.execute(
         select(Meeting, Interview)
@@ -112,7 +111,10 @@ def _plan_thank_yous(ctx: PlanContext) -> list[str]:
     return labels
 
 
-def _thank_you(ctx: PlanContext, meeting: Meeting, interview: Interview) -> list[str]:
+def _thank_you(
+    ctx: PlanContext, meeting: Meeting, interview: Interview, *, asked: bool = False
+) -> list[str]:
+    """Plan the thank-you for ``meeting`` when due; ``asked``: the user asked for it."""
     contact = ctx.uow.session.get(Contact, interview.contact_id)
     if contact is None:
         return []
@@ -125,19 +127,20 @@ def _thank_you(ctx: PlanContext, meeting: Meeting, interview: Interview) -> list
     to = recipient(contact)
     if to is None:
         return []
-    cad = ctx.cadence
-    slot = thank_you_slot(meeting.end_utc, cad, ctx.zone)
-    earliest = meeting.end_utc + timedelta(hours=cad.thank_you_delay_hours)
-    if ctx.now < (slot[0] if slot else earliest):
-        return []  # not due yet: notes added until then still make it into the text
-    send_at = _window(ctx, max(ctx.now, earliest))
-    deadline = slot[1] if slot else None
-    mode, not_after, reason = ctx.modes.thank_you, deadline, ""
-    if _contact_wrote_since(ctx, contact.id, meeting.end_utc):
-        mode, not_after, reason = "review", None, REASON_CONTACT_WROTE
-    elif deadline is None or send_at >= deadline:
-        # Never automatic once late; a late thank-you is still the user's call, not silence.
-        mode, not_after, reason = "review", None, REASON_LATE
+    timing = thank_you_timing(
+        meeting.end_utc,
+        now=ctx.now,
+        cadence=ctx.cadence,
+        zone=ctx.zone,
+        contact_wrote=_contact_wrote_since(ctx, contact.id, meeting.end_utc),
+        connected=connected_at(ctx.uow.session, ctx.uow.account_id),
+        asked=asked,
+    )
+    if isinstance(timing, NoThankYou):
+        return []  # not due yet (notes added until then make the text), or too old to thank
+    mode, reason = ctx.modes.thank_you, ""
+    if timing.review is not None:
+        mode, reason = "review", _REVIEW_REASONS[timing.review]
     context = {
         **people(ctx.account, contact, introducer(ctx.uow, contact)),
         "meeting": {"day": ctx.local(meeting.start_utc).strftime("%A"), "summary": meeting.summary},
@@ -151,8 +154,8 @@ def _thank_you(ctx: PlanContext, meeting: Meeting, interview: Interview) -> list
         subject=f"Thank you, {first_name(contact.name) or contact.name}",
         body=ctx.text("thank_you", context),
         mode=mode,
-        not_before=send_at,
-        not_after=not_after,
+        not_before=timing.send_at,
+        not_after=timing.not_after,
         thread=thread_of(ctx.uow, interview),
         reason=reason,
     )

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, Result, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from coffeechat.models.followups.cadence import past_deadline
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.outbox.effects import record_sent
 from coffeechat.models.outbox.mailbuild import OutgoingMail
@@ -78,7 +79,7 @@ def sent_today(session: Session, account_id: int, now: datetime, zone: ZoneInfo)
 
 def refusal(session: Session, row: Outbox, account: Account, now: datetime) -> str | None:
     """Why this row must not be sent now (expired, closed, opted out, bounced...), or None."""
-    if row.not_after is not None and row.not_after <= now:
+    if row.not_after is not None and past_deadline(row.not_after, now):
         return f"expired: not sent by {row.not_after.isoformat()}"
     interview = session.get(Interview, row.interview_id)
     if interview is None or interview.state == State.CLOSED.value:
