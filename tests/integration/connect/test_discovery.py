@@ -1,0 +1,198 @@
+"""Discovery from an email address against loopback servers: provider table, autoconfig, SRV."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+import pytest
+
+from coffeechat.integrations.discovery import Options, Server, discover, probe_first
+from coffeechat.integrations.discovery.servers import Provider
+from tests.testbed import Mailbox, SmtpServer
+from tests.testbed.autoconfig import CONFIG_PATH, AutoconfigServer
+from tests.testbed.dns import DnsServer
+from tests.testbed.tls import TestbedCA
+
+ADDRESS = "sam@bed.test"
+
+
+def loopback(host: str) -> bool:
+    """Tests may reach nothing but this machine, whatever a served file names."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture
+def dns_server() -> Iterator[DnsServer]:
+    server = DnsServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def autoconfig_server(testbed_ca: TestbedCA) -> Iterator[AutoconfigServer]:
+    server = AutoconfigServer(testbed_ca.issue("autoconfig"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def options(
+    testbed_ca: TestbedCA, dns: DnsServer, auto: AutoconfigServer | None = None, **kw: object
+) -> Options:
+    urls = (auto.url(),) if auto else ("https://127.0.0.1:1/none?emailaddress={address}",)
+    values: dict[str, object] = {
+        "providers": (), "autoconfig_urls": urls, "ca_file": testbed_ca.ca_path,
+        "dns_server": dns.address, "timeout": 5.0, "host_allowed": loopback,
+    }  # fmt: skip
+    return Options(**(values | kw))  # type: ignore[arg-type]
+
+
+def autoconfig_xml(imap_host: str, imap_port: int, smtp_port: int, extra: str = "") -> bytes:
+    return f"""<?xml version="1.0"?>
+<clientConfig version="1.1">
+  <emailProvider id="bed.test">
+    <domain>bed.test</domain>
+    <incomingServer type="pop3"><hostname>127.0.0.1</hostname><port>995</port>
+      <socketType>SSL</socketType></incomingServer>
+    <incomingServer type="imap">
+      <hostname>{imap_host}</hostname><port>{imap_port}</port><socketType>SSL</socketType>
+      <username>%EMAILLOCALPART%</username><authentication>password-cleartext</authentication>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>127.0.0.1</hostname><port>{smtp_port}</port><socketType>STARTTLS</socketType>
+      <username>%EMAILADDRESS%</username>
+    </outgoingServer>{extra}
+  </emailProvider>
+</clientConfig>""".encode()
+
+
+def test_a_provider_entry_is_used_and_each_candidate_tried_in_order(
+    mailbox: Mailbox, smtp: SmtpServer, testbed_ca: TestbedCA, dns_server: DnsServer
+) -> None:
+    # The first IMAP candidate asks for TLS on the plain port: it fails with a hint to change
+    # security, and the next one (STARTTLS there) answers.
+    entry = Provider(
+        "Bed", ("bed.test",),
+        (Server("imap", "127.0.0.1", mailbox.port, "ssl"),
+         Server("imap", "127.0.0.1", mailbox.port, "starttls")),
+        (Server("smtp", "127.0.0.1", smtp.port, "starttls"),),
+        username="%EMAILLOCALPART%", guidance=("make an app password",),
+    )  # fmt: skip
+    found = discover(ADDRESS, options(testbed_ca, dns_server, providers=(entry,)))
+    assert found.source == "provider Bed" and found.username == "sam"
+    assert found.guidance == ("make an app password",)
+    server, failed = probe_first(found.imap, testbed_ca.ca_path, 5.0)
+    assert server == found.imap[1]
+    [tried] = failed
+    assert "WRONG_VERSION_NUMBER" in tried.detail
+    assert tried.hint == "this port answers in plain text: try --imap-security starttls"
+    assert probe_first(found.smtp, testbed_ca.ca_path, 5.0)[0] == found.smtp[0]
+    assert dns_server.queries  # CalDAV SRV is still asked: the entry names no CalDAV server
+
+
+def test_the_built_in_table_knows_the_large_providers() -> None:
+    for address, imap_host in [
+        ("a@gmail.com", "imap.gmail.com"), ("a@icloud.com", "imap.mail.me.com"),
+        ("a@outlook.com", "outlook.office365.com"), ("a@fastmail.com", "imap.fastmail.com"),
+        ("a@yahoo.com", "imap.mail.yahoo.com"), ("a@gmx.de", "imap.gmx.net"),
+        ("a@web.de", "imap.web.de"), ("a@proton.me", "127.0.0.1"), ("a@posteo.de", "posteo.de"),
+        ("a@mailbox.org", "imap.mailbox.org"),
+    ]:  # fmt: skip
+        # An unreachable DNS server: the table alone answers (and CalDAV SRV finds nothing).
+        found = discover(address, Options(dns_server=("127.0.0.1", 9), timeout=0.2))
+        assert found.imap[0].host == imap_host and found.smtp, address
+    gmail = discover("a@gmail.com", Options(dns_server=("127.0.0.1", 9), timeout=0.2))
+    assert "apppasswords" in gmail.guidance[0] and gmail.ics_hint
+    outlook = discover("a@outlook.com", Options(dns_server=("127.0.0.1", 9), timeout=0.2))
+    assert outlook.oauth_only and "--oauth-token-command" in outlook.guidance[0]
+    m365 = discover("a@corp.example", Options(dns_server=("127.0.0.1", 9), timeout=0.2),
+                    provider="microsoft365")  # fmt: skip
+    assert m365.smtp[0].host == "smtp.office365.com"
+
+
+def test_autoconfig_over_https_names_the_servers_and_the_login(
+    mailbox: Mailbox, smtp: SmtpServer, testbed_ca: TestbedCA, dns_server: DnsServer,
+    autoconfig_server: AutoconfigServer,
+) -> None:  # fmt: skip
+    autoconfig_server.files[CONFIG_PATH] = autoconfig_xml("127.0.0.1", mailbox.ssl_port, smtp.port)
+    found = discover(ADDRESS, options(testbed_ca, dns_server, autoconfig_server))
+    assert found.source.startswith("autoconfig https://127.0.0.1:")
+    assert found.imap == (Server("imap", "127.0.0.1", mailbox.ssl_port, "ssl"),)
+    assert found.smtp == (Server("smtp", "127.0.0.1", smtp.port, "starttls"),)
+    assert found.username == "sam"
+    assert autoconfig_server.requests == [f"{CONFIG_PATH}?emailaddress=sam@bed.test"]
+    assert probe_first(found.imap, testbed_ca.ca_path, 5.0)[0] == found.imap[0]
+
+
+def test_an_untrusted_autoconfig_certificate_is_not_believed(
+    mailbox: Mailbox, smtp: SmtpServer, testbed_ca: TestbedCA, dns_server: DnsServer,
+    autoconfig_server: AutoconfigServer,
+) -> None:  # fmt: skip
+    autoconfig_server.files[CONFIG_PATH] = autoconfig_xml("127.0.0.1", mailbox.ssl_port, smtp.port)
+    found = discover(ADDRESS, options(testbed_ca, dns_server, autoconfig_server, ca_file=None))
+    assert found.source == "" and not found.imap
+
+
+@pytest.mark.parametrize("case", ["huge", "entities", "dtd", "remote host", "garbage"])
+def test_hostile_autoconfig_files_are_refused_or_bounded(
+    mailbox: Mailbox, smtp: SmtpServer, testbed_ca: TestbedCA, dns_server: DnsServer,
+    autoconfig_server: AutoconfigServer, case: str,
+) -> None:  # fmt: skip
+    good = autoconfig_xml("127.0.0.1", mailbox.ssl_port, smtp.port)
+    body = {
+        "huge": good.replace(b"<domain>", b"<!--" + b"x" * 5_000_000 + b"--><domain>"),
+        "entities": b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        + good.split(b"?>", 1)[1].replace(b"<domain>bed.test", b"<domain>&b;"),
+        "dtd": b'<?xml version="1.0"?><!DOCTYPE clientConfig SYSTEM "http://127.0.0.1:9/x.dtd">'
+        + good.split(b"?>", 1)[1],
+        "remote host": autoconfig_xml("imap.example.com", 993, smtp.port).replace(
+            b"<hostname>127.0.0.1</hostname><port>" + str(smtp.port).encode(),
+            b"<hostname>smtp.example.com</hostname><port>587",
+        ),
+        "garbage": b"\x00\xff<clientConfig><emailProvider>",
+    }[case]
+    autoconfig_server.files[CONFIG_PATH] = body
+    found = discover(ADDRESS, options(testbed_ca, dns_server, autoconfig_server))
+    assert found.source == "" and not found.imap and not found.smtp
+    assert autoconfig_server.requests  # it was fetched, and then refused
+
+
+def test_srv_records_from_a_loopback_dns_server(
+    mailbox: Mailbox, smtp: SmtpServer, testbed_ca: TestbedCA, dns_server: DnsServer
+) -> None:
+    dns_server.add("_imaps._tcp.bed.test", "SRV", f"0 1 {mailbox.ssl_port} localhost.")
+    dns_server.add("_imap._tcp.bed.test", "SRV", f"10 1 {mailbox.port} localhost.")
+    dns_server.add("_submissions._tcp.bed.test", "SRV", "0 0 0 .")  # not offered (RFC 6186)
+    dns_server.add("_submission._tcp.bed.test", "SRV", f"0 1 {smtp.port} localhost.",
+                   "5 1 25 mail.example.com.")  # fmt: skip
+    dns_server.add("_caldav._tcp.bed.test", "SRV", "0 1 5232 localhost.")
+    found = discover(ADDRESS, options(testbed_ca, dns_server))
+    assert found.source == "DNS SRV" and found.username == ADDRESS
+    assert found.imap == (
+        Server("imap", "localhost", mailbox.ssl_port, "ssl"),
+        Server("imap", "localhost", mailbox.port, "starttls"),
+    )
+    # The record naming a host beyond loopback is dropped by the test's host rule.
+    assert found.smtp == (Server("smtp", "localhost", smtp.port, "starttls"),)
+    assert found.caldav == ("http://localhost:5232/",)
+    assert probe_first(found.imap, testbed_ca.ca_path, 5.0)[0] == found.imap[0]
+    assert probe_first(found.smtp, testbed_ca.ca_path, 5.0)[0] == found.smtp[0]
+
+
+def test_nothing_found_is_an_empty_answer_not_an_error(
+    testbed_ca: TestbedCA, dns_server: DnsServer
+) -> None:
+    found = discover(ADDRESS, options(testbed_ca, dns_server))
+    assert found.source == "" and not found.imap and not found.smtp and not found.caldav
+    with pytest.raises(ValueError, match="not an email address"):
+        discover("no-at-sign", options(testbed_ca, dns_server))
