@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.rcode
@@ -60,7 +61,7 @@ class DnsServer:
                 return
             try:
                 query = dns.message.from_wire(data)
-            except Exception:  # a garbled datagram is dropped, as a real server would
+            except dns.exception.DNSException:  # a garbled datagram is dropped, as servers do
                 continue
             self._sock.sendto(self._answer(query).to_wire(), peer)
 
