@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from coffeechat.deployments import connect as c
+from coffeechat.deployments.cli import connect_found as cf
 from coffeechat.deployments.cli.runtime import console, runtime
 from coffeechat.integrations.calendar import CalendarError
 from coffeechat.integrations.config import (
@@ -53,6 +54,11 @@ class Login:
         return c.credential_for(self.secret, self.ref, oauth=self.key == "oauth_token_command")
 
 
+def interactive() -> bool:
+    """Whether a person is at a terminal to answer questions (tests may say yes)."""
+    return sys.stdin.isatty()
+
+
 class Wizard:
     """The state of one ``connect``: the document, typed secrets, and what the checks found."""
 
@@ -62,7 +68,7 @@ class Wizard:
         self.doc = c.read_document(path)
         self.current: dict[str, Any] = self.doc.unwrap()
         self.lines = sys.stdin.read().splitlines() if from_stdin else None
-        self.tty = not from_stdin and sys.stdin.isatty()
+        self.tty = not from_stdin and interactive()
         self.store = store or os.environ.get("COFFEECHAT_SECRET_STORE")
         self.outcome = c.Outcome()
         self.pending: list[tuple[SecretReference, c.Secret]] = []
@@ -89,8 +95,10 @@ class Wizard:
             if not self.store:
                 reuse = " or --smtp-same-password (log in as for IMAP)" if purpose == "smtp" else ""
                 raise typer.BadParameter(
-                    f"the {label} is new: give --secret-store (env:NAME, keyring or prefect), "
-                    f"--oauth-token-command{reuse}"
+                    f"the {label} must be kept where coffeechat can read it: add --secret-store "
+                    "env:VARNAME (then set VARNAME where coffeechat runs), --secret-store keyring "
+                    "or --secret-store prefect, and pipe it with --password-stdin; or give "
+                    f"--oauth-token-command COMMAND{reuse}"
                 )
         ref = c.secret_ref(self.store, purpose, user, host) if self.store else old_ref
         assert ref is not None
@@ -170,7 +178,8 @@ def _imap(w: Wizard, flags: dict[str, Any], oauth: str | None) -> dict[str, Any]
     if not host or not user:
         raise typer.BadParameter("give --imap-host and --imap-user")
     values = {k: flags.get(k) or old.get(k) for k in ImapConfig.model_fields if k not in LOGIN_KEYS}
-    values |= {"host": host, "username": user, "security": values["security"] or "ssl"}
+    values |= {"host": host, "username": user}
+    values |= _security_and_port(w, "imap", values, bool(old))
     login = w.login("imap", "IMAP password", oauth, old, user, host)
     values = _with_login(values, login)
     cfg = _model(ImapConfig, values)
@@ -202,7 +211,8 @@ def _smtp(
     if not host or not user:
         raise typer.BadParameter("give --smtp-host and --smtp-user")
     values = {k: flags.get(k) or old.get(k) for k in SmtpConfig.model_fields if k not in LOGIN_KEYS}
-    values |= {"host": host, "username": user, "security": values["security"] or "ssl"}
+    values |= {"host": host, "username": user}
+    values |= _security_and_port(w, "smtp", values, bool(old))
     if same and w.imap_login is not None:
         login = w.imap_login
     else:
@@ -212,9 +222,31 @@ def _smtp(
     return values
 
 
+def _security_and_port(
+    w: Wizard, protocol: str, values: dict[str, Any], kept: bool
+) -> dict[str, Any]:
+    """Security and port: given, kept from the file, or asked for a new server on a terminal."""
+    security, port = values.get("security"), values.get("port")
+    if security is None and w.tty and not kept:
+        label = protocol.upper()
+        security = typer.prompt(
+            f"{label} security", type=click.Choice(cf.SECURITIES), default="ssl"
+        )
+        port = port or typer.prompt(
+            f"{label} port", type=click.IntRange(1, 65535),
+            default=cf.DEFAULT_PORTS[(protocol, security)],
+        )  # fmt: skip
+    return {"security": security or "ssl", "port": port}
+
+
 def _calendars(
-    w: Wizard, specs: list[str], users: list[str], ca_file: Path | None
+    w: Wizard,
+    specs: list[str],
+    users: list[str],
+    ca_file: Path | None,
+    shared: dict[str, Login] | None = None,
 ) -> list[dict[str, Any]]:
+    """Check each --calendar; shared maps a name to a login already given (the mail one)."""
     logins = dict(_pair(u, "--calendar-user") for u in users)
     found = []
     for spec in specs:
@@ -227,7 +259,10 @@ def _calendars(
         values["path" if kind == "ics_file" else "url"] = target
         values["ca_file"] = str(ca_file) if ca_file else None
         secret = ref = None
-        if values["username"]:
+        if values["username"] and shared and name in shared:
+            ref, secret = shared[name].ref, shared[name].secret
+            values["password"] = str(ref)
+        elif values["username"]:
             old: dict[str, Any] = next(
                 (x for x in w.current.get("calendars", []) if x.get("name") == name), {}
             )
@@ -294,13 +329,29 @@ def _report(outcome: c.Outcome) -> None:
     for role, folder in outcome.folders.items():
         console.print(f"       {role} folder: {escape(folder)}")
     for failure in outcome.failures:
+        hint = c.hint_for(failure)
         console.print(
-            f"[red]FAILED[/red] {escape(failure.what)}: {failure.problem}: {escape(failure.detail)}"
+            f"[red]FAILED[/red] {escape(failure.what)}: {failure.problem}: "
+            f"{escape(c.flag_words(failure))}" + (f"\n       hint: {escape(hint)}" if hint else "")
         )
 
 
 def connect(
     ctx: typer.Context,
+    address: Annotated[
+        str | None,
+        typer.Argument(
+            help="Your email address: its IMAP, SMTP and calendar servers are looked up.",
+            show_default=False,
+        ),
+    ] = None,
+    yes: Annotated[bool, Opt("--yes", "-y", help="Accept what was found without asking.")] = False,
+    provider: Annotated[
+        str | None, Opt(help="Use a built-in provider's settings, e.g. microsoft365.")
+    ] = None,
+    ca_file: Annotated[
+        Path | None, Opt(help="Extra CA to trust for every server (IMAP, SMTP, calendars).")
+    ] = None,
     imap_host: Annotated[str | None, Opt(help="IMAP server host.")] = None,
     imap_port: Annotated[int | None, Opt(help="IMAP port (default: by security).")] = None,
     imap_security: Annotated[str | None, Opt(help="ssl, starttls or plain.")] = None,
@@ -327,53 +378,105 @@ def connect(
             "server's address, your principal or calendar home, or your email address will do."
         ),
     ] = None,
+    calendar_ics: Annotated[
+        str | None, Opt(help="A calendar's secret ICS address (stored as calendar 'main').")
+    ] = None,
+    no_calendar: Annotated[bool, Opt(help="Do not look for a calendar.")] = False,
     calendar_user: Annotated[list[str] | None, Opt(help="NAME=USER: a calendar login.")] = None,
     calendar_ca_file: Annotated[Path | None, Opt(help="Extra CA for new calendars.")] = None,
     secret_store: Annotated[str | None, Opt(help="env[:VARNAME], keyring or prefect.")] = None,
     password_stdin: Annotated[
         bool, Opt(help="Read secrets from stdin, one a line: IMAP, SMTP, calendars.")
     ] = False,
-    email: Annotated[str | None, Opt(help="Your email address.")] = None,
+    email: Annotated[str | None, Opt(help="Your email address (default: ADDRESS).")] = None,
     name: Annotated[str | None, Opt(help="Your name.")] = None,
-    timezone: Annotated[str | None, Opt(help="Your IANA time zone.")] = None,
+    timezone: Annotated[
+        str | None, Opt(help="Your IANA time zone (default: this machine's).")
+    ] = None,
+    pitch: Annotated[str | None, Opt(help="Your elevator pitch, for prep sheets.")] = None,
+    goals: Annotated[str | None, Opt(help="What you want from these conversations.")] = None,
+    dns_server: Annotated[
+        str | None, Opt(hidden=True, help="HOST:PORT of the DNS server for SRV lookups.")
+    ] = None,
+    autoconfig_url: Annotated[
+        list[str] | None,
+        Opt(hidden=True, help="Autoconfig URL template ({domain}, {address}); repeat."),
+    ] = None,
 ) -> None:
-    """Connect your mailbox, SMTP server and calendars; every connection is tried live."""
+    """Connect your mailbox, SMTP server and calendars; every connection is tried live.
+
+    Give your email address and the rest is looked up: the provider's known settings, the
+    domain's autoconfig file, or its DNS SRV records. Only what is not found is asked.
+    """
     w = Wizard(config_path(runtime(ctx).config), password_stdin, secret_store)
-    imap = _imap(
-        w,
-        {
-            "host": imap_host,
-            "port": imap_port,
-            "security": imap_security,
-            "username": imap_user,
-            "ca_file": str(imap_ca_file) if imap_ca_file else None,
-            "allow_plaintext": imap_allow_plaintext or None,
-            "folders": imap_folder,
-            "sent_folder": sent_folder,
-            "drafts_folder": drafts_folder,
-        },
-        oauth_token_command,
-    )
-    smtp = _smtp(
-        w,
-        {
-            "host": smtp_host,
-            "port": smtp_port,
-            "security": smtp_security,
-            "username": smtp_user,
-            "ca_file": str(smtp_ca_file) if smtp_ca_file else None,
-            "allow_plaintext": smtp_allow_plaintext or None,
-        },
-        oauth_token_command,
-        smtp_same_password,
-        imap,
-    )
-    calendars = _calendars(w, calendar or [], calendar_user or [], calendar_ca_file)
+    imap_flags: dict[str, Any] = {
+        "host": imap_host,
+        "port": imap_port,
+        "security": imap_security,
+        "username": imap_user,
+        "ca_file": _path(imap_ca_file or ca_file),
+        "allow_plaintext": imap_allow_plaintext or None,
+        "folders": imap_folder,
+        "sent_folder": sent_folder,
+        "drafts_folder": drafts_folder,
+    }
+    smtp_flags: dict[str, Any] = {
+        "host": smtp_host,
+        "port": smtp_port,
+        "security": smtp_security,
+        "username": smtp_user,
+        "ca_file": _path(smtp_ca_file or ca_file),
+        "allow_plaintext": smtp_allow_plaintext or None,
+    }
+    found = None
+    if address and not imap_host:
+        lookup = cf.Lookup(dns_server, tuple(autoconfig_url or ()), ca_file)
+        found = cf.find(address, provider, lookup)
+        _use_found(w, found, "imap", imap_flags, yes)
+        imap_flags["username"] = imap_user or found.username or address
+        if not smtp_host:
+            _use_found(w, found, "smtp", smtp_flags, yes)
+            smtp_same_password = smtp_same_password or smtp_user is None
+    imap = _imap(w, imap_flags, oauth_token_command)
+    smtp = _smtp(w, smtp_flags, oauth_token_command, smtp_same_password, imap)
+    specs = list(calendar or []) + ([f"main=ics_url:{calendar_ics}"] if calendar_ics else [])
+    users, shared = list(calendar_user or []), {}
+    if found and imap and w.imap_login and not (specs or no_calendar or w.outcome.failures):
+        cal_ca = calendar_ca_file or ca_file
+        specs = cf.calendar(w, found, w.imap_login, imap["username"], yes, cal_ca)
+        users.append(f"main={imap['username']}")
+        shared["main"] = w.imap_login
+    calendars = _calendars(w, specs, users, calendar_ca_file or ca_file, shared)
+    account: dict[str, Any] = {}
+    if not w.outcome.failures:
+        new = found is not None or (w.tty and not w.current.get("account"))
+        given = {"email": email or address, "name": name, "timezone": timezone,
+                 "elevator_pitch": pitch, "goals": goals}  # fmt: skip
+        account = cf.profile(w, given, yes, new)
     _report(w.outcome)
     if w.outcome.failures:
         console.print("nothing written: fix the above and run coffeechat connect again")
         raise typer.Exit(1)
-    _write(w, imap, smtp, calendars, {"email": email, "name": name, "timezone": timezone})
+    _write(w, imap, smtp, calendars, account)
+
+
+def _path(path: Path | None) -> str | None:
+    return str(path) if path else None
+
+
+def _use_found(w: Wizard, found: cf.Found, protocol: str, flags: dict[str, Any], yes: bool) -> None:
+    """Fill flags["host"/"port"/"security"] from the first found server that answers."""
+    candidates = cf.override(
+        found.imap if protocol == "imap" else found.smtp, flags["port"], flags["security"]
+    )
+    ca = Path(flags["ca_file"]) if flags["ca_file"] else None
+    if candidates:
+        server = cf.choose(w, candidates, protocol, yes, ca)
+    else:
+        server = cf.ask_server(protocol, None) if w.tty else None
+    if server is None:
+        raise cf.not_found(protocol, found.address.rpartition("@")[2])
+    cf.apply(flags, server)
 
 
 def _write(
