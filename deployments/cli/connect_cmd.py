@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import tomlkit
 import typer
 from pydantic import ValidationError
@@ -229,13 +228,8 @@ def _security_and_port(
     security, port = values.get("security"), values.get("port")
     if security is None and w.tty and not kept:
         label = protocol.upper()
-        security = typer.prompt(
-            f"{label} security", type=click.Choice(cf.SECURITIES), default="ssl"
-        )
-        port = port or typer.prompt(
-            f"{label} port", type=click.IntRange(1, 65535),
-            default=cf.DEFAULT_PORTS[(protocol, security)],
-        )  # fmt: skip
+        security = cf.ask_security(label, "ssl")
+        port = port or cf.ask_number(f"{label} port", 65535, cf.DEFAULT_PORTS[(protocol, security)])
     return {"security": security or "ssl", "port": port}
 
 
@@ -309,7 +303,7 @@ def _pick_calendar(
     for i, cal in enumerate(found, 1):
         console.print(f"       {escape(what)} [{i}] {escape(cal.name)}: {escape(cal.url)}")
     if w.tty:
-        pick: int = typer.prompt(f"which calendar for {name}", type=click.IntRange(1, len(found)))
+        pick = cf.ask_number(f"which calendar for {name}", len(found))
         return found[pick - 1].url
     detail = f"{len(found)} calendars found: give one's URL as --calendar {name}=caldav:URL"
     w.outcome.failures.append(c.Failure(what, "calendar", detail))
@@ -396,11 +390,20 @@ def connect(
     pitch: Annotated[str | None, Opt(help="Your elevator pitch, for prep sheets.")] = None,
     goals: Annotated[str | None, Opt(help="What you want from these conversations.")] = None,
     dns_server: Annotated[
-        str | None, Opt(hidden=True, help="HOST:PORT of the DNS server for SRV lookups.")
+        str | None,
+        Opt(
+            hidden=True,
+            envvar="COFFEECHAT_DNS_SERVER",
+            help="HOST:PORT of the DNS server for SRV lookups.",
+        ),
     ] = None,
     autoconfig_url: Annotated[
         list[str] | None,
-        Opt(hidden=True, help="Autoconfig URL template ({domain}, {address}); repeat."),
+        Opt(
+            hidden=True,
+            envvar="COFFEECHAT_AUTOCONFIG_URL",
+            help="Autoconfig URL template ({domain}, {address}); repeat.",
+        ),
     ] = None,
 ) -> None:
     """Connect your mailbox, SMTP server and calendars; every connection is tried live.
@@ -428,17 +431,19 @@ def connect(
         "ca_file": _path(smtp_ca_file or ca_file),
         "allow_plaintext": smtp_allow_plaintext or None,
     }
-    found = None
+    found, smtp_wanted = None, True
     if address and not imap_host:
         lookup = cf.Lookup(dns_server, tuple(autoconfig_url or ()), ca_file)
         found = cf.find(address, provider, lookup)
         _use_found(w, found, "imap", imap_flags, yes)
         imap_flags["username"] = imap_user or found.username or address
         if not smtp_host:
-            _use_found(w, found, "smtp", smtp_flags, yes)
+            smtp_wanted = _use_found(w, found, "smtp", smtp_flags, yes)
             smtp_same_password = smtp_same_password or smtp_user is None
     imap = _imap(w, imap_flags, oauth_token_command)
-    smtp = _smtp(w, smtp_flags, oauth_token_command, smtp_same_password, imap)
+    smtp = None
+    if smtp_wanted:
+        smtp = _smtp(w, smtp_flags, oauth_token_command, smtp_same_password, imap)
     specs = list(calendar or []) + ([f"main=ics_url:{calendar_ics}"] if calendar_ics else [])
     users, shared = list(calendar_user or []), {}
     if found and imap and w.imap_login and not (specs or no_calendar or w.outcome.failures):
@@ -464,19 +469,27 @@ def _path(path: Path | None) -> str | None:
     return str(path) if path else None
 
 
-def _use_found(w: Wizard, found: cf.Found, protocol: str, flags: dict[str, Any], yes: bool) -> None:
-    """Fill flags["host"/"port"/"security"] from the first found server that answers."""
+def _use_found(w: Wizard, found: cf.Found, protocol: str, flags: dict[str, Any], yes: bool) -> bool:
+    """Fill flags["host"/"port"/"security"] from the first found server that answers.
+
+    False: no SMTP server, and the user chose to go without (coffeechat then only drafts).
+    """
     candidates = cf.override(
         found.imap if protocol == "imap" else found.smtp, flags["port"], flags["security"]
     )
     ca = Path(flags["ca_file"]) if flags["ca_file"] else None
     if candidates:
         server = cf.choose(w, candidates, protocol, yes, ca)
+    elif protocol == "smtp":
+        server = cf.ask_optional_smtp(w.tty)
+        if server is None:
+            return False
     else:
         server = cf.ask_server(protocol, None) if w.tty else None
     if server is None:
         raise cf.not_found(protocol, found.address.rpartition("@")[2])
     cf.apply(flags, server)
+    return True
 
 
 def _write(

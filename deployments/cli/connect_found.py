@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import click
 import typer
 from rich.markup import escape
 
@@ -99,15 +98,43 @@ def ask_server(protocol: str, default: Server | None) -> Server:
     """Host, security and port, asked on a terminal (defaults from what was found)."""
     label = protocol.upper()
     host: str = typer.prompt(f"{label} host", default=default.host if default else None)
-    security: str = typer.prompt(
-        f"{label} security", type=click.Choice(SECURITIES),
-        default=default.security if default else "ssl",
-    )  # fmt: skip
-    port: int = typer.prompt(
-        f"{label} port", type=click.IntRange(1, 65535),
-        default=default.port if default else DEFAULT_PORTS[(protocol, security)],
-    )  # fmt: skip
+    security = ask_security(label, default.security if default else "ssl")
+    port = ask_number(
+        f"{label} port", 65535, default.port if default else DEFAULT_PORTS[(protocol, security)]
+    )
     return Server(protocol, host, port, security)  # type: ignore[arg-type]
+
+
+def ask_optional_smtp(tty: bool) -> Server | None:
+    """An SMTP server typed on a terminal, or None: none found and none wanted now."""
+    host = str(typer.prompt("SMTP host (empty: none)", default="")) if tty else ""
+    if not host:
+        console.print(
+            "no SMTP server: nothing can be sent until one is added with coffeechat connect "
+            "--smtp-host HOST --smtp-port PORT --smtp-security starttls"
+        )
+        return None
+    security = ask_security("SMTP", "ssl")
+    port = ask_number("SMTP port", 65535, DEFAULT_PORTS[("smtp", security)])
+    return Server("smtp", host, port, security)  # type: ignore[arg-type]
+
+
+def ask_security(label: str, default: str) -> str:
+    """ssl, starttls or plain, asked until one of them is typed."""
+    while True:
+        answer = str(typer.prompt(f"{label} security (ssl, starttls or plain)", default=default))
+        if answer.strip().lower() in SECURITIES:
+            return answer.strip().lower()
+        console.print("type ssl, starttls or plain")
+
+
+def ask_number(label: str, high: int, default: int | None = None) -> int:
+    """A whole number from 1 to high, asked until one is typed."""
+    while True:
+        answer = str(typer.prompt(label, default=default) if default else typer.prompt(label))
+        if answer.strip().isdigit() and 1 <= int(answer) <= high:
+            return int(answer)
+        console.print(f"type a number from 1 to {high}")
 
 
 def not_found(protocol: str, domain: str) -> typer.BadParameter:
@@ -177,8 +204,7 @@ def _caldav(
             console.print(f"       calendar [{i}] {escape(cal.name)}: {escape(cal.url)}")
         if len(calendars) == 1 or yes or not w.tty:
             return calendars[0].url
-        pick: int = typer.prompt("Which calendar?", type=click.IntRange(1, len(calendars)))
-        return calendars[pick - 1].url
+        return calendars[ask_number("Which calendar?", len(calendars)) - 1].url
     return None
 
 
@@ -217,7 +243,7 @@ def profile(w: Wizard, given: dict[str, Any], yes: bool, new_setup: bool) -> dic
     if not (new_setup and w.tty and not yes):
         return values
     for key, label, default in PROFILE:
-        if given.get(key):
+        if given.get(key) is not None:  # given as a flag, even empty
             continue
         suggested = old.get(key) or values.get(key) or default
         answer: str = (
