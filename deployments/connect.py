@@ -117,7 +117,8 @@ def flag_words(failure: Failure) -> str:
     protocol = _protocol(failure)
     if protocol is None:
         return failure.detail
-    return failure.detail.replace("set allow_plaintext", f"add --{protocol}-allow-plaintext")
+    detail = failure.detail.replace("set allow_plaintext", f"add --{protocol}-allow-plaintext")
+    return detail.replace("with allow_plaintext", f"with --{protocol}-allow-plaintext")
 
 
 def hint_for(failure: Failure) -> str:

@@ -194,3 +194,18 @@ def test_a_new_secret_without_a_terminal_names_each_way_to_give_it(
     for flag in ("--secret-store env:VARNAME", "--secret-store keyring", "--password-stdin",
                  "--oauth-token-command"):  # fmt: skip
         assert flag in text, result.output
+
+
+def test_plain_smtp_refused_names_the_flag_not_the_setting(
+    connect: Connect, mailbox: Mailbox, smtp: SmtpServer
+) -> None:
+    result = connect(
+        "--imap-host", mailbox.host, "--imap-port", str(mailbox.ssl_port), "--imap-security",
+        "ssl", "--imap-user", mailbox.user, "--imap-ca-file", str(mailbox.ca_path),
+        "--smtp-host", smtp.host, "--smtp-port", str(smtp.port), "--smtp-security", "plain",
+        "--secret-store", "env:X", "--password-stdin", "--smtp-same-password",
+        stdin=f"{mailbox.password}\n",
+    )  # fmt: skip
+    assert result.code == 1
+    text = " ".join(result.output.split())
+    assert "allow_plaintext" not in text and "--smtp-allow-plaintext" in text, result.output
