@@ -432,6 +432,10 @@ def connect(
         "allow_plaintext": smtp_allow_plaintext or None,
     }
     found, smtp_wanted = None, True
+    if provider and not (address or email):
+        raise typer.BadParameter("--provider needs your address: coffeechat connect ADDRESS")
+    if not address and email and not w.current.get("imap"):
+        address = email  # a first setup from --email alone is looked up the same way
     if address and not imap_host:
         lookup = cf.Lookup(dns_server, tuple(autoconfig_url or ()), ca_file)
         found = cf.find(address, provider, lookup)

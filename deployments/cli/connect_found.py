@@ -72,6 +72,8 @@ def find(address: str, provider: str | None, lookup: Lookup) -> Found:
         console.print(f"no published settings found for {escape(address)}")
     for advice in found.guidance:
         console.print(f"[yellow]note:[/yellow] {escape(advice)}")
+    for warning in found.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     return found
 
 
@@ -173,7 +175,9 @@ def calendar(
     w: Wizard, found: Found, login: Login, username: str, yes: bool, ca_file: Path | None
 ) -> list[str]:
     """A --calendar spec for the CalDAV calendar found with the mail login, or the ICS address."""
-    if login.key == "password":
+    # A provider in the table without a CalDAV server (Gmail, Outlook) offers an ICS address.
+    has_caldav = bool(found.caldav) or not found.source.startswith("provider ")
+    if login.key == "password" and has_caldav:
         url = _caldav(w, found, login, username, yes, ca_file)
         if url is not None:
             return [f"main=caldav:{url}"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from coffeechat.integrations.discovery import autoconfig, providers, srv
 from coffeechat.integrations.discovery.probe import probe_first
@@ -38,21 +39,40 @@ def discover(address: str, options: Options | None = None, provider: str | None 
         entry = providers.provider_for(domain, table)
     if provider and entry is None:
         raise ValueError(f"no built-in provider named {provider!r}")
-    caldav = tuple(srv.caldav_urls(domain, options))
     if entry is not None:
+        # A provider's CalDAV server is in its entry; one without (Gmail, Outlook) has the
+        # secret ICS address instead, so DNS is not asked.
         return Found(
             address,
             f"provider {entry.name}",
             entry.imap,
             entry.smtp,
             autoconfig._fill(entry.username, address),
-            entry.caldav or caldav,
+            entry.caldav,
             entry.guidance,
             entry.ics_hint,
             entry.oauth_only,
         )
     found = _from_autoconfig(address, options) or _from_srv(address, domain, options)
-    return replace(found, caldav=caldav)
+    caldav = tuple(srv.caldav_urls(domain, options))
+    hosts = [urlsplit(url).hostname or "" for url in caldav]
+    warnings = found.warnings + tuple(_outside(domain, "CalDAV", hosts))
+    return replace(found, caldav=caldav, warnings=warnings)
+
+
+def in_domain(host: str, domain: str) -> bool:
+    """Whether host is the domain itself or a name under it."""
+    host = host.lower().rstrip(".")
+    return host == domain or host.endswith("." + domain)
+
+
+def _outside(domain: str, what: str, hosts: list[str]) -> list[str]:
+    return [
+        f"DNS names {host} for {what}, outside {domain}: check it is your provider's server "
+        "before typing a password"
+        for host in dict.fromkeys(hosts)
+        if not in_domain(host, domain)
+    ]
 
 
 def _from_autoconfig(address: str, options: Options) -> Found | None:
@@ -68,7 +88,9 @@ def _from_autoconfig(address: str, options: Options) -> Found | None:
 
 def _from_srv(address: str, domain: str, options: Options) -> Found:
     servers = srv.mail_servers(domain, options)
-    return _found(address, "DNS SRV" if servers else "", servers, address)
+    found = _found(address, "DNS SRV" if servers else "", servers, address)
+    hosts = [s.host for s in servers]
+    return replace(found, warnings=tuple(_outside(domain, "mail", hosts)))
 
 
 def _found(address: str, source: str, servers: list[Server], username: str | None) -> Found:

@@ -42,6 +42,9 @@ class Found:
     guidance: tuple[str, ...] = ()  # provider advice shown before the password is asked
     ics_hint: str | None = None  # where the provider shows a calendar's secret ICS address
     oauth_only: bool = False  # passwords are refused: a token command is needed
+    # DNS is not authenticated: a record naming a host outside the address's domain is told
+    # to the user before a password goes there (RFC 6186, section 6).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def test_a_provider_entry_is_used_and_each_candidate_tried_in_order(
     assert "WRONG_VERSION_NUMBER" in tried.detail
     assert tried.hint == "this port answers in plain text: try --imap-security starttls"
     assert probe_first(found.smtp, testbed_ca.ca_path, 5.0)[0] == found.smtp[0]
-    assert dns_server.queries  # CalDAV SRV is still asked: the entry names no CalDAV server
+    assert not dns_server.queries  # the entry says everything: DNS is not asked
 
 
 def test_the_built_in_table_knows_the_large_providers() -> None:
@@ -148,3 +148,15 @@ def test_nothing_found_is_an_empty_answer_not_an_error(
     assert found.source == "" and not found.imap and not found.smtp and not found.caldav
     with pytest.raises(ValueError, match="not an email address"):
         discover("no-at-sign", options(testbed_ca, dns_server))
+
+
+def test_srv_targets_outside_the_domain_are_flagged_before_a_password_goes_there(
+    testbed_ca: TestbedCA, dns_server: DnsServer
+) -> None:
+    dns_server.add("_imaps._tcp.bed.test", "SRV", "0 1 993 localhost.")
+    dns_server.add("_submission._tcp.bed.test", "SRV", "0 1 587 mail.bed.test.")
+    dns_server.add("_caldavs._tcp.bed.test", "SRV", "0 1 443 dav.bed.test.")
+    found = discover(ADDRESS, options(testbed_ca, dns_server, host_allowed=lambda host: True))
+    assert [w.split(" ")[2] for w in found.warnings] == ["localhost"]
+    assert "for mail, outside bed.test" in found.warnings[0]
+    assert found.caldav == ("https://dav.bed.test/",)
