@@ -335,6 +335,7 @@ def connect(
     address: Annotated[
         str | None,
         typer.Argument(
+            metavar="ADDRESS",
             help="Your email address: its IMAP, SMTP and calendar servers are looked up.",
             show_default=False,
         ),
@@ -375,7 +376,7 @@ def connect(
     calendar_ics: Annotated[
         str | None, Opt(help="A calendar's secret ICS address (stored as calendar 'main').")
     ] = None,
-    no_calendar: Annotated[bool, Opt(help="Do not look for a calendar.")] = False,
+    no_calendar: Annotated[bool, Opt("--no-calendar", help="Do not look for a calendar.")] = False,
     calendar_user: Annotated[list[str] | None, Opt(help="NAME=USER: a calendar login.")] = None,
     calendar_ca_file: Annotated[Path | None, Opt(help="Extra CA for new calendars.")] = None,
     secret_store: Annotated[str | None, Opt(help="env[:VARNAME], keyring or prefect.")] = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import re
 import ssl
+import time
 from urllib.parse import quote, urlsplit
 from xml.etree.ElementTree import Element
 
@@ -59,7 +60,7 @@ def fetch(url: str, options: Options) -> bytes:
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > options.max_bytes:
             raise AutoconfigError(f"{parts.hostname}: autoconfig file too large")
-        body = response.read(options.max_bytes + 1)
+        body = _read_bounded(response, options)
     except (OSError, http.client.HTTPException) as err:
         raise AutoconfigError(f"{parts.hostname}: {type(err).__name__}: {err}") from None
     finally:
@@ -67,6 +68,22 @@ def fetch(url: str, options: Options) -> bytes:
     if len(body) > options.max_bytes:
         raise AutoconfigError(f"{parts.hostname}: autoconfig file over {options.max_bytes} bytes")
     return body
+
+
+def _read_bounded(response: http.client.HTTPResponse, options: Options) -> bytes:
+    """At most max_bytes + 1 bytes, within twice the timeout overall (a trickle is cut off)."""
+    deadline = time.monotonic() + 2 * options.timeout
+    chunks: list[bytes] = []
+    size = 0
+    while size <= options.max_bytes:
+        if time.monotonic() > deadline:
+            raise AutoconfigError("autoconfig server too slow")
+        chunk = response.read1(min(16_384, options.max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def parse(body: bytes, address: str, options: Options) -> tuple[list[Server], str | None]:
