@@ -440,10 +440,11 @@ def connect(
     if address and not imap_host:
         lookup = cf.Lookup(dns_server, tuple(autoconfig_url or ()), ca_file)
         found = cf.find(address, provider, lookup)
-        _use_found(w, found, "imap", imap_flags, yes)
+        oauth_token_command = cf.oauth_command(w, found, oauth_token_command, yes)
+        cf.use_found(w, found, "imap", imap_flags, yes)
         imap_flags["username"] = imap_user or found.username or address
         if not smtp_host:
-            smtp_wanted = _use_found(w, found, "smtp", smtp_flags, yes)
+            smtp_wanted = cf.use_found(w, found, "smtp", smtp_flags, yes)
             smtp_same_password = smtp_same_password or smtp_user is None
     imap = _imap(w, imap_flags, oauth_token_command)
     smtp = None
@@ -472,29 +473,6 @@ def connect(
 
 def _path(path: Path | None) -> str | None:
     return str(path) if path else None
-
-
-def _use_found(w: Wizard, found: cf.Found, protocol: str, flags: dict[str, Any], yes: bool) -> bool:
-    """Fill flags["host"/"port"/"security"] from the first found server that answers.
-
-    False: no SMTP server, and the user chose to go without (coffeechat then only drafts).
-    """
-    candidates = cf.override(
-        found.imap if protocol == "imap" else found.smtp, flags["port"], flags["security"]
-    )
-    ca = Path(flags["ca_file"]) if flags["ca_file"] else None
-    if candidates:
-        server = cf.choose(w, candidates, protocol, yes, ca)
-    elif protocol == "smtp":
-        server = cf.ask_optional_smtp(w.tty)
-        if server is None:
-            return False
-    else:
-        server = cf.ask_server(protocol, None) if w.tty else None
-    if server is None:
-        raise cf.not_found(protocol, found.address.rpartition("@")[2])
-    cf.apply(flags, server)
-    return True
 
 
 def _write(

@@ -96,6 +96,43 @@ def choose(
     return ask_server(protocol, default)
 
 
+def use_found(w: Wizard, found: Found, protocol: str, flags: dict[str, Any], yes: bool) -> bool:
+    """Fill flags["host"/"port"/"security"] from the first found server that answers.
+
+    False: no SMTP server, and the user chose to go without (coffeechat then only drafts).
+    """
+    candidates = override(
+        found.imap if protocol == "imap" else found.smtp, flags["port"], flags["security"]
+    )
+    ca = Path(flags["ca_file"]) if flags["ca_file"] else None
+    if candidates:
+        server = choose(w, candidates, protocol, yes, ca)
+    elif protocol == "smtp":
+        server = ask_optional_smtp(w.tty)
+        if server is None:
+            return False
+    else:
+        server = ask_server(protocol, None) if w.tty else None
+    if server is None:
+        raise not_found(protocol, found.address.rpartition("@")[2])
+    apply(flags, server)
+    return True
+
+
+def oauth_command(w: Wizard, found: Found, given: str | None, yes: bool) -> str | None:
+    """The token command an OAuth-only provider needs: given, typed, or an error saying how."""
+    if not found.oauth_only or given:
+        return given
+    if w.tty and not yes:
+        typed = str(typer.prompt("Command printing an OAuth2 access token", default=""))
+        if typed:
+            return typed
+    raise typer.BadParameter(
+        f"{found.source.removeprefix('provider ')} accepts only OAuth2 logins: give "
+        f"--oauth-token-command 'oama access {found.address}' (see the note above)"
+    )
+
+
 def ask_server(protocol: str, default: Server | None) -> Server:
     """Host, security and port, asked on a terminal (defaults from what was found)."""
     label = protocol.upper()

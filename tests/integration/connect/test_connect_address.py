@@ -211,3 +211,22 @@ def test_plain_smtp_refused_names_the_flag_not_the_setting(
     assert result.code == 1
     text = " ".join(result.output.split())
     assert "allow_plaintext" not in text and "--smtp-allow-plaintext" in text, result.output
+
+
+def test_an_oauth_only_provider_needs_a_token_command_before_anything_is_tried(
+    connect: Connect,
+) -> None:
+    # The table answers for outlook.com: no DNS, no connection, just the recipe.
+    result = connect("sam@outlook.com", "--yes")
+    assert result.code != 0
+    text = " ".join(result.output.split())
+    assert "found settings for sam@outlook.com in provider Outlook.com" in text
+    assert "https://github.com/pdobsan/oama" in text
+    assert "--oauth-token-command 'oama access sam@outlook.com'" in text, result.output
+    assert not result.config.exists()
+
+
+def test_provider_without_an_address_says_how_to_give_one(connect: Connect) -> None:
+    result = connect("--provider", "microsoft365")
+    assert result.code != 0
+    assert "coffeechat connect ADDRESS" in " ".join(result.output.split())
