@@ -230,3 +230,23 @@ def test_provider_without_an_address_says_how_to_give_one(connect: Connect) -> N
     result = connect("--provider", "microsoft365")
     assert result.code != 0
     assert "coffeechat connect ADDRESS" in " ".join(result.output.split())
+
+
+def test_without_an_address_a_terminal_is_asked_security_and_port(
+    connect: Connect, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connect_cmd, "interactive", lambda: True)
+    answers = [
+        "starttls", str(mailbox.port),  # IMAP security and port: a plain port with STARTTLS
+        "env:CC_PORT_PW", mailbox.password,
+        "",  # no SMTP host
+        "Sam", "Europe/Berlin", "", "",
+    ]  # fmt: skip
+    result = connect(
+        "--imap-host", mailbox.host, "--imap-user", mailbox.user,
+        "--imap-ca-file", str(mailbox.ca_path), stdin="\n".join(answers) + "\n",
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    data = tomllib.loads(result.text)
+    assert data["imap"]["security"] == "starttls" and data["imap"]["port"] == mailbox.port
+    assert data["account"] == {"name": "Sam", "timezone": "Europe/Berlin"}
