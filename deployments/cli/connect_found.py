@@ -88,7 +88,13 @@ def choose(
         console.print(f"       tried {escape(str(tried.server))}: {escape(tried.detail + hint)}")
     if server is not None:
         console.print(f"[green]found[/green]  {escape(str(server))}")
-        if yes or not w.tty or typer.confirm(f"Use this {label} server?", default=True):
+        if not (yes or w.tty):
+            p = protocol
+            raise typer.BadParameter(
+                f"add --yes to use the {label} server found (there is no terminal to ask), or "
+                f"give --{p}-host, --{p}-port and --{p}-security"
+            )
+        if yes or typer.confirm(f"Use this {label} server?", default=True):
             return server
     if not w.tty:
         return None

@@ -250,3 +250,14 @@ def test_without_an_address_a_terminal_is_asked_security_and_port(
     data = tomllib.loads(result.text)
     assert data["imap"]["security"] == "starttls" and data["imap"]["port"] == mailbox.port
     assert data["account"] == {"name": "Sam", "timezone": "Europe/Berlin"}
+
+
+def test_without_a_terminal_what_was_found_is_used_only_with_yes(
+    connect: Connect, bed_domain: str, mailbox: Mailbox
+) -> None:
+    result = connect(bed_domain, "--secret-store", "env:CC_NOYES_PW", "--password-stdin",
+                     stdin=f"{mailbox.password}\n")  # fmt: skip
+    assert result.code != 0
+    text = " ".join(result.output.split())
+    assert "found IMAP 127.0.0.1:" in text and "add --yes to use the IMAP server found" in text
+    assert not result.config.exists()
