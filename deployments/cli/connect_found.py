@@ -255,6 +255,14 @@ def _caldav(
     return None
 
 
+def _zone_ok(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def system_timezone() -> str:
     """This machine's IANA time zone: TZ, else /etc/localtime's target, else /etc/timezone."""
     candidates = [os.environ.get("TZ", "").lstrip(":")]
@@ -274,10 +282,10 @@ def system_timezone() -> str:
 
 
 PROFILE = (
-    ("name", "Your name", None),
-    ("timezone", "Your time zone", None),
-    ("elevator_pitch", "Your pitch (one or two sentences on what you are looking for)", ""),
-    ("goals", "Your goals for these conversations", ""),
+    ("name", "Your name"),
+    ("timezone", "Your time zone"),
+    ("elevator_pitch", "Your pitch (one or two sentences on what you are looking for)"),
+    ("goals", "Your goals for these conversations"),
 )
 
 
@@ -289,15 +297,14 @@ def profile(w: Wizard, given: dict[str, Any], yes: bool, new_setup: bool) -> dic
         values.setdefault("timezone", system_timezone())
     if not (new_setup and w.tty and not yes):
         return values
-    for key, label, default in PROFILE:
+    for key, label in PROFILE:
         if given.get(key) is not None:  # given as a flag, even empty
             continue
-        suggested = old.get(key) or values.get(key) or default
-        answer: str = (
-            typer.prompt(label, default=suggested)
-            if suggested is not None
-            else (typer.prompt(label, default="", show_default=False))
-        )
+        suggested = old.get(key) or values.get(key) or ""
+        answer = str(typer.prompt(label, default=suggested, show_default=bool(suggested)))
+        while key == "timezone" and not _zone_ok(answer):
+            console.print("an IANA time zone, like Europe/Paris or America/New_York")
+            answer = str(typer.prompt(label, default=suggested, show_default=bool(suggested)))
         if answer:
             values[key] = answer
     return values
