@@ -175,7 +175,9 @@ def _imap(w: Wizard, flags: dict[str, Any], oauth: str | None) -> dict[str, Any]
     host = w.ask(flags["host"] or old.get("host"), "IMAP host")
     user = w.ask(flags["username"] or old.get("username"), "IMAP user")
     if not host or not user:
-        raise typer.BadParameter("give --imap-host and --imap-user")
+        raise typer.BadParameter(
+            "give your address (coffeechat connect you@example.com) or --imap-host and --imap-user"
+        )
     values = {k: flags.get(k) or old.get(k) for k in ImapConfig.model_fields if k not in LOGIN_KEYS}
     values |= {"host": host, "username": user}
     values |= _security_and_port(w, "imap", values, bool(old))
