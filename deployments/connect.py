@@ -137,9 +137,11 @@ def hint_for(failure: Failure) -> str:
     if failure.problem == "tls" and "plaintext" in failure.detail:
         return f"use --{p}-security ssl or starttls (plain text is for a loopback server only)"
     if failure.problem == "authentication":
+        # The IMAP login is often the whole address, sometimes only its local part.
+        login = " (--imap-user)" if p == "imap" else ""
         return (
-            "check the login name and the password; providers that want an app password or "
-            "OAuth refuse the account password (see --oauth-token-command)"
+            f"check the login name{login} and the password; providers that want an app "
+            "password or OAuth refuse the account password (see --oauth-token-command)"
         )
     if failure.problem == "unreachable":
         return f"check --{p}-host and --{p}-port, and --{p}-security ssl|starttls"
