@@ -26,7 +26,7 @@ __all__ = ["Found", "Lookup", "calendar", "choose", "find", "override", "profile
 from coffeechat.integrations.secrets import SecretUnavailable
 
 if TYPE_CHECKING:
-    from coffeechat.deployments.cli.connect_cmd import Login, Wizard
+    from coffeechat.deployments.cli.connect_wizard import Login, Wizard
 
 DEFAULT_PORTS = {
     ("imap", "ssl"): 993, ("imap", "starttls"): 143, ("imap", "plain"): 143,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from coffeechat.deployments.cli import connect_cmd
+from coffeechat.deployments.cli import connect_wizard
 from coffeechat.integrations import tls
 from tests.integration.connect.bed import autoconfig_server, autoconfig_xml, dns_server
 from tests.integration.connect.conftest import Connect
@@ -114,7 +114,7 @@ def test_on_a_terminal_it_asks_only_to_confirm_and_for_the_password_and_profile(
     connect: Connect, bed_domain: str, mailbox: Mailbox, smtp: SmtpServer,
     radicale: RadicaleServer, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(connect_cmd, "interactive", lambda: True)
+    monkeypatch.setattr(connect_wizard, "interactive", lambda: True)
     answers = [
         "", "",  # use the IMAP and SMTP servers found
         "env:CC_TTY_PW", mailbox.password,  # where to keep the secret, then the secret
@@ -139,7 +139,7 @@ def test_what_was_not_found_is_asked_on_a_terminal(
 ) -> None:  # fmt: skip
     monkeypatch.setenv("COFFEECHAT_AUTOCONFIG_URL", "https://127.0.0.1:1/x?e={address}")
     monkeypatch.setenv("COFFEECHAT_DNS_SERVER", f"{dns_server.host}:{dns_server.port}")
-    monkeypatch.setattr(connect_cmd, "interactive", lambda: True)
+    monkeypatch.setattr(connect_wizard, "interactive", lambda: True)
     answers = ["127.0.0.1", "starttls", str(mailbox.port), "", "env:CC_ASK_PW", mailbox.password]
     result = connect(
         f"{mailbox.user}@nothing.test", "--imap-user", mailbox.user, "--no-calendar",
@@ -235,7 +235,7 @@ def test_provider_without_an_address_says_how_to_give_one(connect: Connect) -> N
 def test_without_an_address_a_terminal_is_asked_security_and_port(
     connect: Connect, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(connect_cmd, "interactive", lambda: True)
+    monkeypatch.setattr(connect_wizard, "interactive", lambda: True)
     answers = [
         "starttls", str(mailbox.port),  # IMAP security and port: a plain port with STARTTLS
         "env:CC_PORT_PW", mailbox.password,

@@ -17,6 +17,7 @@ SOURCES = [
     ROOT / "deployments" / "connect.py",
     ROOT / "deployments" / "cli" / "connect_cmd.py",
     ROOT / "deployments" / "cli" / "connect_found.py",
+    ROOT / "deployments" / "cli" / "connect_wizard.py",
     *sorted((ROOT / "integrations" / "discovery").glob("*.py")),
 ]
 FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)")
