@@ -31,6 +31,7 @@ from coffeechat.integrations.calendar import (
     build_source,
 )
 from coffeechat.integrations.config import CalendarConfig, ImapConfig, SmtpConfig
+from coffeechat.integrations.discovery.probe import security_hint
 from coffeechat.integrations.imap import Credential, FolderNotFound, MailboxError, connect
 from coffeechat.integrations.imap import errors as imap_errors
 from coffeechat.integrations.secrets import SecretReference, SecretUnavailable, parse_ref, resolve
@@ -104,6 +105,47 @@ _PROBLEMS: tuple[tuple[type[Exception], Problem], ...] = (
     (SourceUnreachable, "unreachable"),
     (SecretUnavailable, "secret"),
 )
+
+
+def _protocol(failure: Failure) -> str | None:
+    head = failure.what.split(" ", 1)[0]
+    return {"IMAP": "imap", "SMTP": "smtp"}.get(head)
+
+
+def flag_words(failure: Failure) -> str:
+    """The failure's detail with config-file words replaced by the flags that set them."""
+    protocol = _protocol(failure)
+    if protocol is None:
+        return failure.detail
+    detail = failure.detail.replace("set allow_plaintext", f"add --{protocol}-allow-plaintext")
+    return detail.replace("with allow_plaintext", f"with --{protocol}-allow-plaintext")
+
+
+def hint_for(failure: Failure) -> str:
+    """What to try next, naming a real flag of ``coffeechat connect``; "" when nothing helps."""
+    protocol = _protocol(failure)
+    if protocol is None:
+        if failure.problem == "authentication":
+            return "check --calendar-user, or the password given for the calendar"
+        return ""
+    p = protocol
+    security = security_hint(p, failure.detail)
+    if security:
+        return security
+    if failure.problem == "tls" and "not trusted" in failure.detail:
+        return f"if the server uses a private CA, give it with --{p}-ca-file (or --ca-file)"
+    if failure.problem == "tls" and "plaintext" in failure.detail:
+        return f"use --{p}-security ssl or starttls (plain text is for a loopback server only)"
+    if failure.problem == "authentication":
+        # The IMAP login is often the whole address, sometimes only its local part.
+        login = " (--imap-user)" if p == "imap" else ""
+        return (
+            f"check the login name{login} and the password; providers that want an app "
+            "password or OAuth refuse the account password (see --oauth-token-command)"
+        )
+    if failure.problem == "unreachable":
+        return f"check --{p}-host and --{p}-port, and --{p}-security ssl|starttls"
+    return ""
 
 
 def problem_of(err: Exception) -> Problem:

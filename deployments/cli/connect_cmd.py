@@ -7,20 +7,18 @@ again edits one part of the setup and leaves the rest of the file as it was.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import tomlkit
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
 from coffeechat.deployments import connect as c
+from coffeechat.deployments.cli import connect_found as cf
+from coffeechat.deployments.cli.connect_wizard import LOGIN_KEYS, Login, Wizard
 from coffeechat.deployments.cli.runtime import console, runtime
 from coffeechat.integrations.calendar import CalendarError
 from coffeechat.integrations.config import (
@@ -30,124 +28,12 @@ from coffeechat.integrations.config import (
     Settings,
     SmtpConfig,
     config_path,
-    default_data_dir,
     describe_errors,
 )
-from coffeechat.integrations.secrets import SecretReference, SecretUnavailable
+from coffeechat.integrations.secrets import SecretUnavailable
 
 Opt = typer.Option
 KINDS = {"ics_url": "ics_url", "ics": "ics_url", "caldav": "caldav", "ics_file": "ics_file"}
-LOGIN_KEYS = ("password", "oauth_token_command")
-
-
-@dataclass(frozen=True)
-class Login:
-    """A login reference to write, the secret typed for it (if any) and its config key."""
-
-    ref: SecretReference
-    secret: c.Secret | None
-    key: str  # "password" or "oauth_token_command"
-
-    def credential(self) -> c.SecretSource:
-        """The just-in-time credential the live check logs in with."""
-        return c.credential_for(self.secret, self.ref, oauth=self.key == "oauth_token_command")
-
-
-class Wizard:
-    """The state of one ``connect``: the document, typed secrets, and what the checks found."""
-
-    def __init__(self, path: Path, from_stdin: bool, store: str | None) -> None:
-        """Read the existing file; secrets come from stdin lines, the env store, or a prompt."""
-        self.path = path
-        self.doc = c.read_document(path)
-        self.current: dict[str, Any] = self.doc.unwrap()
-        self.lines = sys.stdin.read().splitlines() if from_stdin else None
-        self.tty = not from_stdin and sys.stdin.isatty()
-        self.store = store or os.environ.get("COFFEECHAT_SECRET_STORE")
-        self.outcome = c.Outcome()
-        self.pending: list[tuple[SecretReference, c.Secret]] = []
-        self.imap_login: Login | None = None
-
-    def ask(self, value: Any, label: str, default: Any = None) -> Any:
-        """A flag's value, else a prompt on a terminal, else the default."""
-        if value is not None or not self.tty:
-            return value if value is not None else default
-        return typer.prompt(label, default=default) if default is not None else typer.prompt(label)
-
-    def login(
-        self, purpose: str, label: str, oauth: str | None, old: dict[str, Any], user: str, host: str
-    ) -> Login:
-        """The reference to write, the typed secret (None: the reference is used as is), its key."""
-        if oauth:
-            return Login(SecretReference("command", oauth), None, "oauth_token_command")
-        # Which key a kept reference came from decides what it is: a `command:` under
-        # `password` is a password manager's, not an OAuth token helper.
-        old_key = next((k for k in LOGIN_KEYS if c.existing_ref(old, k) is not None), "password")
-        old_ref = c.existing_ref(old, old_key)
-        if self.store is None and old_ref is None:
-            self.store = self.ask(None, "Store secrets in (env:NAME, keyring or prefect)")
-            if not self.store:
-                reuse = " or --smtp-same-password (log in as for IMAP)" if purpose == "smtp" else ""
-                raise typer.BadParameter(
-                    f"the {label} is new: give --secret-store (env:NAME, keyring or prefect), "
-                    f"--oauth-token-command{reuse}"
-                )
-        ref = c.secret_ref(self.store, purpose, user, host) if self.store else old_ref
-        assert ref is not None
-        secret = self._take(label, ref)
-        if secret is None:
-            if old_ref is None:
-                raise typer.BadParameter(
-                    f"no {label}: use --password-stdin, a terminal, or --secret-store env:NAME "
-                    "with NAME set"
-                )
-            return Login(old_ref, None, old_key)
-        self.pending.append((ref, secret))
-        return Login(ref, secret, "password")
-
-    def _take(self, label: str, ref: SecretReference) -> c.Secret | None:
-        if self.lines is not None:
-            if not self.lines:
-                raise typer.BadParameter(f"--password-stdin: no line left for the {label}")
-            return c.Secret(self.lines.pop(0))
-        if ref.scheme == "env" and os.environ.get(ref.target):
-            return c.Secret(os.environ[ref.target])
-        if self.tty:
-            typed = typer.prompt(label, default="", hide_input=True, show_default=False)
-            return c.Secret(typed) if typed else None
-        return None
-
-    def store_all(self) -> list[str]:
-        """Save every typed secret where its reference points; notes for the user."""
-        if not self.pending:
-            return []
-        server = None
-        if any(r.scheme == "prefect" for r, _ in self.pending) and not os.environ.get(
-            "PREFECT_API_URL"
-        ):
-            server = _start_prefect(self.current)
-        try:
-            notes = [c.store(ref, secret) for ref, secret in self.pending]
-        finally:
-            if server is not None:
-                server.stop()
-        return [n for n in dict.fromkeys(notes) if n]
-
-
-def _start_prefect(current: dict[str, Any]) -> Any:
-    """The local server ``coffeechat run`` will use, so the block is there when it runs."""
-    from coffeechat.deployments.prefect_server import (
-        LocalPrefectServer,
-        point_prefect_at,
-        telemetry_off,
-    )
-
-    telemetry_off()
-    server = LocalPrefectServer(Path(current.get("data_dir") or default_data_dir()) / "prefect")
-    console.print("starting the local Prefect server to hold the Secret block...")
-    server.start()
-    point_prefect_at(server.api_url)
-    return server
 
 
 def _model(kind: Any, values: dict[str, Any]) -> Any:
@@ -168,9 +54,12 @@ def _imap(w: Wizard, flags: dict[str, Any], oauth: str | None) -> dict[str, Any]
     host = w.ask(flags["host"] or old.get("host"), "IMAP host")
     user = w.ask(flags["username"] or old.get("username"), "IMAP user")
     if not host or not user:
-        raise typer.BadParameter("give --imap-host and --imap-user")
+        raise typer.BadParameter(
+            "give your address (coffeechat connect you@example.com) or --imap-host and --imap-user"
+        )
     values = {k: flags.get(k) or old.get(k) for k in ImapConfig.model_fields if k not in LOGIN_KEYS}
-    values |= {"host": host, "username": user, "security": values["security"] or "ssl"}
+    values |= {"host": host, "username": user}
+    values |= _security_and_port(w, "imap", values, bool(old))
     login = w.login("imap", "IMAP password", oauth, old, user, host)
     values = _with_login(values, login)
     cfg = _model(ImapConfig, values)
@@ -202,7 +91,8 @@ def _smtp(
     if not host or not user:
         raise typer.BadParameter("give --smtp-host and --smtp-user")
     values = {k: flags.get(k) or old.get(k) for k in SmtpConfig.model_fields if k not in LOGIN_KEYS}
-    values |= {"host": host, "username": user, "security": values["security"] or "ssl"}
+    values |= {"host": host, "username": user}
+    values |= _security_and_port(w, "smtp", values, bool(old))
     if same and w.imap_login is not None:
         login = w.imap_login
     else:
@@ -212,9 +102,26 @@ def _smtp(
     return values
 
 
+def _security_and_port(
+    w: Wizard, protocol: str, values: dict[str, Any], kept: bool
+) -> dict[str, Any]:
+    """Security and port: given, kept from the file, or asked for a new server on a terminal."""
+    security, port = values.get("security"), values.get("port")
+    if security is None and w.tty and not kept:
+        label = protocol.upper()
+        security = cf.ask_security(label, "ssl")
+        port = port or cf.ask_number(f"{label} port", 65535, cf.DEFAULT_PORTS[(protocol, security)])
+    return {"security": security or "ssl", "port": port}
+
+
 def _calendars(
-    w: Wizard, specs: list[str], users: list[str], ca_file: Path | None
+    w: Wizard,
+    specs: list[str],
+    users: list[str],
+    ca_file: Path | None,
+    shared: dict[str, Login] | None = None,
 ) -> list[dict[str, Any]]:
+    """Check each --calendar; shared maps a name to a login already given (the mail one)."""
     logins = dict(_pair(u, "--calendar-user") for u in users)
     found = []
     for spec in specs:
@@ -227,7 +134,10 @@ def _calendars(
         values["path" if kind == "ics_file" else "url"] = target
         values["ca_file"] = str(ca_file) if ca_file else None
         secret = ref = None
-        if values["username"]:
+        if values["username"] and shared and name in shared:
+            ref, secret = shared[name].ref, shared[name].secret
+            values["password"] = str(ref)
+        elif values["username"]:
             old: dict[str, Any] = next(
                 (x for x in w.current.get("calendars", []) if x.get("name") == name), {}
             )
@@ -274,7 +184,7 @@ def _pick_calendar(
     for i, cal in enumerate(found, 1):
         console.print(f"       {escape(what)} [{i}] {escape(cal.name)}: {escape(cal.url)}")
     if w.tty:
-        pick: int = typer.prompt(f"which calendar for {name}", type=click.IntRange(1, len(found)))
+        pick = cf.ask_number(f"which calendar for {name}", len(found))
         return found[pick - 1].url
     detail = f"{len(found)} calendars found: give one's URL as --calendar {name}=caldav:URL"
     w.outcome.failures.append(c.Failure(what, "calendar", detail))
@@ -294,13 +204,30 @@ def _report(outcome: c.Outcome) -> None:
     for role, folder in outcome.folders.items():
         console.print(f"       {role} folder: {escape(folder)}")
     for failure in outcome.failures:
+        hint = c.hint_for(failure)
         console.print(
-            f"[red]FAILED[/red] {escape(failure.what)}: {failure.problem}: {escape(failure.detail)}"
+            f"[red]FAILED[/red] {escape(failure.what)}: {failure.problem}: "
+            f"{escape(c.flag_words(failure))}" + (f"\n       hint: {escape(hint)}" if hint else "")
         )
 
 
 def connect(
     ctx: typer.Context,
+    address: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="ADDRESS",
+            help="Your email address: its IMAP, SMTP and calendar servers are looked up.",
+            show_default=False,
+        ),
+    ] = None,
+    yes: Annotated[bool, Opt("--yes", "-y", help="Accept what was found without asking.")] = False,
+    provider: Annotated[
+        str | None, Opt(help="Use a built-in provider's settings, e.g. microsoft365.")
+    ] = None,
+    ca_file: Annotated[
+        Path | None, Opt(help="Extra CA to trust for every server (IMAP, SMTP, calendars).")
+    ] = None,
     imap_host: Annotated[str | None, Opt(help="IMAP server host.")] = None,
     imap_port: Annotated[int | None, Opt(help="IMAP port (default: by security).")] = None,
     imap_security: Annotated[str | None, Opt(help="ssl, starttls or plain.")] = None,
@@ -327,53 +254,106 @@ def connect(
             "server's address, your principal or calendar home, or your email address will do."
         ),
     ] = None,
+    calendar_ics: Annotated[
+        str | None, Opt(help="A calendar's secret ICS address (stored as calendar 'main').")
+    ] = None,
+    no_calendar: Annotated[bool, Opt("--no-calendar", help="Do not look for a calendar.")] = False,
     calendar_user: Annotated[list[str] | None, Opt(help="NAME=USER: a calendar login.")] = None,
     calendar_ca_file: Annotated[Path | None, Opt(help="Extra CA for new calendars.")] = None,
     secret_store: Annotated[str | None, Opt(help="env[:VARNAME], keyring or prefect.")] = None,
     password_stdin: Annotated[
         bool, Opt(help="Read secrets from stdin, one a line: IMAP, SMTP, calendars.")
     ] = False,
-    email: Annotated[str | None, Opt(help="Your email address.")] = None,
+    email: Annotated[str | None, Opt(help="Your email address (default: ADDRESS).")] = None,
     name: Annotated[str | None, Opt(help="Your name.")] = None,
-    timezone: Annotated[str | None, Opt(help="Your IANA time zone.")] = None,
+    timezone: Annotated[
+        str | None, Opt(help="Your IANA time zone (default: this machine's).")
+    ] = None,
+    pitch: Annotated[str | None, Opt(help="Your elevator pitch, for prep sheets.")] = None,
+    goals: Annotated[str | None, Opt(help="What you want from these conversations.")] = None,
+    dns_server: Annotated[
+        str | None,
+        Opt(
+            hidden=True,
+            envvar="COFFEECHAT_DNS_SERVER",
+            help="HOST:PORT of the DNS server for SRV lookups.",
+        ),
+    ] = None,
+    autoconfig_url: Annotated[
+        list[str] | None,
+        Opt(
+            hidden=True,
+            envvar="COFFEECHAT_AUTOCONFIG_URL",
+            help="Autoconfig URL template ({domain}, {address}); repeat.",
+        ),
+    ] = None,
 ) -> None:
-    """Connect your mailbox, SMTP server and calendars; every connection is tried live."""
+    """Connect your mailbox, SMTP server and calendars; every connection is tried live.
+
+    Give your email address and the rest is looked up: the provider's known settings, the
+    domain's autoconfig file, or its DNS SRV records. Only what is not found is asked.
+    """
     w = Wizard(config_path(runtime(ctx).config), password_stdin, secret_store)
-    imap = _imap(
-        w,
-        {
-            "host": imap_host,
-            "port": imap_port,
-            "security": imap_security,
-            "username": imap_user,
-            "ca_file": str(imap_ca_file) if imap_ca_file else None,
-            "allow_plaintext": imap_allow_plaintext or None,
-            "folders": imap_folder,
-            "sent_folder": sent_folder,
-            "drafts_folder": drafts_folder,
-        },
-        oauth_token_command,
-    )
-    smtp = _smtp(
-        w,
-        {
-            "host": smtp_host,
-            "port": smtp_port,
-            "security": smtp_security,
-            "username": smtp_user,
-            "ca_file": str(smtp_ca_file) if smtp_ca_file else None,
-            "allow_plaintext": smtp_allow_plaintext or None,
-        },
-        oauth_token_command,
-        smtp_same_password,
-        imap,
-    )
-    calendars = _calendars(w, calendar or [], calendar_user or [], calendar_ca_file)
+    imap_flags: dict[str, Any] = {
+        "host": imap_host,
+        "port": imap_port,
+        "security": imap_security,
+        "username": imap_user,
+        "ca_file": _path(imap_ca_file or ca_file),
+        "allow_plaintext": imap_allow_plaintext or None,
+        "folders": imap_folder,
+        "sent_folder": sent_folder,
+        "drafts_folder": drafts_folder,
+    }
+    smtp_flags: dict[str, Any] = {
+        "host": smtp_host,
+        "port": smtp_port,
+        "security": smtp_security,
+        "username": smtp_user,
+        "ca_file": _path(smtp_ca_file or ca_file),
+        "allow_plaintext": smtp_allow_plaintext or None,
+    }
+    found, smtp_wanted = None, True
+    if provider and not (address or email):
+        raise typer.BadParameter("--provider needs your address: coffeechat connect ADDRESS")
+    if not address and email and not w.current.get("imap"):
+        address = email  # a first setup from --email alone is looked up the same way
+    if address and not imap_host:
+        lookup = cf.Lookup(dns_server, tuple(autoconfig_url or ()), ca_file)
+        found = cf.find(address, provider, lookup)
+        oauth_token_command = cf.oauth_command(w, found, oauth_token_command, yes)
+        cf.use_found(w, found, "imap", imap_flags, yes)
+        imap_flags["username"] = imap_user or found.username or address
+        if not smtp_host:
+            smtp_wanted = cf.use_found(w, found, "smtp", smtp_flags, yes)
+            smtp_same_password = smtp_same_password or smtp_user is None
+    imap = _imap(w, imap_flags, oauth_token_command)
+    smtp = None
+    if smtp_wanted:
+        smtp = _smtp(w, smtp_flags, oauth_token_command, smtp_same_password, imap)
+    specs = list(calendar or []) + ([f"main=ics_url:{calendar_ics}"] if calendar_ics else [])
+    users, shared = list(calendar_user or []), {}
+    if found and imap and w.imap_login and not (specs or no_calendar or w.outcome.failures):
+        cal_ca = calendar_ca_file or ca_file
+        specs = cf.calendar(w, found, w.imap_login, imap["username"], yes, cal_ca)
+        users.append(f"main={imap['username']}")
+        shared["main"] = w.imap_login
+    calendars = _calendars(w, specs, users, calendar_ca_file or ca_file, shared)
+    account: dict[str, Any] = {}
+    if not w.outcome.failures:
+        new = found is not None or (w.tty and not w.current.get("account"))
+        given = {"email": email or address, "name": name, "timezone": timezone,
+                 "elevator_pitch": pitch, "goals": goals}  # fmt: skip
+        account = cf.profile(w, given, yes, new)
     _report(w.outcome)
     if w.outcome.failures:
         console.print("nothing written: fix the above and run coffeechat connect again")
         raise typer.Exit(1)
-    _write(w, imap, smtp, calendars, {"email": email, "name": name, "timezone": timezone})
+    _write(w, imap, smtp, calendars, account)
+
+
+def _path(path: Path | None) -> str | None:
+    return str(path) if path else None
 
 
 def _write(
