@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -41,6 +42,11 @@ RETENTION_ENV = {
     "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
     "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD": str(14 * 24 * 3600),
 }
+
+
+# Names under which Prefect reads the URL its UI calls; the first one set wins, whatever the
+# others say, so the server's environment holds ours under every name and no other.
+UI_API_URL_NAMES = ("PREFECT_SERVER_UI_API_URL", "PREFECT_UI_API_URL")
 
 
 class PrefectServerError(Exception):
@@ -67,6 +73,27 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
             return bool(resp.status == 200)
     except (OSError, urllib.error.URLError, ValueError):
         return False
+
+
+def server_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The caller's environment minus what would point the server or its UI elsewhere."""
+    return {
+        k: v
+        for k, v in environ.items()
+        if not k.startswith("PREFECT_API_") and k not in UI_API_URL_NAMES
+    }
+
+
+def ui_env(api_url: str) -> dict[str, str]:
+    """Settings making the server's UI call api_url (its ``/ui-settings`` answer).
+
+    Unset, the server answers with ``PREFECT_API_URL`` or its host and *default* port (4200),
+    whatever port it listens on, and the UI shows "Can't connect to Server API".
+    """
+    return dict.fromkeys(UI_API_URL_NAMES, api_url) | {
+        # Upgrade banners in the UI are of no use to a local, single-user server.
+        "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    }
 
 
 def point_prefect_at(api_url: str | None) -> None:
@@ -105,11 +132,8 @@ class LocalPrefectServer:
     def start(self, timeout: float = START_TIMEOUT, stop: threading.Event | None = None) -> None:
         """Start the child and wait until its API is healthy (or ``stop`` is set)."""
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
-        env = RETENTION_ENV | env | QUIET_ENV | {"PREFECT_HOME": str(self.home)}
-        # The UI asks /ui-settings where its API is; without this it answers :4200 whatever
-        # port the server has, and the UI shows "Can't connect to Server API".
-        env["PREFECT_UI_API_URL"] = self.api_url
+        env = RETENTION_ENV | server_env(os.environ) | QUIET_ENV | {"PREFECT_HOME": str(self.home)}
+        env |= ui_env(self.api_url)
         prefect = Path(sys.executable).with_name("prefect")
         argv = [str(prefect)] if prefect.exists() else [sys.executable, "-m", "prefect"]
         argv += ["server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -120,6 +144,9 @@ class LocalPrefectServer:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,
+                # Prefect also reads .env and prefect.toml in its working directory: a project's
+                # settings (another API URL or port) must not reach our server.
+                cwd=self.home,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout

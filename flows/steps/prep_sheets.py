@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coffeechat.flows.steps.app import App
+from coffeechat.flows.steps.artifacts import publish_artifact
 from coffeechat.integrations.prep_files import save_prep_html
 from coffeechat.integrations.render import FORMATS, Format, render, template_text
 from coffeechat.models.interviews.lifecycle import State
@@ -181,22 +181,3 @@ def message_id(user_address: str) -> str:
     if not _DOMAIN.match(domain):
         domain = "coffeechat.invalid"
     return f"<{uuid4().hex}@{domain}>"
-
-
-def publish_artifact(markdown: str, key: str) -> bool:
-    """Publish ``markdown`` as a Prefect artifact on the current run; False when there is none."""
-    # Prefect takes ~2 s to import: when nothing imported it, no run can be in progress.
-    if "prefect" not in sys.modules:
-        return False
-    from prefect.context import FlowRunContext, TaskRunContext
-
-    if FlowRunContext.get() is None and TaskRunContext.get() is None:
-        return False
-    from prefect.artifacts import create_markdown_artifact
-
-    try:
-        create_markdown_artifact(markdown=markdown, key=key, description="Prep sheet")
-    except Exception as err:  # the sheet is saved and queued; a missing artifact is cosmetic
-        log.warning("could not publish the prep-sheet artifact %s: %s", key, type(err).__name__)
-        return False
-    return True
