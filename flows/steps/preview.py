@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from coffeechat.flows.steps.app import App
 from coffeechat.flows.steps.plan import plan_in
-from coffeechat.flows.steps.prep_sheets import due_prep_sheets
 from coffeechat.models.interviews.meetings import mark_ended
+from coffeechat.models.outbox.states import Kind, Mode, Status
 from coffeechat.models.outbox.steps import refusal
+from coffeechat.models.prep.due import due_prep_sheets
 from coffeechat.models.store.tables import Account, Contact, Interview, Meeting, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -52,7 +53,7 @@ def preview_cycle(app: App, now: datetime) -> list[Preview]:
             select(Outbox, Contact.name)
             .join(Interview, Interview.id == Outbox.interview_id)
             .join(Contact, Contact.id == Interview.contact_id)
-            .where(Outbox.account_id == app.account_id, Outbox.status == "pending")
+            .where(Outbox.account_id == app.account_id, Outbox.status == Status.PENDING)
             .order_by(Outbox.not_before, Outbox.id)
         ):
             reason = refusal(session, row, account, now) if row.not_before <= now else None
@@ -84,10 +85,10 @@ def _prep_sheets(app: App, session: Session, account: Account, now: datetime) ->
         )
         if meeting is None or contact is None:
             continue
-        review = app.settings.modes.prep_sheet == "review"
+        review = Mode(app.settings.modes.prep_sheet) is Mode.REVIEW
         out.append(
             Preview(
-                kind="prep_sheet",
+                kind=Kind.PREP_SHEET,
                 contact=account.name,
                 to=account.email,
                 subject=f"Prep sheet: {contact.name} ({meeting.summary})",
@@ -105,4 +106,4 @@ def _action(row: Outbox, now: datetime, reason: str | None) -> str:
         return "refused"
     if row.not_before > now:
         return "later"
-    return "draft" if row.mode == "review" else "send"
+    return "draft" if row.mode == Mode.REVIEW else "send"

@@ -19,6 +19,7 @@ from coffeechat.models.classify.model import Kind, ParsedMail, Verdict
 from coffeechat.models.classify.optout import is_opt_out
 from coffeechat.models.classify.referrals import suggested_addresses
 from coffeechat.models.classify.returndate import extract_return_date
+from coffeechat.models.outbox.mailbuild import is_our_message_id
 
 Rule = Callable[[ParsedMail, "date | None"], "Verdict | None"]
 
@@ -220,12 +221,9 @@ def out_of_office_body(mail: ParsedMail, today: date | None) -> Verdict | None:
     return _auto(mail, "out_of_office_body", today) if autoreply.out_of_office_body(mail) else None
 
 
-_OUR_MESSAGE_ID = re.compile(r"^<cc\.[0-9a-f]{32}@[^<>\s]+>$")
-
-
 def sent_by_coffeechat(mail: ParsedMail) -> bool:
     """True for a Message-ID shaped like ours (outbox/mailbuild.py: new_message_id)."""
-    return bool(mail.message_id and _OUR_MESSAGE_ID.match(mail.message_id))
+    return bool(mail.message_id and is_our_message_id(mail.message_id))
 
 
 def coffeechat_own(mail: ParsedMail, today: date | None) -> Verdict | None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from coffeechat.models.contacts.records import find_contact_or_none
 from coffeechat.models.followups.cadence import horizon_start
 from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.states import Kind
 from coffeechat.models.store.tables import Account, Contact, Interview, Meeting, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -90,7 +91,7 @@ def _thank_you_queued(session: Session, meeting_id: int) -> bool:
     return (
         session.scalar(
             select(Outbox.id).where(
-                Outbox.kind == "thank_you", Outbox.occurrence == f"meeting:{meeting_id}:thanks"
+                Outbox.kind == Kind.THANK_YOU, Outbox.occurrence == f"meeting:{meeting_id}:thanks"
             )
         )
         is not None

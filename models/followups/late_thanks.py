@@ -18,6 +18,7 @@ from coffeechat.models.followups.cadence import CadenceRules
 from coffeechat.models.followups.mail import ModeRules, PlanContext, Renderer
 from coffeechat.models.followups.plan import _thank_you
 from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.states import Kind, Mode
 from coffeechat.models.store.tables import Account, Contact, Interview, Meeting, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -75,7 +76,7 @@ def request_thank_you(
             else "no usable address, or the meeting ended too recently (it is planned on its own)"
         )
         raise NothingToThank(f"{contact.name}: nothing queued: {why}")
-    row.mode = "auto" if send else "review"
+    row.mode = (Mode.AUTO if send else Mode.REVIEW).value
     row.not_after = None  # asked for by the user: no deadline of ours applies
     row.last_error = "" if send else REASON_ASKED
     uow.session.flush()
@@ -86,7 +87,7 @@ def _row(uow: UnitOfWork, interview_id: int, occurrence: str) -> Outbox | None:
     return uow.session.scalars(
         select(Outbox).where(
             Outbox.account_id == uow.account_id,
-            Outbox.kind == "thank_you",
+            Outbox.kind == Kind.THANK_YOU,
             Outbox.interview_id == interview_id,
             Outbox.occurrence == occurrence,
         )

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coffeechat.models.followups.cadence import CadenceRules
-from coffeechat.models.outbox.mailbuild import new_message_id
+from coffeechat.models.outbox.rows import new_row
+from coffeechat.models.outbox.states import TO_CONTACT, Kind, Mode, Status
 from coffeechat.models.store.tables import Account, Contact, Interview, Message, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 from coffeechat.models.text import clean_line
@@ -27,8 +28,6 @@ from coffeechat.models.text import clean_line
 Renderer = Callable[[str, Mapping[str, object]], str]
 """Render ``mail/<name>`` as plain text with a context (integrations/render.py, as txt)."""
 
-# Kinds that go to the contact; a prep sheet goes to the user and is never part of a thread.
-TO_CONTACT = ("outreach", "nudge", "thank_you", "update", "reply")
 # RFC 5322 asks to keep the first reference and trim from the middle; 20 is what clients keep.
 _MAX_REFERENCES = 20
 # Reply prefixes clients add (English, German, Nordic, Dutch, Finnish), stacked or numbered.
@@ -62,12 +61,12 @@ class Planned:
     """One email the planner decided on, before it becomes an outbox row."""
 
     interview_id: int
-    kind: str
+    kind: Kind | str
     occurrence: str
     to_addr: str
     subject: str
     body: str
-    mode: str
+    mode: Mode | str
     not_before: datetime
     not_after: datetime | None = None
     thread: Thread | None = None
@@ -120,7 +119,7 @@ def _thread_entries(uow: UnitOfWork, interview: Interview) -> list[_Entry]:
         select(Outbox).where(
             Outbox.interview_id == interview.id,
             Outbox.kind.in_(TO_CONTACT),
-            Outbox.status == "sent",
+            Outbox.status == Status.SENT,
         )
     ):
         when = row.sent_at or row.created_at
@@ -177,25 +176,22 @@ def insert_once(
 
 def _row(account_id: int, p: Planned, *, now: datetime, user_email: str) -> Outbox:
     thread = p.thread
-    return Outbox(
+    return new_row(
         account_id=account_id,
         interview_id=p.interview_id,
         kind=p.kind,
         occurrence=p.occurrence,
-        message_id=new_message_id(user_email),
-        status="pending",
-        mode=p.mode,
+        sender=user_email,
         to_addr=p.to_addr,
         subject=clean_line(thread.subject if thread else p.subject),
         body_text=p.body,
-        body_html=None,
-        in_reply_to=thread.in_reply_to if thread else None,
-        references=list(thread.references) if thread else [],
+        mode=p.mode,
         not_before=p.not_before,
         not_after=p.not_after,
-        attempts=0,
-        last_error=p.reason,
-        created_at=now,
+        in_reply_to=thread.in_reply_to if thread else None,
+        references=thread.references if thread else (),
+        note=p.reason,
+        now=now,
     )
 
 

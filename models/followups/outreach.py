@@ -24,12 +24,12 @@ from coffeechat.models.followups.mail import (
 )
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.interviews.moves import open_interview
+from coffeechat.models.outbox.states import WAITING, Kind, Mode
 from coffeechat.models.store.tables import Account, Contact, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 
 # The tag that opts a contact in to the one polite follow-up.
 NUDGE_TAG = "nudge"
-_WAITING = ("pending", "sending", "draft", "needs_review")
 _ASKABLE = (State.PLANNED.value, State.UNDELIVERABLE.value)
 
 
@@ -55,8 +55,8 @@ def create_outreach(
     waiting = uow.session.scalars(
         select(Outbox).where(
             Outbox.interview_id == interview.id,
-            Outbox.kind == "outreach",
-            Outbox.status.in_(_WAITING),
+            Outbox.kind == Kind.OUTREACH,
+            Outbox.status.in_(WAITING),
         )
     ).first()
     if waiting is not None:
@@ -70,12 +70,12 @@ def create_outreach(
     intro = introducer(uow, contact)
     planned = Planned(
         interview_id=interview.id,
-        kind="outreach",
+        kind=Kind.OUTREACH,
         occurrence=f"outreach:{_attempts(uow, interview.id) + 1}",
         to_addr=to,
         subject=_subject(contact, intro),
         body=render("mail/outreach", people(account, contact, intro)),
-        mode="auto" if send_now else mode,
+        mode=Mode.AUTO if send_now else mode,
         not_before=now if send_now else _first_ask_time(account, cadence, now),
     )
     row = insert_once(uow, planned, now=now, user_email=user_email)
@@ -99,7 +99,7 @@ def _attempts(uow: UnitOfWork, interview_id: int) -> int:
     count = uow.session.scalar(
         select(func.count())
         .select_from(Outbox)
-        .where(Outbox.interview_id == interview_id, Outbox.kind == "outreach")
+        .where(Outbox.interview_id == interview_id, Outbox.kind == Kind.OUTREACH)
     )
     return int(count or 0)
 

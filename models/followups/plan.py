@@ -46,6 +46,7 @@ from coffeechat.models.followups.updates import plan_updates
 from coffeechat.models.interviews.fact_times import outreach_sent_at, written_at
 from coffeechat.models.interviews.lifecycle import Event, State
 from coffeechat.models.interviews.moves import try_apply
+from coffeechat.models.outbox.states import Kind, Mode, Status
 from coffeechat.models.store.tables import (
     Account,
     Contact,
@@ -140,7 +141,7 @@ def _thank_you(
         return []  # not due yet (notes added until then make the text), or too old to thank
     mode, reason = ctx.modes.thank_you, ""
     if timing.review is not None:
-        mode, reason = "review", _REVIEW_REASONS[timing.review]
+        mode, reason = Mode.REVIEW, _REVIEW_REASONS[timing.review]
     context = {
         **people(ctx.account, contact, introducer(ctx.uow, contact)),
         "meeting": {"day": ctx.local(meeting.start_utc).strftime("%A"), "summary": meeting.summary},
@@ -148,7 +149,7 @@ def _thank_you(
     }
     planned = Planned(
         interview_id=interview.id,
-        kind="thank_you",
+        kind=Kind.THANK_YOU,
         occurrence=f"meeting:{meeting.id}:thanks",
         to_addr=to,
         subject=f"Thank you, {first_name(contact.name) or contact.name}",
@@ -187,7 +188,7 @@ def _plan_nudges(ctx: PlanContext) -> list[str]:
         context = people(ctx.account, contact, introducer(ctx.uow, contact))
         planned = Planned(
             interview_id=interview.id,
-            kind="nudge",
+            kind=Kind.NUDGE,
             occurrence="nudge:1",
             to_addr=to,
             subject=thread.subject,
@@ -207,9 +208,9 @@ def _review_pending_thank_yous(ctx: PlanContext) -> list[str]:
     for row in ctx.uow.session.scalars(
         select(Outbox).where(
             Outbox.account_id == ctx.uow.account_id,
-            Outbox.kind == "thank_you",
-            Outbox.status == "pending",
-            Outbox.mode == "auto",
+            Outbox.kind == Kind.THANK_YOU,
+            Outbox.status == Status.PENDING,
+            Outbox.mode == Mode.AUTO,
         )
     ):
         meeting_id = row.occurrence.split(":")[1]
@@ -220,8 +221,12 @@ def _review_pending_thank_yous(ctx: PlanContext) -> list[str]:
             # Conditional on still pending: a row the sender claimed meanwhile is left alone.
             ctx.uow.session.execute(
                 update(Outbox)
-                .where(Outbox.id == row.id, Outbox.status == "pending", Outbox.mode == "auto")
-                .values(mode="review", not_after=None, last_error=REASON_CONTACT_WROTE)
+                .where(
+                    Outbox.id == row.id,
+                    Outbox.status == Status.PENDING,
+                    Outbox.mode == Mode.AUTO,
+                )
+                .values(mode=Mode.REVIEW.value, not_after=None, last_error=REASON_CONTACT_WROTE)
             )
             labels.append("thank-you-to-review")
     return labels
@@ -235,8 +240,8 @@ def _defer_paused_nudges(ctx: PlanContext) -> list[str]:
         .join(Interview, Interview.id == Outbox.interview_id)
         .where(
             Outbox.account_id == ctx.uow.account_id,
-            Outbox.kind == "nudge",
-            Outbox.status == "pending",
+            Outbox.kind == Kind.NUDGE,
+            Outbox.status == Status.PENDING,
             Interview.paused_until.is_not(None),
         )
     ):
@@ -245,7 +250,7 @@ def _defer_paused_nudges(ctx: PlanContext) -> list[str]:
         if row.not_before < due:
             ctx.uow.session.execute(
                 update(Outbox)
-                .where(Outbox.id == row.id, Outbox.status == "pending")
+                .where(Outbox.id == row.id, Outbox.status == Status.PENDING)
                 .values(not_before=due)
             )
             labels.append("nudge-deferred")

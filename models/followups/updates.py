@@ -26,6 +26,7 @@ from coffeechat.models.followups.mail import (
 )
 from coffeechat.models.interviews.fact_times import written_at
 from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.states import OUT_OR_GOING, Kind
 from coffeechat.models.store.tables import (
     Contact,
     Interview,
@@ -38,8 +39,6 @@ from coffeechat.models.store.tables import (
 )
 
 HELPED = (State.THANKED.value, State.UPDATED.value)
-# Rows that went out or still will: a failed or cancelled one was no touch.
-_TOUCHES = ("pending", "sending", "sent", "draft", "needs_review")
 
 
 @dataclass
@@ -98,8 +97,9 @@ def _last_outbox_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
         .join(Interview, Interview.id == Outbox.interview_id)
         .where(
             Interview.contact_id == contact_id,
-            Outbox.kind.in_(("thank_you", "update")),
-            Outbox.status.in_(_TOUCHES),
+            Outbox.kind.in_((Kind.THANK_YOU, Kind.UPDATE)),
+            # Rows that went out or still will: a failed or cancelled one was no touch.
+            Outbox.status.in_(OUT_OR_GOING),
         )
         .order_by(Outbox.not_before.desc())
         .limit(1)
@@ -172,7 +172,7 @@ def _plan_one(
     )
     planned = Planned(
         interview_id=interview.id,
-        kind="update",
+        kind=Kind.UPDATE,
         occurrence=occurrence,
         to_addr=to,
         subject="A quick update",

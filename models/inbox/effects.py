@@ -27,6 +27,9 @@ from coffeechat.models.interviews.fact_times import (
 from coffeechat.models.interviews.lifecycle import Event, State
 from coffeechat.models.interviews.moves import open_interview, try_apply
 from coffeechat.models.outbox.effects import record_sent
+from coffeechat.models.outbox.rows import move
+from coffeechat.models.outbox.states import UNSENT, Move, Status
+from coffeechat.models.outbox.states import Kind as MailKind
 from coffeechat.models.store.events import (
     AutoReplyReceived,
     BounceReceived,
@@ -46,8 +49,8 @@ from coffeechat.models.store.tables import (
 )
 from coffeechat.models.store.uow import UnitOfWork
 
-# Outbox rows that have not gone out yet and can still be stopped.
-UNSENT = ("pending", "draft")
+# Rows of ours that a copy in Sent shows went out (a cancelled or failed one is left as it is).
+SEEN_SENT_FROM = (Status.PENDING, Status.DRAFT, Status.SENDING, Status.NEEDS_REVIEW)
 # Message flags: a contact's answer waiting for an earlier mail of ours to its sender to be read
 # (Sent may be read after INBOX), and whether it asked not to be contacted.
 PENDING = "reply-pending"
@@ -190,14 +193,17 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
         )
     ).first()
     if row is not None:
-        if row.status in ("draft", "sending", "needs_review", "pending"):
-            row.status, row.sent_at = "sent", at
+        # Conditional on the status in the database, not on the one read here: a row the
+        # sender marked sent meanwhile keeps its own time.
+        move(fx.uow.session, Move.CONFIRM_SENT, Outbox.id == row.id, frm=SEEN_SENT_FROM,
+             sent_at=at)  # fmt: skip
         message.interview_id = row.interview_id
         labels = ["outbox-sent"] if record_sent(fx.uow, row, now=fx.now) else []
         return labels + _answers_to_outbox(fx, row, message, at)
     draft = _draft_sent_by_hand(fx, message)
     if draft is not None:
-        draft.status, draft.sent_at = "sent", at
+        move(fx.uow.session, Move.CONFIRM_SENT, Outbox.id == draft.id, frm=Status.DRAFT,
+             sent_at=at)  # fmt: skip
         message.interview_id = draft.interview_id
         labels = ["draft-sent-by-user"] if record_sent(fx.uow, draft, now=fx.now) else []
         return labels + _answers_to_outbox(fx, draft, message, at)
@@ -212,7 +218,7 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
         # Mail the user writes to someone after meeting them is their thank-you: ours would
         # be a second one. Mail written before the meeting ended is not, whenever it is read.
         try_apply(fx.uow, interview, Event.THANK_YOU_SENT, now=at, cause="sent-folder")
-        _cancel_unsent(fx, [interview.id], kinds=("thank_you",))
+        _cancel_unsent(fx, [interview.id], kinds=(MailKind.THANK_YOU,))
         return ["thanked-by-user", *_answers_after(fx, interview, message, at)]
     labels = []
     if _opens_request(fx, interview, at):
@@ -234,7 +240,7 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
 def _answers_to_outbox(fx: Effects, row: Outbox, message: Message, at: datetime) -> list[str]:
     """Replies read before we knew this mail of ours went out (its outcome was unknown)."""
     interview = fx.uow.session.get(Interview, row.interview_id)
-    if interview is None or row.kind == "prep_sheet":
+    if interview is None or row.kind == MailKind.PREP_SHEET:
         return []
     return _answers_after(fx, interview, message, at)
 
@@ -297,7 +303,7 @@ def _draft_sent_by_hand(fx: Effects, message: Message) -> Outbox | None:
     drafts = fx.uow.session.scalars(
         select(Outbox).where(
             Outbox.account_id == fx.uow.account_id,
-            Outbox.status == "draft",
+            Outbox.status == Status.DRAFT,
             func.lower(Outbox.to_addr).in_([a.lower() for a in message.to_addrs]),
         )
     )
@@ -360,7 +366,7 @@ def _reply(fx: Effects, interview: Interview, message: Message, *, opt_out: bool
             )
         )
         labels.append("reply")
-    if _cancel_unsent(fx, [interview.id], kinds=("nudge",)):
+    if _cancel_unsent(fx, [interview.id], kinds=(MailKind.NUDGE,)):
         labels.append("nudge-cancelled")
     return labels
 
@@ -507,15 +513,16 @@ def _outreach_addresses(fx: Effects, contact_id: int) -> list[str]:
     )
 
 
-def _cancel_unsent(fx: Effects, interview_ids: list[int], *, kinds: tuple[str, ...] | None) -> int:
+def _cancel_unsent(
+    fx: Effects, interview_ids: list[int], *, kinds: tuple[MailKind, ...] | None
+) -> int:
     interview_ids = [i for i in interview_ids if i in fx.unsent]
     if not interview_ids:
         return 0
-    stmt = update(Outbox).where(Outbox.interview_id.in_(interview_ids), Outbox.status.in_(UNSENT))
+    which = [Outbox.interview_id.in_(interview_ids)]
     if kinds is not None:
-        stmt = stmt.where(Outbox.kind.in_(kinds))
-    result = fx.uow.session.execute(stmt.values(status="cancelled", last_error="superseded"))
-    return int(getattr(result, "rowcount", 0) or 0)
+        which.append(Outbox.kind.in_(kinds))
+    return move(fx.uow.session, Move.CANCEL, *which, frm=UNSENT, last_error="superseded")
 
 
 def _referrals(fx: Effects, message: Message, verdict: Verdict) -> list[str]:

@@ -22,6 +22,7 @@ from coffeechat.models.inbox.unreadable import (
     stand_in_message_id,
 )
 from coffeechat.models.interviews.meetings import apply_calendar
+from coffeechat.models.outbox.states import Status
 from coffeechat.models.store.cursors import cursor_for
 from coffeechat.models.store.tables import (
     Account,
@@ -129,7 +130,7 @@ def load_thread_context(uow: UnitOfWork) -> ThreadContext:
     for contact_id, to_addr in s.execute(
         select(Interview.contact_id, Outbox.to_addr)
         .join(Interview, Interview.id == Outbox.interview_id)
-        .where(Outbox.account_id == account, Outbox.status == "sent")
+        .where(Outbox.account_id == account, Outbox.status == Status.SENT)
     ):
         wrote_to.setdefault(contact_id, set()).add(to_addr.lower())
     return ThreadContext(

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from coffeechat.models.classify import Kind, Relation
 from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.states import Kind as MailKind
+from coffeechat.models.outbox.states import Status
 from coffeechat.models.store.tables import Interview, Meeting, Message, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -75,8 +77,8 @@ def wrote_before(uow: UnitOfWork, contact_id: int, address: str | None, at: date
         .where(
             Outbox.account_id == uow.account_id,
             Interview.contact_id == contact_id,
-            Outbox.status == "sent",
-            Outbox.kind != "prep_sheet",
+            Outbox.status == Status.SENT,
+            Outbox.kind != MailKind.PREP_SHEET,
             Outbox.sent_at <= at,
         )
     )
@@ -106,8 +108,8 @@ def first_mail_times(uow: UnitOfWork) -> dict[str, datetime]:
     for address, sent_at in uow.session.execute(
         select(Outbox.to_addr, Outbox.sent_at).where(
             Outbox.account_id == uow.account_id,
-            Outbox.status == "sent",
-            Outbox.kind != "prep_sheet",
+            Outbox.status == Status.SENT,
+            Outbox.kind != MailKind.PREP_SHEET,
             Outbox.sent_at.is_not(None),
         )
     ):
@@ -228,8 +230,8 @@ def outreach_sent_at(session: Session, account_id: int, interview: Interview) ->
     )
     when = when or session.scalar(
         select(Outbox.sent_at)
-        .where(Outbox.interview_id == interview.id, Outbox.kind == "outreach")
-        .where(Outbox.status == "sent")
+        .where(Outbox.interview_id == interview.id, Outbox.kind == MailKind.OUTREACH)
+        .where(Outbox.status == Status.SENT)
         .order_by(Outbox.id.desc())
     )
     # The move to "requested" happened when the outreach was seen going out.

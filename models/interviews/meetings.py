@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from coffeechat.models.calendar import (
     Merge,
@@ -25,6 +25,8 @@ from coffeechat.models.calendar import (
 from coffeechat.models.interviews.authority import refuse_calendar_change
 from coffeechat.models.interviews.lifecycle import Event, State
 from coffeechat.models.interviews.moves import open_interview, try_apply
+from coffeechat.models.outbox.rows import move
+from coffeechat.models.outbox.states import UNSENT, Kind, Move, Status
 from coffeechat.models.store.events import (
     MeetingCancelled,
     MeetingEnded,
@@ -276,8 +278,8 @@ def _interview_for(
     requested = uow.session.scalar(
         select(func.min(Outbox.sent_at)).where(
             Outbox.interview_id == interview.id,
-            Outbox.kind == "outreach",
-            Outbox.status == "sent",
+            Outbox.kind == Kind.OUTREACH,
+            Outbox.status == Status.SENT,
         )
     )
     if requested is not None and occ.end <= requested:
@@ -334,15 +336,14 @@ def _cancelled(uow: UnitOfWork, row: Meeting, now: datetime, how: str) -> list[s
     if interview is not None:
         try_apply(uow, interview, Event.MEETING_CANCELLED, now=now, cause=how)
         # No thank-you and no prep sheet for a meeting that will not happen.
-        uow.session.execute(
-            update(Outbox)
-            .where(
-                Outbox.interview_id == interview.id,
-                Outbox.kind.in_(("thank_you", "prep_sheet")),
-                Outbox.occurrence.like(f"meeting:{row.id}:%"),
-                Outbox.status.in_(("pending", "draft")),
-            )
-            .values(status="cancelled", last_error="meeting cancelled")
+        move(
+            uow.session,
+            Move.CANCEL,
+            Outbox.interview_id == interview.id,
+            Outbox.kind.in_((Kind.THANK_YOU, Kind.PREP_SHEET)),
+            Outbox.occurrence.like(f"meeting:{row.id}:%"),
+            frm=UNSENT,
+            last_error="meeting cancelled",
         )
     uow.record(
         MeetingCancelled(

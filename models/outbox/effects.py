@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 
@@ -9,16 +10,17 @@ from sqlalchemy import select
 
 from coffeechat.models.interviews.lifecycle import Event
 from coffeechat.models.interviews.moves import try_apply
+from coffeechat.models.outbox.states import Kind
 from coffeechat.models.store.events import EmailSent, OutreachSent, PrepSheetDelivered
 from coffeechat.models.store.tables import EventLog, Interview, Outbox, PrepSheet
 from coffeechat.models.store.uow import UnitOfWork
 
-LIFECYCLE: Final = {
-    "thank_you": Event.THANK_YOU_SENT,
-    "update": Event.UPDATE_SENT,
-    "nudge": Event.NUDGE_SENT,
-    "outreach": Event.OUTREACH_SENT,
-    "prep_sheet": Event.PREP_SHEET_DELIVERED,
+LIFECYCLE: Final[Mapping[str, Event]] = {
+    Kind.THANK_YOU: Event.THANK_YOU_SENT,
+    Kind.UPDATE: Event.UPDATE_SENT,
+    Kind.NUDGE: Event.NUDGE_SENT,
+    Kind.OUTREACH: Event.OUTREACH_SENT,
+    Kind.PREP_SHEET: Event.PREP_SHEET_DELIVERED,
 }
 
 
@@ -44,7 +46,7 @@ def record_sent(uow: UnitOfWork, row: Outbox, *, now: datetime) -> bool:
         return False
     interview = uow.session.get(Interview, row.interview_id)
     assert interview is not None
-    if row.kind == "outreach":
+    if row.kind == Kind.OUTREACH:
         interview.outreach_message_id = row.message_id
         interview.thread_subject = row.subject
         uow.record(
@@ -53,7 +55,7 @@ def record_sent(uow: UnitOfWork, row: Outbox, *, now: datetime) -> bool:
                 message_id=row.message_id,
             )
         )  # fmt: skip
-    if row.kind == "prep_sheet":
+    if row.kind == Kind.PREP_SHEET:
         for sheet in uow.session.scalars(select(PrepSheet).where(PrepSheet.outbox_id == row.id)):
             sheet.delivered_at = now
             uow.record(

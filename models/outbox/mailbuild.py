@@ -18,6 +18,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
+from coffeechat.models.outbox.states import Kind
 from coffeechat.models.text import clean_line
 
 # A plain ASCII addr-spec: dot-atom local part and dot-atom domain (no quoting, no literals).
@@ -27,6 +28,9 @@ _MSG_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>")
 # Body text keeps tabs and line breaks; other control characters never belong in a letter.
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_REFERENCES = 20
+_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+PLACEHOLDER_DOMAIN = "coffeechat.invalid"
+OUR_MESSAGE_ID = re.compile(r"<cc\.[0-9a-f]{32}@[^<>\s]+>")
 
 
 class MailBuildError(ValueError):
@@ -60,9 +64,21 @@ def plain_address(value: str) -> str:
 
 
 def new_message_id(sender: str) -> str:
-    """A fresh Message-ID in the sender's domain (no host name leaked, as make_msgid would)."""
-    domain = plain_address(sender).rpartition("@")[2]
+    """A fresh ``<cc.<32 hex>@domain>`` in the sender's domain (no host name leaked, as
+    make_msgid would); a placeholder domain when the address has none usable.
+
+    The only generator of our Message-IDs: classify/rules.py recognises this shape as ours.
+    """
+    domain = sender.strip().rpartition("@")[2].lower()
+    if not _DOMAIN.fullmatch(domain) or len(domain) > 253:
+        # The row is still made; building its email refuses the bad sender with a clear error.
+        domain = PLACEHOLDER_DOMAIN
     return f"<cc.{secrets.token_hex(16)}@{domain}>"
+
+
+def is_our_message_id(value: str) -> bool:
+    """Whether ``value`` has the shape :func:`new_message_id` gives."""
+    return bool(OUR_MESSAGE_ID.fullmatch(value))
 
 
 def message_id_token(value: str) -> str:
@@ -121,7 +137,7 @@ def build_message(mail: OutgoingMail, *, date: datetime) -> EmailMessage:
         message["In-Reply-To"] = parent
     if refs:
         message["References"] = " ".join(refs)
-    if mail.kind == "prep_sheet":
+    if mail.kind == Kind.PREP_SHEET:
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(_body(mail.body_text), charset="utf-8", cte="quoted-printable")
     if mail.body_html:

@@ -2,24 +2,26 @@
 
 pending ─claim─▶ sending ─250─▶ sent;  sending ─4xx─▶ pending (later);  sending ─5xx─▶ failed;
 sending ─unknown─▶ (recovery: Sent copy found ▶ sent, else ▶ needs_review);  pending(review) ─▶
-draft ─approve─▶ sending. Every status change is a conditional UPDATE on the status it expects,
-so two workers (or a worker and the inbox sync) never both act on one row.
+draft ─approve─▶ sending. The full table is states.py; every status change goes through
+rows.move, a conditional UPDATE on the statuses it expects, so two workers (or a worker and the
+inbox sync) never both act on one row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, Result, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from coffeechat.models.followups.cadence import past_deadline
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.outbox.effects import record_sent
 from coffeechat.models.outbox.mailbuild import OutgoingMail
+from coffeechat.models.outbox.rows import move
+from coffeechat.models.outbox.states import CLAIMED, Kind, Mode, Move, Status
 from coffeechat.models.store.events import DomainEvent
 from coffeechat.models.store.tables import Account, Contact, ContactEmail, Interview, Outbox
 from coffeechat.models.store.uow import UnitOfWork
@@ -27,8 +29,6 @@ from coffeechat.models.store.uow import UnitOfWork
 RETRY_BASE = timedelta(minutes=5)
 RETRY_CAP = timedelta(hours=4)
 MAX_ATTEMPTS = 6
-# Automatic mail counted against the daily cap: whatever was (or may have been) sent.
-_CAP_STATUSES = ("sending", "sent", "needs_review")
 
 
 class OutboxStateError(RuntimeError):
@@ -42,10 +42,6 @@ class InFlight:
     row_id: int
     message_id: str
     claimed_at: datetime | None
-
-
-def _changed(result: Result[Any]) -> bool:
-    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def _lock_account(session: Session, account_id: int) -> None:
@@ -68,8 +64,9 @@ def sent_today(session: Session, account_id: int, now: datetime, zone: ZoneInfo)
         .select_from(Outbox)
         .where(
             Outbox.account_id == account_id,
-            Outbox.mode == "auto",
-            Outbox.status.in_(_CAP_STATUSES),
+            Outbox.mode == Mode.AUTO,
+            # Counted against the daily cap: whatever was (or may have been) sent.
+            Outbox.status.in_(CLAIMED),
             Outbox.claimed_at >= start,
             Outbox.claimed_at < end,
         )
@@ -85,7 +82,7 @@ def refusal(session: Session, row: Outbox, account: Account, now: datetime) -> s
     if interview is None or interview.state == State.CLOSED.value:
         return "interview closed"
     address = row.to_addr.strip().lower()
-    if row.kind == "prep_sheet":
+    if row.kind == Kind.PREP_SHEET:
         own = {a.lower() for a in (account.email, *account.other_addresses)}
         return None if address in own else "prep sheet addressed to someone other than the user"
     contact = session.get(Contact, interview.contact_id)
@@ -103,21 +100,17 @@ def refusal(session: Session, row: Outbox, account: Account, now: datetime) -> s
     return None
 
 
-def _cancel(session: Session, row_id: int, expected: str, reason: str) -> None:
-    session.execute(
-        update(Outbox)
-        .where(Outbox.id == row_id, Outbox.status == expected)
-        .values(status="cancelled", last_error=reason)
-    )
+def _cancel(session: Session, row_id: int, expected: Status, reason: str) -> None:
+    move(session, Move.CANCEL, Outbox.id == row_id, frm=expected, last_error=reason)
 
 
-def _due(session: Session, account_id: int, now: datetime, mode: str, limit: int) -> list[Outbox]:
+def _due(session: Session, account_id: int, now: datetime, mode: Mode, limit: int) -> list[Outbox]:
     return list(
         session.scalars(
             select(Outbox)
             .where(
                 Outbox.account_id == account_id,
-                Outbox.status == "pending",
+                Outbox.status == Status.PENDING,
                 Outbox.mode == mode,
                 Outbox.not_before <= now,
             )
@@ -130,7 +123,7 @@ def _due(session: Session, account_id: int, now: datetime, mode: str, limit: int
 def has_due(factory: sessionmaker[Session], account_id: int, now: datetime) -> bool:
     """Whether any automatic row is due now (a cheap look before taking a sending slot)."""
     with factory() as session:
-        return bool(_due(session, account_id, now, "auto", 1))
+        return bool(_due(session, account_id, now, Mode.AUTO, 1))
 
 
 def claim_due(
@@ -149,19 +142,15 @@ def claim_due(
         room = daily_cap - sent_today(session, account_id, now, ZoneInfo(account.timezone))
         claimed: list[int] = []
         # Cancelled rows make room for later ones, so look a little further than limit.
-        for row in _due(session, account_id, now, "auto", limit + 50):
+        for row in _due(session, account_id, now, Mode.AUTO, limit + 50):
             if len(claimed) >= min(limit, room):
                 break
             reason = refusal(session, row, account, now)
             if reason is not None:
-                _cancel(session, row.id, "pending", reason)
+                _cancel(session, row.id, Status.PENDING, reason)
                 continue
-            done = session.execute(
-                update(Outbox)
-                .where(Outbox.id == row.id, Outbox.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=Outbox.attempts + 1)
-            )
-            if _changed(done):
+            if move(session, Move.CLAIM, Outbox.id == row.id, frm=Status.PENDING,
+                    claimed_at=now, attempts=Outbox.attempts + 1):  # fmt: skip
                 claimed.append(row.id)
         session.commit()
         return claimed
@@ -175,30 +164,33 @@ def due_drafts(
         account = session.get(Account, account_id)
         assert account is not None
         ready = []
-        for row in _due(session, account_id, now, "review", limit):
+        for row in _due(session, account_id, now, Mode.REVIEW, limit):
             reason = refusal(session, row, account, now)
             if reason is None:
                 ready.append(row.id)
             else:
-                _cancel(session, row.id, "pending", reason)
+                _cancel(session, row.id, Status.PENDING, reason)
         session.commit()
         return ready
 
 
 def _move(
-    factory: sessionmaker[Session], row_id: int, frm: tuple[str, ...], **values: object
+    factory: sessionmaker[Session],
+    row_id: int,
+    step: Move,
+    frm: tuple[Status, ...],
+    **values: object,
 ) -> bool:
+    """One row's move in its own transaction; False when the row was not in ``frm``."""
     with factory() as session:
-        done = session.execute(
-            update(Outbox).where(Outbox.id == row_id, Outbox.status.in_(frm)).values(**values)
-        )
+        done = move(session, step, Outbox.id == row_id, frm=frm, **values)
         session.commit()
-        return _changed(done)
+        return done == 1
 
 
 def claim_for_draft(factory: sessionmaker[Session], row_id: int, now: datetime) -> bool:
     """pending (review) -> draft, committed before the APPEND; False if someone else has it."""
-    return _move(factory, row_id, ("pending",), status="draft", claimed_at=now)
+    return _move(factory, row_id, Move.PLACE_DRAFT, (Status.PENDING,), claimed_at=now)
 
 
 def draft_placed_at(factory: sessionmaker[Session], row_id: int) -> datetime | None:
@@ -210,7 +202,7 @@ def draft_placed_at(factory: sessionmaker[Session], row_id: int) -> datetime | N
 
 def release_draft(factory: sessionmaker[Session], row_id: int, reason: str) -> bool:
     """draft -> pending after a failed APPEND, so the next run tries again."""
-    return _move(factory, row_id, ("draft",), status="pending", last_error=reason)
+    return _move(factory, row_id, Move.RELEASE_DRAFT, (Status.DRAFT,), last_error=reason)
 
 
 def claim_approved(
@@ -223,20 +215,17 @@ def claim_approved(
         account = session.get(Account, account_id)
         if row is None or account is None or row.account_id != account_id:
             raise OutboxStateError(f"no outbox row {row_id} for this account")
-        if row.status != "draft":
+        if row.status != Status.DRAFT:
             return False
         reason = refusal(session, row, account, now)
         if reason is not None:
-            _cancel(session, row.id, "draft", reason)
+            _cancel(session, row.id, Status.DRAFT, reason)
             session.commit()
             raise OutboxStateError(f"row {row_id} can no longer be sent: {reason}")
-        done = session.execute(
-            update(Outbox)
-            .where(Outbox.id == row_id, Outbox.status == "draft")
-            .values(status="sending", claimed_at=now, attempts=Outbox.attempts + 1)
-        )
+        done = move(session, Move.APPROVE, Outbox.id == row_id, frm=Status.DRAFT,
+                    claimed_at=now, attempts=Outbox.attempts + 1)  # fmt: skip
         session.commit()
-        return _changed(done)
+        return done == 1
 
 
 def load_mail(factory: sessionmaker[Session], row_id: int) -> OutgoingMail:
@@ -249,7 +238,7 @@ def load_mail(factory: sessionmaker[Session], row_id: int) -> OutgoingMail:
         interview = session.get(Interview, row.interview_id)
         assert account is not None and interview is not None
         contact = session.get(Contact, interview.contact_id)
-        to_name = account.name if row.kind == "prep_sheet" else (contact.name if contact else "")
+        to_name = account.name if row.kind == Kind.PREP_SHEET else (contact.name if contact else "")
         return OutgoingMail(
             row_id=row.id, kind=row.kind, message_id=row.message_id,
             from_name=account.name, from_addr=account.email,
@@ -268,22 +257,21 @@ def mark_sent(
         row = uow.session.get(Outbox, row_id)
         if row is None:
             raise OutboxStateError(f"no outbox row {row_id}")
-        # The server took it, whatever the row says now: the truth wins over the status.
-        if row.status != "sent":
-            row.status = "sent"
-            row.sent_at = now
+        # The server took it, whatever the row says now: the truth wins over the status (and
+        # a row already sent keeps the time it was first known to have gone).
+        move(uow.session, Move.CONFIRM_SENT, Outbox.id == row_id, sent_at=now)
         record_sent(uow, row, now=now)
         return uow.commit()
 
 
 def mark_failed(factory: sessionmaker[Session], row_id: int, reason: str) -> bool:
     """sending (or draft) -> failed, with the reason shown to the user."""
-    return _move(factory, row_id, ("sending", "draft"), status="failed", last_error=reason)
+    return _move(factory, row_id, Move.FAIL, (Status.SENDING, Status.DRAFT), last_error=reason)
 
 
 def needs_review(factory: sessionmaker[Session], row_id: int, reason: str) -> bool:
     """sending -> needs_review: we cannot tell whether it went; a person must look."""
-    return _move(factory, row_id, ("sending",), status="needs_review", last_error=reason)
+    return _move(factory, row_id, Move.OUTCOME_UNKNOWN, (Status.SENDING,), last_error=reason)
 
 
 def settle_review(
@@ -300,22 +288,28 @@ def settle_review(
         if row is None or row.account_id != account_id:
             raise OutboxStateError(f"no outbox row {row_id} for this account")
         status = row.status
-    allowed = {"sent": ("needs_review",), "resend": ("needs_review", "failed"),
-               "drop": ("needs_review", "failed")}  # fmt: skip
-    if decision not in allowed:
+    if decision not in _DECISIONS:
         raise OutboxStateError(f"unknown decision {decision!r}: use sent, resend or drop")
-    if status not in allowed[decision]:
+    step, leaving = _DECISIONS[decision]
+    if status not in leaving:
         raise OutboxStateError(f"row {row_id} is {status}; '{decision}' applies to "
-                               f"{' or '.join(allowed[decision])} rows")  # fmt: skip
-    if decision == "sent":
+                               f"{' or '.join(leaving)} rows")  # fmt: skip
+    if step is Move.CONFIRM_SENT:
         return mark_sent(factory, account_id, row_id, now)
-    if decision == "resend":
-        _move(factory, row_id, allowed["resend"], status="pending", not_before=now,
+    if step is Move.RESEND:
+        _move(factory, row_id, step, leaving, not_before=now,
               last_error="resend approved by the user")  # fmt: skip
     else:
-        _move(factory, row_id, allowed["drop"], status="cancelled",
-              last_error="dropped by the user")  # fmt: skip
+        _move(factory, row_id, step, leaving, last_error="dropped by the user")
     return []
+
+
+# The user's decisions on a row we could not settle: the move each makes, and from where.
+_DECISIONS: dict[str, tuple[Move, tuple[Status, ...]]] = {
+    "sent": (Move.CONFIRM_SENT, (Status.NEEDS_REVIEW,)),
+    "resend": (Move.RESEND, (Status.NEEDS_REVIEW, Status.FAILED)),
+    "drop": (Move.DROP, (Status.NEEDS_REVIEW, Status.FAILED)),
+}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -335,18 +329,16 @@ def back_to_pending(
     """sending -> pending with not_before moved (backoff), or failed after MAX_ATTEMPTS."""
     with factory() as session:
         row = session.get(Outbox, row_id)
-        if row is None or row.status != "sending":
+        if row is None or row.status != Status.SENDING:
             return None
         if delay is None and row.attempts >= MAX_ATTEMPTS:
             reason = f"gave up after {row.attempts} attempts: {reason}"
-            values: dict[str, object] = {"status": "failed", "last_error": reason}
+            move(session, Move.FAIL, Outbox.id == row_id, frm=Status.SENDING, last_error=reason)
             when = None
         else:
             when = now + (delay if delay is not None else backoff(row.attempts))
-            values = {"status": "pending", "not_before": when, "last_error": reason}
-        session.execute(
-            update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending").values(**values)
-        )
+            move(session, Move.RETRY, Outbox.id == row_id, frm=Status.SENDING,
+                 not_before=when, last_error=reason)  # fmt: skip
         session.commit()
         return when
 
@@ -360,7 +352,7 @@ def in_flight(
             select(Outbox)
             .where(
                 Outbox.account_id == account_id,
-                Outbox.status == "sending",
+                Outbox.status == Status.SENDING,
                 or_(Outbox.claimed_at.is_(None), Outbox.claimed_at <= now - stale_after),
             )
             .order_by(Outbox.id)

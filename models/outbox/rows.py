@@ -1,0 +1,99 @@
+"""Creating outbox rows and moving them between statuses: the only code that writes a status.
+
+A row is born ``pending`` with a fresh Message-ID (:func:`new_row`); from then on its status
+changes only through :func:`move`, an UPDATE conditional on the statuses the move may leave
+(states.py), so two writers (two senders, a sender and the inbox sync) never both act on one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, update
+from sqlalchemy.orm import Session
+
+from coffeechat.models.outbox.mailbuild import new_message_id
+from coffeechat.models.outbox.states import INITIAL, Kind, Mode, Move, Status, sources, transition
+from coffeechat.models.store.tables import Outbox
+
+
+def move(
+    session: Session,
+    step: Move,
+    *where: ColumnElement[bool],
+    frm: Status | Iterable[Status] | None = None,
+    **values: object,
+) -> int:
+    """Apply ``step`` to the rows matching ``where`` that are in ``frm``; how many moved.
+
+    ``frm`` defaults to every status the move may leave; a status it may not leave raises
+    IllegalMove before anything is written. A row in any other status is left alone: that is
+    how a caller learns that someone else moved it first (the count is 0).
+    """
+    if not where:
+        raise ValueError("an outbox move needs a condition naming its rows")
+    if "status" in values:
+        raise ValueError("the status is the move's to set, not a value")
+    if frm is None:
+        leaving = sources(step)
+    elif isinstance(frm, str):
+        leaving = (Status(frm),)
+    else:
+        leaving = tuple(Status(s) for s in frm)
+    targets = {transition(s, step) for s in leaving}  # raises IllegalMove
+    if not targets:
+        return 0
+    (to,) = targets  # one target per move: states.py writes it so, a test checks it
+    result = session.execute(
+        update(Outbox)
+        .where(*where, Outbox.status.in_([s.value for s in leaving]))
+        .values(status=to.value, **values)
+    )
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def new_row(
+    *,
+    account_id: int,
+    interview_id: int,
+    kind: Kind | str,
+    occurrence: str,
+    sender: str,
+    to_addr: str,
+    subject: str,
+    body_text: str,
+    mode: Mode | str,
+    not_before: datetime,
+    now: datetime,
+    body_html: str | None = None,
+    not_after: datetime | None = None,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    note: str = "",
+) -> Outbox:
+    """A new pending row (not yet added to a session) with a fresh Message-ID from ``sender``.
+
+    ``kind`` and ``mode`` are checked against their enums: an unknown one raises ValueError.
+    """
+    return Outbox(
+        account_id=account_id,
+        interview_id=interview_id,
+        kind=Kind(kind).value,
+        occurrence=occurrence,
+        message_id=new_message_id(sender),
+        status=INITIAL.value,
+        mode=Mode(mode).value,
+        to_addr=to_addr,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        in_reply_to=in_reply_to,
+        references=list(references),
+        not_before=not_before,
+        not_after=not_after,
+        attempts=0,
+        last_error=note,
+        created_at=now,
+    )
