@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
+from coffeechat.deployments.cli.present import grouped_words, local, out, relative, when_text
 from coffeechat.deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
 from coffeechat.models.contacts.importing import (
     ContactRow,
@@ -21,8 +25,9 @@ from coffeechat.models.contacts.importing import (
 )
 from coffeechat.models.contacts.records import find_contact, import_rows, upsert_contact
 from coffeechat.models.reports.export import record
+from coffeechat.models.reports.people import bounced_only, next_step, timeline
 from coffeechat.models.store.events import NoteAdded
-from coffeechat.models.store.tables import Contact, EventLog, Interview, Note
+from coffeechat.models.store.tables import Account, Contact, Interview, Note
 from coffeechat.models.text import clean_line
 
 app = typer.Typer(help="Add, import, list, show and edit contacts.", no_args_is_help=True)
@@ -134,7 +139,9 @@ def list_(
             "email": c.emails[0].address if c.emails else "",
             "company": c.company,
             "role": c.role,
-            "stage": stages.get(c.id, "-"),
+            "stage": "undeliverable"
+            if bounced_only(c) and c.id in stages
+            else stages.get(c.id, "-"),
             "do_not_contact": c.do_not_contact,
         }
         for c in contacts
@@ -145,10 +152,9 @@ def list_(
     table = Table("#", "name", "email", "company", "role", "stage")
     for r in rows:
         stage = "do not contact" if r["do_not_contact"] else str(r["stage"])
-        table.add_row(
-            str(r["id"]), str(r["name"]), str(r["email"]), str(r["company"]), str(r["role"]), stage
-        )
-    console.print(table)
+        cells = (r["id"], r["name"], r["email"], r["company"], r["role"], stage)
+        table.add_row(*(escape(str(cell)) for cell in cells))
+    out().print(table)
 
 
 def _stages(session: object, account_id: int) -> dict[int, str]:
@@ -169,41 +175,109 @@ def _stages(session: object, account_id: int) -> dict[int, str]:
 def show(
     ctx: typer.Context,
     contact: Annotated[str, typer.Argument(help="#id, email address or part of the name.")],
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="Print JSON: {contact, notes, conversations, timeline}."),
+    ] = False,
 ) -> None:
-    """Show a contact's details and timeline (from the event log)."""
+    """Show a contact's details, each conversation with what comes next, and the timeline."""
     rt = runtime(ctx)
+    now = utcnow()
     with rt.factory() as session:
         found = find_contact(session, rt.account_id, contact)
+        zone = _zone(session, rt.account_id)
         details = {
             **record(found),
             "emails": [{"address": e.address, "status": e.status} for e in found.emails],
         }
-        timeline = [
-            {"at": ev.occurred_at.isoformat(), "type": ev.type, **ev.payload}
-            for ev in session.scalars(
-                select(EventLog).where(EventLog.contact_id == found.id).order_by(EventLog.id)
+        conversations = [
+            {
+                "interview_id": i.id,
+                "state": "undeliverable" if bounced_only(found) else i.state,
+                "since": i.state_changed_at.isoformat(),
+                "next": next_step(
+                    session, i, found, now, cadence=rt.settings.cadence, zone=zone
+                ).as_dict(),
+            }
+            for i in session.scalars(
+                select(Interview).where(Interview.contact_id == found.id).order_by(Interview.id)
             )
         ]
+        entries, left_out = timeline(session, found.id)
         notes = [
             n.text
             for n in session.scalars(
                 select(Note).where(Note.contact_id == found.id).order_by(Note.id)
             )
         ]
+    items = [
+        {
+            "at": e.at.isoformat(),
+            "interview_id": e.interview_id,
+            "text": text,
+            "events": [{"type": kind, **payload} for kind, payload in events],
+        }
+        for e in entries
+        for text, events in grouped_words(e.events, found.name, now, zone)
+    ]
     if json_out:
-        print_json({"contact": details, "notes": notes, "timeline": timeline})
+        print_json(
+            {
+                "contact": details,
+                "notes": notes,
+                "conversations": conversations,
+                "timeline": items,
+                "timeline_left_out": left_out,
+            }
+        )
         return
-    console.print(f"[bold]#{found.id} {found.name}[/bold]", highlight=False)
+    _print_contact(found.id, found.name, details, notes, conversations, items, left_out, now, zone)
+
+
+def _print_contact(
+    cid: int,
+    name: str,
+    details: dict[str, Any],
+    notes: list[str],
+    conversations: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    left_out: int,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    con = out()
+
+    def line(text: str) -> None:
+        con.print(text, highlight=False, markup=False)
+
+    con.print(f"[bold]#{cid} {escape(name)}[/bold]", highlight=False)
     for key in ("company", "role", "linkedin_url", "timezone", "source", "tags"):
         if details.get(key):
-            console.print(f"  {key}: {details[key]}", highlight=False, markup=False)
+            value = details[key]
+            line(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
     for e in details["emails"]:
-        console.print(f"  email: {e['address']} ({e['status']})", highlight=False, markup=False)
+        line(f"  email: {e['address']}" + ("" if e["status"] == "ok" else f" ({e['status']})"))
     for text in notes:
-        console.print(f"  note: {text}", highlight=False, markup=False)
-    for item in timeline:
-        console.print(f"  {item['at']}  {item['type']}", highlight=False, markup=False)
+        line(f"  note: {text}")
+    for c in conversations:
+        step = c["next"]
+        since = relative(datetime.fromisoformat(c["since"]), now)
+        who = {"you": "you: ", "them": "them: "}.get(step["who"], "")
+        when = f" {when_text(step['at'], now, zone)}" if step["at"] else ""
+        line(f"  {c['state']} since {since}; next: {who}{step['what']}{when}")
+        if step["command"]:
+            line(f"    `{step['command']}`")
+    if items:
+        line("timeline:")
+    if left_out:
+        line(f"  ({left_out} older events: `coffeechat export`)")
+    for item in items:
+        line(f"  {local(datetime.fromisoformat(item['at']), now, zone)}  {item['text']}")
+
+
+def _zone(session: Session, account_id: int) -> ZoneInfo:
+    account = session.get(Account, account_id)
+    return ZoneInfo(account.timezone if account else "UTC")
 
 
 @app.command("edit")

@@ -146,22 +146,57 @@ def transition(payload: Mapping[str, Any]) -> str:
     return f"{payload.get('old', '?')} {ARROW} {payload.get('new', '?')}"
 
 
-def grouped_words(
-    events: Iterable[tuple[str, Mapping[str, Any]]], name: str, now: datetime, zone: ZoneInfo
-) -> str:
-    """Events that happened together in words: the state change first, then what caused it.
+# The event that moves an interview into each state: a state change is told with its cause.
+_CAUSE = {
+    "requested": ("OutreachSent",),
+    "replied": ("ReplyReceived", "MeetingCancelled"),
+    "undeliverable": ("BounceReceived",),
+    "scheduled": ("MeetingScheduled", "MeetingRescheduled"),
+    "prepped": ("PrepSheetDelivered",),
+    "held": ("MeetingEnded",),
+    "thanked": ("EmailSent",),
+    "updated": ("EmailSent",),
+    "closed": ("ContactOptedOut",),
+}
 
-    ``requested → replied: reply from Ada Lovelace``; without a state change, the events
-    joined by ``; ``.
+Event = tuple[str, Mapping[str, Any]]
+
+
+def grouped_words(
+    events: Iterable[Event], name: str, now: datetime, zone: ZoneInfo
+) -> list[tuple[str, list[Event]]]:
+    """Events logged at one moment as lines in words, each state change with its cause.
+
+    ``requested → replied: reply from Ada Lovelace``; an event without a state change is a line
+    of its own; a state change whose cause is not among them is ``replied → scheduled``.
     """
-    moves, said = [], []
-    for kind, payload in events:
-        if kind == "StateChanged":
-            moves.append(transition(payload))
+    items = list(events)
+    delivered = any(kind == "PrepSheetDelivered" for kind, _ in items)
+    others = [
+        (kind, p)
+        for kind, p in items
+        if kind != "StateChanged" and not (delivered and _prep_mail(kind, p))
+    ]
+    attached: dict[int, list[str]] = {}
+    alone: list[tuple[str, list[Event]]] = []
+    for kind, payload in items:
+        if kind != "StateChanged":
+            continue
+        causes = _CAUSE.get(str(payload.get("new")), ())
+        match = next((i for i, (k, _) in enumerate(others) if k in causes), None)
+        if match is None:
+            alone.append((transition(payload), [(kind, payload)]))
         else:
-            said.append(event_words(kind, payload, name, now, zone))
-    text = "; ".join(dict.fromkeys(said))
-    if not moves:
-        return text
-    head = ", ".join(moves)
-    return f"{head}: {text}" if text else head
+            attached.setdefault(match, []).append(transition(payload))
+    lines = list(alone)
+    for i, (kind, payload) in enumerate(others):
+        text = event_words(kind, payload, name, now, zone)
+        if i in attached:
+            text = f"{', '.join(attached[i])}: {text}"
+        lines.append((text, [(kind, payload)]))
+    return lines
+
+
+def _prep_mail(kind: str, payload: Mapping[str, Any]) -> bool:
+    # The prep sheet's own email beside its delivery says the same thing twice.
+    return kind == "EmailSent" and payload.get("kind") == "prep_sheet"
