@@ -92,9 +92,16 @@ def run(
         return
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if verbose
+        else "%(asctime)s %(levelname)s: %(message)s",
+        datefmt=None if verbose else "%H:%M",
         stream=sys.stderr,
     )
+    if not verbose:
+        # Prefect's loggers are at INFO and propagate here: its per-task lines only with -v.
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call
     if not verbose:
         # Prefect's per-flow and per-task lines ("Finished in state Completed()") stay in its
