@@ -177,7 +177,10 @@ def show(
     contact: Annotated[str, typer.Argument(help="#id, email address or part of the name.")],
     json_out: Annotated[
         bool,
-        typer.Option("--json", help="Print JSON: {contact, notes, conversations, timeline}."),
+        typer.Option(
+            "--json",
+            help="Print JSON: {contact, notes, conversations, timeline, lines, timeline_left_out}.",
+        ),
     ] = False,
 ) -> None:
     """Show a contact's details, each conversation with what comes next, and the timeline."""
@@ -211,22 +214,25 @@ def show(
             )
         ]
     items = [
-        {
-            "at": e.at.isoformat(),
-            "interview_id": e.interview_id,
-            "text": text,
-            "events": [{"type": kind, **payload} for kind, payload in events],
-        }
+        {"at": e.at.isoformat(), "interview_id": e.interview_id, "text": text}
         for e in entries
-        for text, events in grouped_words(e.events, found.name, now, zone)
+        for text, _events in grouped_words(e.events, found.name, now, zone)
     ]
     if json_out:
+        # timeline: one entry per event (its type and fields), in date order; lines: the same
+        # in words, a state change joined to its cause, as the text form shows them.
+        events = [
+            {"at": e.at.isoformat(), "type": kind, "interview_id": e.interview_id, **payload}
+            for e in entries
+            for kind, payload in e.events
+        ]
         print_json(
             {
                 "contact": details,
                 "notes": notes,
                 "conversations": conversations,
-                "timeline": items,
+                "timeline": events,
+                "lines": items,
                 "timeline_left_out": left_out,
             }
         )

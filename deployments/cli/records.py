@@ -78,9 +78,9 @@ def _needs_you(con: Console, report: dict[str, Any]) -> None:
         return
     con.print(f"[bold]needs you ({len(needs)}):[/bold]")
     for item in needs:
-        con.print(f"  • {escape(item['text'])}", highlight=False)
-        if item["command"]:
-            con.print(f"      `{escape(item['command'])}`", highlight=False)
+        command = f": `{item['command']}`" if item["command"] else ""
+        purpose = " to send one" if item["kind"] == "not_thanked" else ""
+        con.print(f"  • {item['text']}{command}{purpose}", markup=False, highlight=False)
 
 
 def _people(con: Console, report: dict[str, Any], now: datetime, zone: ZoneInfo) -> None:

@@ -29,14 +29,8 @@ def needs_you(session: Session, account_id: int, report: dict[str, Any]) -> list
     items += _undeliverable(report)
     unreadable = report["unreadable"]["count"]
     if unreadable:
-        items.append(
-            _item(
-                "unreadable",
-                f"{unreadable} emails kept but not read (over their "
-                "budget): read them in your mail client",
-                "coffeechat status --json",
-            )
-        )
+        text = f"unreadable mail: {unreadable}, kept but not acted on"
+        items.append(_item("unreadable", text, "coffeechat status --json"))
     suspicious = report["suspicious"]["count"]
     if suspicious:
         items.append(
