@@ -13,7 +13,14 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from coffeechat.deployments.cli.present import grouped_words, local, out, relative, when_text
+from coffeechat.deployments.cli.present import (
+    grouped_words,
+    local,
+    out,
+    print_table,
+    relative,
+    when_text,
+)
 from coffeechat.deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
 from coffeechat.models.contacts.importing import (
     ContactRow,
@@ -154,7 +161,7 @@ def list_(
         stage = "do not contact" if r["do_not_contact"] else str(r["stage"])
         cells = (r["id"], r["name"], r["email"], r["company"], r["role"], stage)
         table.add_row(*(escape(str(cell)) for cell in cells))
-    out().print(table)
+    print_table(out(), table)
 
 
 def _stages(session: object, account_id: int) -> dict[int, str]:

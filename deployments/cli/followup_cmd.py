@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from coffeechat.deployments.cli.present import moment, out
+from coffeechat.deployments.cli.present import moment, out, print_table
 from coffeechat.deployments.cli.runtime import (
     Runtime,
     console,
@@ -181,10 +181,11 @@ def queue(
         when = moment(datetime.fromisoformat(r["not_before"]), now, zone)
         status = f"{r['status']} (review)" if r["mode"] == "review" else r["status"]
         table.add_row(
-            str(r["id"]), r["kind"], status, escape(r["contact"]), when, escape(r["subject"]),
+            str(r["id"]), r["kind"], status, escape(f"{r['contact']} <{r['to']}>"), when,
+            escape(r["subject"]),
             escape(r["note"]),
         )  # fmt: skip
-    out().print(table)
+    print_table(out(), table)
 
 
 def plan(

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 # Width used when standard output is not a terminal: wide enough that no table cell is cut.
 PIPE_WIDTH = 1000
@@ -27,6 +27,17 @@ def out() -> Console:
     """A console on standard output: the terminal's width, or no width limit when piped."""
     tty = sys.stdout.isatty()
     return Console(width=None if tty else PIPE_WIDTH, soft_wrap=not tty)
+
+
+def print_table(con: Console, renderable: RenderableType) -> None:
+    """Print a table: as is on a terminal; piped, without the padding at the ends of lines."""
+    if con.is_terminal:
+        con.print(renderable)
+        return
+    with con.capture() as captured:
+        con.print(renderable)
+    text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+    con.file.write(text + "\n")
 
 
 def _day(when: datetime, now: datetime) -> str:

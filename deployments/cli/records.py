@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from coffeechat.deployments.cli.present import local, moment, out, relative, when_text
+from coffeechat.deployments.cli.present import local, moment, out, print_table, relative, when_text
 from coffeechat.deployments.cli.runtime import console, print_json, runtime, utcnow
 from coffeechat.models.followups.first_run import NOT_THANKED_SHOWN
 from coffeechat.models.reports.export import write_export
@@ -116,7 +116,7 @@ def _people(con: Console, report: dict[str, Any], now: datetime, zone: ZoneInfo)
             when,
             escape(step["command"] or ""),
         )
-    con.print(table)
+    print_table(con, table)
     if report.get("people_more"):
         con.print(f"... and {report['people_more']} more (`coffeechat status --json`)")
 
@@ -140,7 +140,7 @@ def _meetings(con: Console, report: dict[str, Any], now: datetime, zone: ZoneInf
         table.add_row(
             start, escape(str(m["contact"] or "?")), escape(m["summary"]), m["prep_sheet"]
         )
-    con.print(table)
+    print_table(con, table)
 
 
 def _details(con: Console, report: dict[str, Any], now: datetime, zone: ZoneInfo) -> None:

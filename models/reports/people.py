@@ -139,13 +139,18 @@ def _by_state(
             due = nudge_due(aware(sent), interview.paused_until, cadence, zone)
             return NextStep("coffeechat", "nudge if no reply", due)
         if back is not None:
-            return NextStep("them", "away; waiting for a reply", back)
+            return NextStep("them", "waiting for a reply (away until then)", back)
         return NextStep("them", "waiting for a reply")
     if state == State.REPLIED.value:
         return NextStep("you", "book the meeting (coffeechat sees it in your calendar)")
     if state == State.HELD.value:
         return NextStep("coffeechat", "thank-you after the meeting")
-    return NextStep("", "nothing due (news for them: `coffeechat note ... --for-update`)")
+    return NextStep(
+        "",
+        "nothing due; news for them goes in a note",
+        None,
+        f'coffeechat note {ref} "NEWS" --for-update',
+    )
 
 
 @dataclass(frozen=True)
