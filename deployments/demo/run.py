@@ -157,14 +157,16 @@ def _keep_running(console: Console, world: World) -> None:
         "directly; `coffeechat run` starts one)",
     )
     console.print(table)
-    # SIGTERM (a service manager, `kill`) stops the world as cleanly as Ctrl-C does.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM (a service manager, `kill`) stops the world as cleanly as Ctrl-C does; SIGINT is
+    # handled here too, as Python does not when it started with SIGINT ignored (`cmd &`).
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         console.print(f"stopping the demo world; its files stay in {world.root}")
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
