@@ -80,8 +80,11 @@ def test_run_says_what_it_does_and_stops_cleanly_on_ctrl_c(tmp_path: Path, verbo
     argv = [*base, "run", "--cycle-seconds", "1", *(["--verbose"] if verbose else [])]
     with log.open("wb") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+    def text() -> str:
+        return log.read_text(errors="replace")
+
     try:
-        text = lambda: log.read_text(errors="replace")  # noqa: E731
         _wait_for(lambda: "coffeechat running" in text(), 180, "start-up", log)
         # The calendar's meeting is an effect: told in words, once, in local time.
         _wait_for(lambda: "meeting booked" in text(), 120, "the meeting's line", log)
