@@ -19,8 +19,8 @@ from coffeechat.deployments.cli.present import (
     out,
     print_table,
     relative,
-    when_text,
 )
+from coffeechat.deployments.cli.records import next_text
 from coffeechat.deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
 from coffeechat.models.contacts.importing import (
     ContactRow,
@@ -273,13 +273,8 @@ def _print_contact(
     for text in notes:
         line(f"  note: {text}")
     for c in conversations:
-        step = c["next"]
         since = relative(datetime.fromisoformat(c["since"]), now)
-        who = {"you": "you: ", "them": "them: "}.get(step["who"], "")
-        when = f" {when_text(step['at'], now, zone)}" if step["at"] else ""
-        line(f"  {c['state']} since {since}; next: {who}{step['what']}{when}")
-        if step["command"]:
-            line(f"    `{step['command']}`")
+        line(f"  {c['state']} {since}; next: {next_text(c['next'], now, zone)}")
     if items:
         line("timeline:")
     if left_out:

@@ -84,46 +84,36 @@ def _needs_you(con: Console, report: dict[str, Any]) -> None:
 
 
 def _people(con: Console, report: dict[str, Any], now: datetime, zone: ZoneInfo) -> None:
+    """Each conversation on two lines: who and where it stands, then what comes next."""
     if not report["people"]:
         return
-    table = Table(
-        "#",
-        "contact",
-        "email",
-        "state",
-        "since",
-        "next",
-        "when",
-        "do",
-        title="conversations",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
+    con.print()
+    con.print("[bold]conversations:[/bold]")
     for p in report["people"]:
-        step = p["next"]
-        who = {"you": "you: ", "them": "them: ", "coffeechat": ""}.get(step["who"], "")
         since = relative(datetime.fromisoformat(p["since"]), now)
-        when = when_text(step["at"], now, zone, never="")
-        table.add_row(
-            str(p["contact_id"]),
-            escape(p["contact"]),
-            escape(p["email"]),
-            p["state"],
-            since,
-            escape(who + step["what"]),
-            when,
-            escape(step["command"] or ""),
-        )
-    print_table(con, table)
+        email = f", {p['email']}" if p["email"] else ""
+        _plain(con, f"  {p['contact']} (#{p['contact_id']}{email}): {p['state']} {since}")
+        _plain(con, f"      next: {next_text(p['next'], now, zone)}")
     if report.get("people_more"):
-        con.print(f"... and {report['people_more']} more (`coffeechat status --json`)")
+        con.print(f"  ... and {report['people_more']} more (`coffeechat status --json`)")
+
+
+def next_text(step: dict[str, Any], now: datetime, zone: ZoneInfo) -> str:
+    """A next step in words: ``you: approve the nudge in Drafts: `coffeechat approve 3```."""
+    who = {"you": "you: ", "them": "them: "}.get(step["who"], "")
+    command = f": `{step['command']}`" if step["command"] else ""
+    if not step["at"]:
+        return f"{who}{step['what']}{command}"
+    when = when_text(step["at"], now, zone)
+    if step["who"] == "them":  # "away until <when>"
+        return f"{who}{step['what']} {when}{command}"
+    return f"{when}: {who}{step['what']}{command}"
 
 
 def _meetings(con: Console, report: dict[str, Any], now: datetime, zone: ZoneInfo) -> None:
     if not report["next_meetings"]:
         return
+    con.print()
     table = Table(
         "when",
         "contact",

@@ -115,13 +115,14 @@ def next_step(
             return step
     if meeting is not None:
         return NextStep("", "meeting", aware(meeting.start_utc))
-    return _by_state(session, interview, contact, cadence, zone)
+    return _by_state(session, interview, contact, now, cadence, zone)
 
 
 def _by_state(
     session: Session,
     interview: Interview,
     contact: Contact,
+    now: datetime,
     cadence: CadenceRules | None,
     zone: ZoneInfo,
 ) -> NextStep:
@@ -133,18 +134,21 @@ def _by_state(
     if state == State.PLANNED.value:
         return NextStep("you", "ask for a conversation", None, f"coffeechat outreach {ref}")
     if state in (State.REQUESTED.value, State.NUDGED.value):
-        back = aware(interview.paused_until) if interview.paused_until else None
+        paused = interview.paused_until
+        back = aware(paused) if paused is not None and aware(paused) > now else None
         if state == State.REQUESTED.value and NUDGE_TAG in contact.tags and cadence is not None:
             sent = outreach_sent_at(session, interview.account_id, interview)
             due = nudge_due(aware(sent), interview.paused_until, cadence, zone)
             return NextStep("coffeechat", "nudge if no reply", due)
         if back is not None:
-            return NextStep("them", "waiting for a reply (away until then)", back)
+            return NextStep("them", "waiting for a reply; away until", back)
         return NextStep("them", "waiting for a reply")
     if state == State.REPLIED.value:
         return NextStep("you", "book the meeting (coffeechat sees it in your calendar)")
     if state == State.HELD.value:
         return NextStep("coffeechat", "thank-you after the meeting")
+    if state in (State.SCHEDULED.value, State.PREPPED.value):
+        return NextStep("coffeechat", "marks the meeting held, then a thank-you")
     return NextStep(
         "",
         "nothing due; news for them goes in a note",
