@@ -22,6 +22,7 @@ from coffeechat.deployments.cli.present import (
 )
 from coffeechat.deployments.cli.records import next_text
 from coffeechat.deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
+from coffeechat.models.classify.address import normalise_address
 from coffeechat.models.contacts.importing import (
     ContactRow,
     ImportFormatError,
@@ -30,11 +31,16 @@ from coffeechat.models.contacts.importing import (
     parse,
     split_emails,
 )
-from coffeechat.models.contacts.records import find_contact, import_rows, upsert_contact
+from coffeechat.models.contacts.records import (
+    contact_by_email,
+    find_contact,
+    import_rows,
+    upsert_contact,
+)
 from coffeechat.models.reports.export import record
 from coffeechat.models.reports.people import bounced_only, next_step, timeline
 from coffeechat.models.store.events import NoteAdded
-from coffeechat.models.store.tables import Account, Contact, Interview, Note
+from coffeechat.models.store.tables import Account, Contact, ContactEmail, Interview, Note
 from coffeechat.models.text import clean_line
 
 app = typer.Typer(help="Add, import, list, show and edit contacts.", no_args_is_help=True)
@@ -326,15 +332,28 @@ def edit(
             emails, bad = split_emails(" ".join(add_email))
             if bad:
                 raise ImportFormatError(f"invalid email address {bad[0]!r}")
-            upsert_contact(
-                uow,
-                ContactRow(line=0, name=found.name, emails=tuple(emails)),
-                source="manual",
-                now=now,
-            )
+            _add_addresses(uow.session, rt.account_id, found, emails)
         found.updated_at = now
         uow.commit()
         console.print(f"updated #{found.id} {found.name}", highlight=False)
+
+
+def _add_addresses(session: Session, account_id: int, contact: Contact, emails: list[str]) -> None:
+    """Give ``contact`` these addresses (a working one after a bounce, a second one)."""
+    for address in map(normalise_address, emails):
+        owner = contact_by_email(session, account_id, address)
+        if owner is not None and owner.id != contact.id:
+            raise ImportFormatError(f"{address} is already the address of #{owner.id} {owner.name}")
+        if owner is None:
+            contact.emails.append(
+                ContactEmail(
+                    account_id=account_id,
+                    address=address,
+                    is_primary=not contact.emails,
+                    status="ok",
+                )
+            )
+    session.flush()
 
 
 def note(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coffeechat.models.reports.people import contact_ref
-from coffeechat.models.store.tables import Contact, Interview, Outbox, Referral
+from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Outbox, Referral
 
 SHOWN = 10
 _KIND = {"outreach": "request", "thank_you": "thank-you", "prep_sheet": "prep sheet"}
@@ -117,6 +117,13 @@ def _referrals(session: Session, account_id: int) -> list[dict[str, Any]]:
         .join(Contact, Contact.id == Referral.from_contact_id)
         .where(Referral.account_id == account_id, Referral.status == "proposed")
         .where(Referral.to_contact_id.is_(None))
+        # Added as a contact since (by hand, with `contacts add`): no longer waiting.
+        .where(
+            ~select(ContactEmail.id)
+            .where(ContactEmail.account_id == account_id)
+            .where(ContactEmail.address == func.lower(Referral.address))
+            .exists()
+        )
         .order_by(Referral.id)
         .limit(SHOWN)
     ).all()
@@ -136,12 +143,7 @@ def _undeliverable(report: dict[str, Any]) -> list[dict[str, Any]]:
     items = []
     for person in report["people"]:
         if person["state"] == "undeliverable":
-            items.append(
-                _item(
-                    "undeliverable",
-                    f"mail to {person['contact']} <{person['email']}> "
-                    "bounced: add a working address, then ask again",
-                    person["next"]["command"],
-                )
-            )
+            step = person["next"]
+            text = f"{person['contact']} <{person['email']}>: {step['what']}"
+            items.append(_item("undeliverable", text, step["command"]))
     return items

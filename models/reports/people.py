@@ -93,12 +93,22 @@ def next_step(
             )
     ref = contact_ref(contact)
     state = interview.state
-    if state == State.UNDELIVERABLE.value or bounced_only(contact):
+    if bounced_only(contact):
+        edit = f"coffeechat contacts edit {ref} --add-email ADDRESS"
+        if state != State.UNDELIVERABLE.value:  # the request stands: only the address is gone
+            return NextStep("you", "mail bounced: add a working address", None, edit)
         return NextStep(
             "you",
             "mail bounced: add a working address, then ask again",
             None,
-            f"coffeechat contacts edit {ref} --add-email ADDRESS; coffeechat outreach {ref}",
+            f"{edit}; coffeechat outreach {ref}",
+        )
+    if state == State.UNDELIVERABLE.value and not rows:  # else the new request is on its way
+        return NextStep(
+            "you",
+            "mail bounced; they have another address now: ask again",
+            None,
+            f"coffeechat outreach {ref}",
         )
     meeting = session.scalars(
         select(Meeting)

@@ -6,13 +6,16 @@ another (``now`` is a parameter of the model, as everywhere).
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
+from typer.testing import CliRunner
 
+from coffeechat.deployments import cli as cli_module
 from coffeechat.flows.steps.app import App, build_app
 from coffeechat.integrations.config import load_settings
 from coffeechat.models.contacts.importing import ContactRow
@@ -24,6 +27,7 @@ from coffeechat.models.store.tables import (
     Account,
     Contact,
     ContactEmail,
+    Interview,
     Outbox,
     Referral,
     SyncCursor,
@@ -72,7 +76,7 @@ def test_a_contact_whose_only_address_bounced_is_undeliverable_with_the_fix(app:
     report = _report(app)
     [person] = report["people"]
     assert person["state"] == "undeliverable"
-    command = f'coffeechat contacts edit "#{cid}" --add-email ADDRESS; coffeechat outreach "#{cid}"'
+    command = f'coffeechat contacts edit "#{cid}" --add-email ADDRESS'
     assert person["next"] == {"who": "you", "what": person["next"]["what"], "at": None,
                               "command": command}  # fmt: skip
     [need] = report["needs_you"]
@@ -140,3 +144,35 @@ def test_a_nudge_is_coffeechats_next_step_with_its_time(app: App) -> None:
     step = person["next"]
     assert step["who"] == "coffeechat" and step["what"] == "nudge if no reply"
     assert datetime.fromisoformat(step["at"]) > SENT + timedelta(days=3)
+
+
+def test_following_the_undeliverable_hint_gives_the_same_contact_a_working_address(
+    app: App, tmp_path: Path
+) -> None:
+    """The commands status names work: the address joins that contact, then outreach is queued."""
+    _, iid = _requested(app, "Nobody Here", "nobody@gone.example")
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        uow.session.execute(update(ContactEmail).values(status="bounced", status_changed_at=NOW))
+        interview = uow.session.get(Interview, iid)
+        assert interview is not None
+        apply_event(uow, interview, Event.BOUNCED, now=NOW)
+        uow.commit()
+    [need] = _report(app)["needs_you"]
+    edit, outreach = (c.strip() for c in need["command"].split(";"))
+    runner, config = CliRunner(), str(tmp_path / "config.toml")
+
+    def cli(command: str) -> str:
+        args = shlex.split(command.replace("ADDRESS", "nobody@found.example"))[1:]
+        result = runner.invoke(cli_module.app, ["--config", config, *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    cli(edit)
+    with app.factory() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 1
+    [person] = _report(app)["people"]
+    assert person["email"] == "nobody@found.example"
+    assert person["next"]["command"] == outreach  # only the new request is left to ask for
+    assert "queued" in cli(outreach)
+    [person] = _report(app)["people"]
+    assert person["next"]["who"] == "coffeechat" and "request" in person["next"]["what"]
