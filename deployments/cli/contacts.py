@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -13,14 +11,11 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from coffeechat.deployments.cli.contact_view import contact_document, print_contact
 from coffeechat.deployments.cli.present import (
-    grouped_words,
-    local,
     out,
     print_table,
-    relative,
 )
-from coffeechat.deployments.cli.records import next_text
 from coffeechat.deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
 from coffeechat.models.classify.address import normalise_address
 from coffeechat.models.contacts.importing import (
@@ -37,10 +32,9 @@ from coffeechat.models.contacts.records import (
     import_rows,
     upsert_contact,
 )
-from coffeechat.models.reports.export import record
-from coffeechat.models.reports.people import bounced_only, next_step, timeline
+from coffeechat.models.reports.people import bounced_only
 from coffeechat.models.store.events import NoteAdded
-from coffeechat.models.store.tables import Account, Contact, ContactEmail, Interview, Note
+from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Note
 from coffeechat.models.text import clean_line
 
 app = typer.Typer(help="Add, import, list, show and edit contacts.", no_args_is_help=True)
@@ -192,7 +186,7 @@ def show(
         bool,
         typer.Option(
             "--json",
-            help="Print JSON: {contact, notes, conversations, timeline, lines, timeline_left_out}.",
+            help="Print JSON (shape: docs/cli-json.md).",
         ),
     ] = False,
 ) -> None:
@@ -201,97 +195,11 @@ def show(
     now = utcnow()
     with rt.factory() as session:
         found = find_contact(session, rt.account_id, contact)
-        zone = _zone(session, rt.account_id)
-        details = {
-            **record(found),
-            "emails": [{"address": e.address, "status": e.status} for e in found.emails],
-        }
-        conversations = [
-            {
-                "interview_id": i.id,
-                "state": "undeliverable" if bounced_only(found) else i.state,
-                "since": i.state_changed_at.isoformat(),
-                "next": next_step(
-                    session, i, found, now, cadence=rt.settings.cadence, zone=zone
-                ).as_dict(),
-            }
-            for i in session.scalars(
-                select(Interview).where(Interview.contact_id == found.id).order_by(Interview.id)
-            )
-        ]
-        entries, left_out = timeline(session, found.id)
-        notes = [
-            n.text
-            for n in session.scalars(
-                select(Note).where(Note.contact_id == found.id).order_by(Note.id)
-            )
-        ]
-    items = [
-        {"at": e.at.isoformat(), "interview_id": e.interview_id, "text": text}
-        for e in entries
-        for text, _events in grouped_words(e.events, found.name, now, zone)
-    ]
+        doc = contact_document(session, rt.account_id, found, now, rt.settings.cadence)
     if json_out:
-        # timeline: one entry per event (its type and fields), in date order; lines: the same
-        # in words, a state change joined to its cause, as the text form shows them.
-        events = [
-            {"at": e.at.isoformat(), "type": kind, "interview_id": e.interview_id, **payload}
-            for e in entries
-            for kind, payload in e.events
-        ]
-        print_json(
-            {
-                "contact": details,
-                "notes": notes,
-                "conversations": conversations,
-                "timeline": events,
-                "lines": items,
-                "timeline_left_out": left_out,
-            }
-        )
+        print_json(doc)
         return
-    _print_contact(found.id, found.name, details, notes, conversations, items, left_out, now, zone)
-
-
-def _print_contact(
-    cid: int,
-    name: str,
-    details: dict[str, Any],
-    notes: list[str],
-    conversations: list[dict[str, Any]],
-    items: list[dict[str, Any]],
-    left_out: int,
-    now: datetime,
-    zone: ZoneInfo,
-) -> None:
-    con = out()
-
-    def line(text: str) -> None:
-        con.print(text, highlight=False, markup=False)
-
-    con.print(f"[bold]#{cid} {escape(name)}[/bold]", highlight=False)
-    for key in ("company", "role", "linkedin_url", "timezone", "source", "tags"):
-        if details.get(key):
-            value = details[key]
-            line(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
-    for e in details["emails"]:
-        line(f"  email: {e['address']}" + ("" if e["status"] == "ok" else f" ({e['status']})"))
-    for text in notes:
-        line(f"  note: {text}")
-    for c in conversations:
-        since = relative(datetime.fromisoformat(c["since"]), now)
-        line(f"  {c['state']} {since}; next: {next_text(c['next'], now, zone)}")
-    if items:
-        line("timeline:")
-    if left_out:
-        line(f"  ({left_out} older events: `coffeechat export`)")
-    for item in items:
-        line(f"  {local(datetime.fromisoformat(item['at']), now, zone)}  {item['text']}")
-
-
-def _zone(session: Session, account_id: int) -> ZoneInfo:
-    account = session.get(Account, account_id)
-    return ZoneInfo(account.timezone if account else "UTC")
+    print_contact(doc, now)
 
 
 @app.command("edit")

@@ -123,7 +123,7 @@ def test_json_shapes(cli: Run) -> None:
     assert nobody["state"] == "undeliverable" and nobody["next"]["who"] == "you"
     shown = json.loads(cli("contacts", "show", "Ada", "--json"))
     assert set(shown) == {
-        "contact", "notes", "conversations", "timeline", "lines", "timeline_left_out",
+        "contact", "notes", "conversations", "timeline", "lines", "timeline_left_out", "timezone",
     }  # fmt: skip
     times = [t["at"] for t in shown["timeline"]]
     assert times == sorted(times)
