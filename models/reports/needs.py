@@ -26,6 +26,15 @@ def needs_you(session: Session, account_id: int, report: dict[str, Any]) -> list
     """Drafts, interrupted mail, referrals, bounces, unreadable and suspicious mail, old
     meetings never thanked, paused sending and failing sources: in that order."""
     items = [*_outbox(session, account_id), *_referrals(session, account_id)]
+    if not report["contacts"]:
+        items.append(
+            _item(
+                "no_contacts",
+                "no contacts yet: add one, or import a LinkedIn "
+                "export, vCard or CSV (`coffeechat contacts import FILE`)",
+                'coffeechat contacts add "NAME" --email ADDRESS',
+            )
+        )
     items += _undeliverable(report)
     unreadable = report["unreadable"]["count"]
     if unreadable:

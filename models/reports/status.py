@@ -8,8 +8,8 @@ ISO 8601 in UTC; ``timezone`` is the zone the text form shows them in. Besides t
   ``undeliverable`` when every address bounced; ``next`` is ``{who, what, at, command}``
   (``who``: coffeechat, you, them or "").
 - ``needs_you``: what waits for the user, each ``{kind, text, command}``; ``kind`` is one of
-  draft, review, referral, undeliverable, unreadable, suspicious, not_thanked, sending_paused,
-  source_failing; ``command`` names the command that settles it (or null).
+  no_contacts, draft, review, referral, undeliverable, unreadable, suspicious, not_thanked,
+  sending_paused, source_failing; ``command`` names the command that settles it (or null).
 """
 
 from __future__ import annotations
