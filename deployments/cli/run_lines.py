@@ -28,7 +28,7 @@ IDLE_POLL_SECONDS = 5.0
 def _move(m: OutboxMove, now: datetime, zone: ZoneInfo) -> str | None:
     kind = mail_kind(m.kind)
     if m.status == "pending":
-        return f"{kind} to {m.to} queued"
+        return f"{kind} to {m.to} queued for {local(m.not_before, now, zone)}"
     if m.status == "draft":
         return f"{kind} to {m.to} in your Drafts: `coffeechat approve {m.id}` sends it"
     if m.status == "cancelled":

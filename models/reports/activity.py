@@ -8,11 +8,13 @@ what is in flight, not the whole history.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from coffeechat.models.followups.next_due import aware
 from coffeechat.models.store.tables import Contact, EventLog, Interview, Outbox
 
 OPEN = ("pending", "sending", "draft")
@@ -40,6 +42,7 @@ class OutboxMove:
     contact_id: int | None
     contact: str
     last_error: str
+    not_before: datetime
 
 
 @dataclass
@@ -88,7 +91,16 @@ def poll(session: Session, account_id: int, cursor: Cursor) -> News:
         cursor.outbox_id = max(cursor.outbox_id, row.id)
         if cursor.open_rows.get(row.id) != row.status:
             news.outbox.append(
-                OutboxMove(row.id, row.kind, row.status, row.to_addr, cid, name, row.last_error)
+                OutboxMove(
+                    row.id,
+                    row.kind,
+                    row.status,
+                    row.to_addr,
+                    cid,
+                    name,
+                    row.last_error,
+                    aware(row.not_before),
+                )
             )
         if row.status in OPEN:
             cursor.open_rows[row.id] = row.status
