@@ -83,6 +83,12 @@ def run_demo(
             print_summary(console, summary, temp=data_dir is None and not keep)
             if keep:
                 _keep_running(console, world)
+    except KeyboardInterrupt:
+        # Ctrl-C before the story was told: the servers were closed by the ExitStack, the step
+        # in progress rolled back; a stop that was asked for is not a failure.
+        kept = f"its files stay in {root}" if data_dir is not None or keep else "nothing kept"
+        console.print(f"stopped (Ctrl-C) before the end of the story; {kept}")
+        return {"problems": [], "interrupted": True}
     finally:
         if data_dir is None and not keep:
             shutil.rmtree(root, ignore_errors=True)

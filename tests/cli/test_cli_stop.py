@@ -125,3 +125,20 @@ def test_demo_keep_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     assert code == 0, output
     assert "Traceback" not in output and "Exception" not in output, output
     assert "stopping the demo world" in output, output
+
+
+def test_demo_stops_cleanly_on_ctrl_c_while_its_world_starts(tmp_path: Path) -> None:
+    log = tmp_path / "demo.log"
+    argv = [sys.executable, "-c", LAUNCH, "demo", "--keep", "--data-dir", str(tmp_path / "w")]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=_env(tmp_path))
+    try:
+        _wait_for(lambda: "data in" in log.read_text(errors="replace"), 60, "the start", log)
+        code = _interrupt(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = log.read_text(errors="replace")
+    assert code == 0, output
+    assert "Traceback" not in output and "Exception" not in output, output
+    assert "stopped (Ctrl-C)" in output or "stopping the demo world" in output, output
