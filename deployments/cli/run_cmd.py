@@ -90,23 +90,7 @@ def run(
 
         print_preview(runtime(ctx))
         return
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        if verbose
-        else "%(asctime)s %(levelname)s: %(message)s",
-        datefmt=None if verbose else "%H:%M",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        # Prefect's loggers are at INFO and propagate here: its per-task lines only with -v.
-        for handler in logging.getLogger().handlers:
-            handler.setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call
-    if not verbose:
-        # Prefect's per-flow and per-task lines ("Finished in state Completed()") stay in its
-        # UI; the console gets one line per effect instead (run_lines.py).
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    _logging(verbose)
     rt = runtime(ctx)
     settings = rt.settings  # validate the config before starting anything
     config = str(rt.config) if rt.config is not None else None
@@ -144,6 +128,27 @@ def run(
     if abandoned:
         _exit_now(code)
     raise typer.Exit(code)
+
+
+def _logging(verbose: bool) -> None:
+    """Warnings on the console; with --verbose also INFO, Prefect's per-task lines included."""
+    if not verbose:
+        # Prefect's per-flow and per-task lines ("Finished in state Completed()") stay in its
+        # UI; the console gets one line per effect instead (run_lines.py).
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if verbose
+        else "%(asctime)s %(levelname)s: %(message)s",
+        datefmt=None if verbose else "%H:%M",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        # Prefect's loggers are at INFO and propagate here: its per-task lines only with -v.
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call
 
 
 def _exit_now(code: int) -> None:

@@ -6,6 +6,7 @@ Pure reads: ``now`` and the cadence are parameters. A *next step* says who acts 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,41 +76,9 @@ def next_step(
         .where(Outbox.status.in_(("draft", "needs_review", "failed", "pending", "sending")))
         .order_by(Outbox.not_before, Outbox.id)
     ).all()
-    for row in rows:
-        if row.status == "draft":
-            return NextStep(
-                "you",
-                f"approve the {_kind(row.kind)} in Drafts",
-                None,
-                f"coffeechat approve {row.id}",
-            )
-        if row.status in ("needs_review", "failed"):
-            what = "failed" if row.status == "failed" else "was interrupted"
-            return NextStep(
-                "you",
-                f"the {_kind(row.kind)} {what}: did it arrive?",
-                None,
-                f"coffeechat review {row.id} sent|resend|drop",
-            )
-    ref = contact_ref(contact)
-    state = interview.state
-    if bounced_only(contact):
-        edit = f"coffeechat contacts edit {ref} --add-email ADDRESS"
-        if state != State.UNDELIVERABLE.value:  # the request stands: only the address is gone
-            return NextStep("you", "mail bounced: add a working address", None, edit)
-        return NextStep(
-            "you",
-            "mail bounced: add a working address, then ask again",
-            None,
-            f"{edit}; coffeechat outreach {ref}",
-        )
-    if state == State.UNDELIVERABLE.value and not rows:  # else the new request is on its way
-        return NextStep(
-            "you",
-            "mail bounced; they have another address now: ask again",
-            None,
-            f"coffeechat outreach {ref}",
-        )
+    step = _waiting_mail(rows) or _bounced(interview, contact, pending=bool(rows))
+    if step is not None:
+        return step
     meeting = session.scalars(
         select(Meeting)
         .where(Meeting.interview_id == interview.id, Meeting.status != "CANCELLED")
@@ -126,6 +95,50 @@ def next_step(
     if meeting is not None:
         return NextStep("", "meeting", aware(meeting.start_utc))
     return _by_state(session, interview, contact, now, cadence, zone)
+
+
+def _waiting_mail(rows: Sequence[Outbox]) -> NextStep | None:
+    """A draft to approve or an interrupted send to settle: the user's move."""
+    for row in rows:
+        if row.status == "draft":
+            return NextStep(
+                "you",
+                f"approve the {_kind(row.kind)} in Drafts",
+                None,
+                f"coffeechat approve {row.id}",
+            )
+        if row.status in ("needs_review", "failed"):
+            what = "failed" if row.status == "failed" else "was interrupted"
+            return NextStep(
+                "you",
+                f"the {_kind(row.kind)} {what}: did it arrive?",
+                None,
+                f"coffeechat review {row.id} sent|resend|drop",
+            )
+    return None
+
+
+def _bounced(interview: Interview, contact: Contact, *, pending: bool) -> NextStep | None:
+    """Mail bounced: a working address to add, or a new request to ask for."""
+    ref, undeliverable = contact_ref(contact), interview.state == State.UNDELIVERABLE.value
+    if bounced_only(contact):
+        edit = f"coffeechat contacts edit {ref} --add-email ADDRESS"
+        if not undeliverable:  # the request stands: only the address is gone
+            return NextStep("you", "mail bounced: add a working address", None, edit)
+        return NextStep(
+            "you",
+            "mail bounced: add a working address, then ask again",
+            None,
+            f"{edit}; coffeechat outreach {ref}",
+        )
+    if undeliverable and not pending:  # else the new request is on its way
+        return NextStep(
+            "you",
+            "mail bounced; they have another address now: ask again",
+            None,
+            f"coffeechat outreach {ref}",
+        )
+    return None
 
 
 def _by_state(
