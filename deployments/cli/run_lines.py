@@ -68,7 +68,21 @@ def lines(news: News, now: datetime, zone: ZoneInfo) -> list[str]:
         if said.get(cid):
             who = f"{names[cid]}: " if names.get(cid) else ""
             out.append(f"{clock} {who}{'; '.join(said[cid])}")
+    out += [f"{clock} {text}" for text in _sources(news)]
     return out
+
+
+def _sources(news: News) -> list[str]:
+    said = [
+        f"unreadable mail from {sender or '?'} ({subject!r}) kept, not acted on: {why}"
+        for sender, subject, why in news.unreadable
+    ]
+    said += [
+        f"{kind} {source} failing: {error} (`coffeechat status` shows it until it works again)"
+        for kind, source, error in news.failing
+    ]
+    said += [f"{kind} {source} works again" for kind, source in news.recovered]
+    return said
 
 
 class EffectReporter:

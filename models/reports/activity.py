@@ -1,4 +1,5 @@
-"""What changed since a cursor: new domain events and outbox rows that moved, for ``run``.
+"""What changed since a cursor, for ``run``: new domain events, outbox rows that moved, mail
+kept unread, sources that started failing or recovered.
 
 Pure reads (no clock): the caller keeps the :class:`Cursor` between polls. Only open outbox
 rows (pending, sending, draft) and rows newer than the cursor are looked at, so a poll costs
@@ -15,7 +16,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from coffeechat.models.followups.next_due import aware
-from coffeechat.models.store.tables import Contact, EventLog, Interview, Outbox
+from coffeechat.models.store.tables import (
+    Contact,
+    EventLog,
+    Interview,
+    Message,
+    Outbox,
+    SyncCursor,
+)
 
 OPEN = ("pending", "sending", "draft")
 # At most this many events are read in one poll; the rest come at the next.
@@ -29,6 +37,8 @@ class Cursor:
     event_id: int = 0
     outbox_id: int = 0
     open_rows: dict[int, str] = field(default_factory=dict)
+    message_id: int = 0
+    failing: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,11 @@ class News:
 
     events: list[tuple[int | None, str, str, dict[str, Any]]] = field(default_factory=list)
     outbox: list[OutboxMove] = field(default_factory=list)
+    # Mail kept but not read: (from, subject, why).
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)
+    # Sources that started failing (kind, source, error) or recovered (kind, source, "").
+    failing: list[tuple[str, str, str]] = field(default_factory=list)
+    recovered: list[tuple[str, str]] = field(default_factory=list)
 
 
 def start(session: Session, account_id: int) -> Cursor:
@@ -64,7 +79,22 @@ def start(session: Session, account_id: int) -> Cursor:
             Outbox.account_id == account_id, Outbox.status.in_(OPEN)
         )
     ).all()
-    return Cursor(int(event_id or 0), int(outbox_id or 0), {i: s for i, s in rows})
+    message_id = session.scalar(
+        select(func.max(Message.id)).where(Message.account_id == account_id)
+    )
+    cursor = Cursor(int(event_id or 0), int(outbox_id or 0), {i: s for i, s in rows})
+    cursor.message_id = int(message_id or 0)
+    cursor.failing = set(_failing(session, account_id))
+    return cursor
+
+
+def _failing(session: Session, account_id: int) -> dict[tuple[str, str], str]:
+    rows = session.execute(
+        select(SyncCursor.source_kind, SyncCursor.source, SyncCursor.last_error).where(
+            SyncCursor.account_id == account_id, SyncCursor.consecutive_failures > 0
+        )
+    ).all()
+    return {(kind, source): error for kind, source, error in rows}
 
 
 def poll(session: Session, account_id: int, cursor: Cursor) -> News:
@@ -106,4 +136,23 @@ def poll(session: Session, account_id: int, cursor: Cursor) -> News:
             cursor.open_rows[row.id] = row.status
         else:
             cursor.open_rows.pop(row.id, None)
+    _poll_sources(session, account_id, cursor, news)
     return news
+
+
+def _poll_sources(session: Session, account_id: int, cursor: Cursor, news: News) -> None:
+    """Unreadable mail recorded since the cursor; sources that started failing or recovered."""
+    newest = session.scalar(select(func.max(Message.id)).where(Message.account_id == account_id))
+    for m in session.scalars(
+        select(Message)
+        .where(Message.account_id == account_id, Message.id > cursor.message_id)
+        .where(Message.kind == "unreadable")
+        .order_by(Message.id)
+        .limit(BATCH)
+    ):
+        news.unreadable.append((m.from_addr, m.subject, m.excerpt))
+    cursor.message_id = max(cursor.message_id, int(newest or 0))
+    failing = _failing(session, account_id)
+    news.failing += [(k, s, e) for (k, s), e in failing.items() if (k, s) not in cursor.failing]
+    news.recovered += sorted(cursor.failing - set(failing))
+    cursor.failing = set(failing)

@@ -33,7 +33,7 @@ from coffeechat.deployments.demo import run_demo
 from coffeechat.flows.steps.app import build_app
 from coffeechat.integrations.config import load_settings
 from coffeechat.models.reports.activity import Cursor, poll, start
-from coffeechat.models.store.tables import Outbox
+from coffeechat.models.store.tables import Outbox, SyncCursor
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("COFFEECHAT_GOLDEN_UPDATE") == "1"
@@ -178,4 +178,27 @@ def test_reporter_emits_what_changed(story: Path) -> None:
             session.commit()
     assert emitted == [
         f"09:05 Linus Slow: nudge interrupted: `coffeechat review {nudge.id} sent|resend|drop`"
+    ]
+
+
+def test_reporter_tells_a_source_failing_then_working_again(story: Path) -> None:
+    app = build_app(load_settings(story))
+    emitted: list[str] = []
+    reporter = run_lines.EffectReporter(
+        app.factory, app.account_id, ZoneInfo(ZONE), emitted.append, lambda: SHOWN_AT
+    )
+    inbox = (SyncCursor.source_kind == "imap", SyncCursor.source == "INBOX")
+    for failures, error in ((2, "login refused"), (0, "")):
+        with app.factory() as session:
+            session.execute(
+                update(SyncCursor)
+                .where(*inbox)
+                .values(consecutive_failures=failures, last_error=error)
+            )
+            session.commit()
+        reporter.poll_once()
+    assert emitted == [
+        "09:05 imap INBOX failing: login refused (`coffeechat status` shows it until it works "
+        "again)",
+        "09:05 imap INBOX works again",
     ]

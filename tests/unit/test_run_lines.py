@@ -55,3 +55,18 @@ def test_outbox_moves_name_what_to_do() -> None:
 
 def test_nothing_new_is_no_line() -> None:
     assert lines(News(), NOW, PARIS) == []
+
+
+def test_unreadable_mail_and_sources_are_told() -> None:
+    news = News(
+        unreadable=[("eve@stranger.example", "Invoice", "over its budget (parts)")],
+        failing=[("imap", "INBOX", "login refused")],
+        recovered=[("calendar", "work")],
+    )
+    assert lines(news, NOW, PARIS) == [
+        "14:02 unreadable mail from eve@stranger.example ('Invoice') kept, not acted on: "
+        "over its budget (parts)",
+        "14:02 imap INBOX failing: login refused (`coffeechat status` shows it until it works "
+        "again)",
+        "14:02 calendar work works again",
+    ]
