@@ -6,11 +6,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
+from coffeechat.deployments.cli.contact_view import contact_document, print_contact
+from coffeechat.deployments.cli.present import (
+    out,
+    print_table,
+)
 from coffeechat.deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
+from coffeechat.models.classify.address import normalise_address
 from coffeechat.models.contacts.importing import (
     ContactRow,
     ImportFormatError,
@@ -19,10 +26,15 @@ from coffeechat.models.contacts.importing import (
     parse,
     split_emails,
 )
-from coffeechat.models.contacts.records import find_contact, import_rows, upsert_contact
-from coffeechat.models.reports.export import record
+from coffeechat.models.contacts.records import (
+    contact_by_email,
+    find_contact,
+    import_rows,
+    upsert_contact,
+)
+from coffeechat.models.reports.people import bounced_only
 from coffeechat.models.store.events import NoteAdded
-from coffeechat.models.store.tables import Contact, EventLog, Interview, Note
+from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Note
 from coffeechat.models.text import clean_line
 
 app = typer.Typer(help="Add, import, list, show and edit contacts.", no_args_is_help=True)
@@ -134,7 +146,9 @@ def list_(
             "email": c.emails[0].address if c.emails else "",
             "company": c.company,
             "role": c.role,
-            "stage": stages.get(c.id, "-"),
+            "stage": "undeliverable"
+            if bounced_only(c) and c.id in stages
+            else stages.get(c.id, "-"),
             "do_not_contact": c.do_not_contact,
         }
         for c in contacts
@@ -145,10 +159,9 @@ def list_(
     table = Table("#", "name", "email", "company", "role", "stage")
     for r in rows:
         stage = "do not contact" if r["do_not_contact"] else str(r["stage"])
-        table.add_row(
-            str(r["id"]), str(r["name"]), str(r["email"]), str(r["company"]), str(r["role"]), stage
-        )
-    console.print(table)
+        cells = (r["id"], r["name"], r["email"], r["company"], r["role"], stage)
+        table.add_row(*(escape(str(cell)) for cell in cells))
+    print_table(out(), table)
 
 
 def _stages(session: object, account_id: int) -> dict[int, str]:
@@ -169,41 +182,24 @@ def _stages(session: object, account_id: int) -> dict[int, str]:
 def show(
     ctx: typer.Context,
     contact: Annotated[str, typer.Argument(help="#id, email address or part of the name.")],
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print JSON (shape: docs/cli-json.md).",
+        ),
+    ] = False,
 ) -> None:
-    """Show a contact's details and timeline (from the event log)."""
+    """Show a contact's details, each conversation with what comes next, and the timeline."""
     rt = runtime(ctx)
+    now = utcnow()
     with rt.factory() as session:
         found = find_contact(session, rt.account_id, contact)
-        details = {
-            **record(found),
-            "emails": [{"address": e.address, "status": e.status} for e in found.emails],
-        }
-        timeline = [
-            {"at": ev.occurred_at.isoformat(), "type": ev.type, **ev.payload}
-            for ev in session.scalars(
-                select(EventLog).where(EventLog.contact_id == found.id).order_by(EventLog.id)
-            )
-        ]
-        notes = [
-            n.text
-            for n in session.scalars(
-                select(Note).where(Note.contact_id == found.id).order_by(Note.id)
-            )
-        ]
+        doc = contact_document(session, rt.account_id, found, now, rt.settings.cadence)
     if json_out:
-        print_json({"contact": details, "notes": notes, "timeline": timeline})
+        print_json(doc)
         return
-    console.print(f"[bold]#{found.id} {found.name}[/bold]", highlight=False)
-    for key in ("company", "role", "linkedin_url", "timezone", "source", "tags"):
-        if details.get(key):
-            console.print(f"  {key}: {details[key]}", highlight=False, markup=False)
-    for e in details["emails"]:
-        console.print(f"  email: {e['address']} ({e['status']})", highlight=False, markup=False)
-    for text in notes:
-        console.print(f"  note: {text}", highlight=False, markup=False)
-    for item in timeline:
-        console.print(f"  {item['at']}  {item['type']}", highlight=False, markup=False)
+    print_contact(doc, now)
 
 
 @app.command("edit")
@@ -244,15 +240,28 @@ def edit(
             emails, bad = split_emails(" ".join(add_email))
             if bad:
                 raise ImportFormatError(f"invalid email address {bad[0]!r}")
-            upsert_contact(
-                uow,
-                ContactRow(line=0, name=found.name, emails=tuple(emails)),
-                source="manual",
-                now=now,
-            )
+            _add_addresses(uow.session, rt.account_id, found, emails)
         found.updated_at = now
         uow.commit()
         console.print(f"updated #{found.id} {found.name}", highlight=False)
+
+
+def _add_addresses(session: Session, account_id: int, contact: Contact, emails: list[str]) -> None:
+    """Give ``contact`` these addresses (a working one after a bounce, a second one)."""
+    for address in map(normalise_address, emails):
+        owner = contact_by_email(session, account_id, address)
+        if owner is not None and owner.id != contact.id:
+            raise ImportFormatError(f"{address} is already the address of #{owner.id} {owner.name}")
+        if owner is None:
+            contact.emails.append(
+                ContactEmail(
+                    account_id=account_id,
+                    address=address,
+                    is_primary=not contact.emails,
+                    status="ok",
+                )
+            )
+    session.flush()
 
 
 def note(

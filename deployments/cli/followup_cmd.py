@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
+from coffeechat.deployments.cli.present import moment, out, print_table
 from coffeechat.deployments.cli.runtime import (
     Runtime,
     console,
@@ -174,14 +176,16 @@ def queue(
         console.print("nothing queued")
         return
     table = Table("#", "kind", "status", "to", "when", "subject", "note")
+    now = utcnow()
     for r in rows:
-        when = r["not_before"][:16].replace("T", " ")
+        when = moment(datetime.fromisoformat(r["not_before"]), now, zone)
         status = f"{r['status']} (review)" if r["mode"] == "review" else r["status"]
         table.add_row(
-            str(r["id"]), r["kind"], status, escape(r["contact"]), when, escape(r["subject"]),
+            str(r["id"]), r["kind"], status, escape(f"{r['contact']} <{r['to']}>"), when,
+            escape(r["subject"]),
             escape(r["note"]),
         )  # fmt: skip
-    console.print(table)
+    print_table(out(), table)
 
 
 def plan(

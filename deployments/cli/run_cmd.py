@@ -17,17 +17,23 @@ import sys
 import threading
 import time
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
-from coffeechat.deployments.cli.runtime import err_console, runtime
+from coffeechat.deployments.cli.present import out
+from coffeechat.deployments.cli.run_lines import EffectReporter
+from coffeechat.deployments.cli.runtime import err_console, runtime, utcnow
 from coffeechat.deployments.prefect_server import (
     LocalPrefectServer,
     PrefectServerError,
     point_prefect_at,
     telemetry_off,
 )
+
+if TYPE_CHECKING:
+    from coffeechat.flows.steps.app import App
 
 # From the first stop signal to exit: the service may take STOP_GRACE, the Prefect server what
 # is left of STOP_SECONDS (at least SERVER_STOP_MIN, then it is killed).
@@ -84,12 +90,7 @@ def run(
 
         print_preview(runtime(ctx))
         return
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call
+    _logging(verbose)
     rt = runtime(ctx)
     settings = rt.settings  # validate the config before starting anything
     config = str(rt.config) if rt.config is not None else None
@@ -113,10 +114,12 @@ def run(
             server = None
         else:
             api_url = server.api_url
-            err_console.print(f"Prefect UI: {server.ui_url}")
+    ui = server.ui_url if server is not None else None
     code, abandoned = 1, False
     try:
-        code, abandoned = _serve(request, api_url, account, config, cycle_seconds, poll_seconds)
+        code, abandoned = _serve(
+            request, api_url, account, config, cycle_seconds, poll_seconds, ui=ui
+        )
     finally:
         if server is not None:
             end = request.deadline(STOP_SECONDS)
@@ -125,6 +128,27 @@ def run(
     if abandoned:
         _exit_now(code)
     raise typer.Exit(code)
+
+
+def _logging(verbose: bool) -> None:
+    """Warnings on the console; with --verbose also INFO, Prefect's per-task lines included."""
+    if not verbose:
+        # Prefect's per-flow and per-task lines ("Finished in state Completed()") stay in its
+        # UI; the console gets one line per effect instead (run_lines.py).
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if verbose
+        else "%(asctime)s %(levelname)s: %(message)s",
+        datefmt=None if verbose else "%H:%M",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        # Prefect's loggers are at INFO and propagate here: its per-task lines only with -v.
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call
 
 
 def _exit_now(code: int) -> None:
@@ -144,6 +168,8 @@ def _serve(
     config: str | None,
     cycle_seconds: float,
     poll_seconds: float | None,
+    *,
+    ui: str | None = None,
 ) -> tuple[int, bool]:
     """Run the service in a worker thread; the main thread waits for it or the stop deadline.
 
@@ -173,10 +199,36 @@ def _serve(
 
     # A flow run in the main thread would swap in Prefect's SIGTERM handler, which aborts the
     # step mid-transaction; in a worker thread it cannot, and our handler just sets stop.
+    reporter = _reporter(app)
     worker = threading.Thread(target=body, name="coffeechat-service")
     worker.start()
+    reporter.start()
     target = f"{app.settings.imap.username}@{app.settings.imap.host}" if app.settings.imap else "-"
-    err_console.print(f"coffeechat running for {target}; Ctrl-C to stop")
+    # The UI's address last and alone: tests and scripts read the word after "Prefect UI: ".
+    where = f"Prefect UI: {ui}" if ui else "no Prefect UI"
+    err_console.print(
+        f"coffeechat running for {target}; Ctrl-C to stop; {where}", highlight=False, soft_wrap=True
+    )
+    try:
+        return _wait(request, worker, failure)
+    finally:
+        reporter.stop()
+
+
+def _reporter(app: App) -> EffectReporter:
+    """One line per effect on standard output, times in the account's zone."""
+    zone = ZoneInfo(app.settings.account.timezone)
+
+    def emit(line: str) -> None:
+        out().print(line, markup=False, highlight=False, soft_wrap=True)
+
+    return EffectReporter(app.factory, app.account_id, zone, emit, utcnow)
+
+
+def _wait(
+    request: _Stop, worker: threading.Thread, failure: list[BaseException]
+) -> tuple[int, bool]:
+    """Wait for the service thread, or abandon it past the stop grace."""
     while worker.is_alive():
         worker.join(0.1)
         deadline = request.deadline(STOP_GRACE)

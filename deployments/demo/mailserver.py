@@ -130,7 +130,13 @@ class MailServer:
     async def _close(self) -> None:
         for server in self._servers:
             server.close()
-        # Open client connections are not waited for: the loop stops right after this.
+        # Sessions of a mail client still connected are cancelled while the loop runs: left
+        # pending, each would print "Task was destroyed" and a traceback when the loop closes.
+        sessions = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in sessions:
+            task.cancel()
+        if sessions:
+            await asyncio.wait(sessions, timeout=2.0)
 
     def add_user(self, address: str, password: str) -> None:
         """Create (or reset the password of) a mailbox with INBOX, Sent, Drafts and Trash."""

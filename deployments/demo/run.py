@@ -83,6 +83,12 @@ def run_demo(
             print_summary(console, summary, temp=data_dir is None and not keep)
             if keep:
                 _keep_running(console, world)
+    except KeyboardInterrupt:
+        # Ctrl-C before the story was told: the servers were closed by the ExitStack, the step
+        # in progress rolled back; a stop that was asked for is not a failure.
+        kept = f"its files stay in {root}" if data_dir is not None or keep else "nothing kept"
+        console.print(f"stopped (Ctrl-C) before the end of the story; {kept}")
+        return {"problems": [], "interrupted": True}
     finally:
         if data_dir is None and not keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -157,14 +163,16 @@ def _keep_running(console: Console, world: World) -> None:
         "directly; `coffeechat run` starts one)",
     )
     console.print(table)
-    # SIGTERM (a service manager, `kill`) stops the world as cleanly as Ctrl-C does.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM (a service manager, `kill`) stops the world as cleanly as Ctrl-C does; SIGINT is
+    # handled here too, as Python does not when it started with SIGINT ignored (`cmd &`).
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         console.print(f"stopping the demo world; its files stay in {world.root}")
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

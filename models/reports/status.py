@@ -1,4 +1,16 @@
-"""``coffeechat status``: where everything stands, for one account, at ``now``."""
+"""``coffeechat status``: where everything stands, for one account, at ``now``.
+
+The JSON shape (``coffeechat status --json``) is stable: keys are only ever added. Times are
+ISO 8601 in UTC; ``timezone`` is the zone the text form shows them in. Besides the counts:
+
+- ``people``: open conversations, newest change first (at most PEOPLE_SHOWN, ``people_more``
+  counts the rest), each ``{contact_id, contact, email, state, since, next}``; ``state`` is
+  ``undeliverable`` when every address bounced; ``next`` is ``{who, what, at, command}``
+  (``who``: coffeechat, you, them or "").
+- ``needs_you``: what waits for the user, each ``{kind, text, command}``; ``kind`` is one of
+  no_contacts, draft, review, referral, undeliverable, unreadable, suspicious, not_thanked,
+  sending_paused, source_failing; ``command`` names the command that settles it (or null).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +21,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coffeechat.models.followups.cadence import CadenceRules
 from coffeechat.models.followups.first_run import not_thanked
 from coffeechat.models.interviews.authority import suspected
 from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.reports.needs import needs_you
+from coffeechat.models.reports.people import next_step
 from coffeechat.models.store.tables import (
     Account,
     Contact,
@@ -24,17 +39,28 @@ from coffeechat.models.store.tables import (
     SyncCursor,
 )
 
+# `status` lists at most this many conversations; the rest are counted.
+PEOPLE_SHOWN = 50
+
 
 def status_report(
-    session: Session, account_id: int, now: datetime, *, horizon_hours: float = 24
+    session: Session,
+    account_id: int,
+    now: datetime,
+    *,
+    horizon_hours: float = 24,
+    cadence: CadenceRules | None = None,
 ) -> dict[str, Any]:
     """A JSON-friendly summary: stages, next meetings, mail, and the health of every source."""
     account = session.get(Account, account_id)
     if account is None:
         raise LookupError(f"no account with id {account_id}")
-    return {
+    zone = ZoneInfo(account.timezone)
+    people, more = _people(session, account_id, now, cadence, zone)
+    report = {
         "account": account.slug,
         "now": now.isoformat(),
+        "timezone": account.timezone,
         "contacts": session.scalar(
             select(func.count()).select_from(Contact).where(Contact.account_id == account_id)
         ),
@@ -46,8 +72,47 @@ def status_report(
         "sources": _sources(session, account_id),
         "suspicious": _suspicious(session, account_id),
         # Met before the first-run horizon and never thanked: only the user decides.
-        "not_thanked": not_thanked(session, account_id, horizon_hours, ZoneInfo(account.timezone)),
+        "not_thanked": not_thanked(session, account_id, horizon_hours, zone),
+        "people": people,
+        "people_more": more,
     }
+    report["needs_you"] = needs_you(session, account_id, report)
+    return report
+
+
+def _people(
+    session: Session,
+    account_id: int,
+    now: datetime,
+    cadence: CadenceRules | None,
+    zone: ZoneInfo,
+) -> tuple[list[dict[str, Any]], int]:
+    """Open conversations, newest change first, each with what comes next."""
+    where = (Interview.account_id == account_id, Interview.state != State.CLOSED.value)
+    total = session.scalar(select(func.count()).select_from(Interview).where(*where))
+    rows = session.execute(
+        select(Interview, Contact)
+        .join(Contact, Contact.id == Interview.contact_id)
+        .where(*where)
+        .order_by(Interview.state_changed_at.desc(), Interview.id.desc())
+        .limit(PEOPLE_SHOWN)
+    ).all()
+    out = []
+    for interview, contact in rows:
+        ok = [e.address for e in contact.emails if e.status == "ok"]
+        state = interview.state if ok or not contact.emails else State.UNDELIVERABLE.value
+        step = next_step(session, interview, contact, now, cadence=cadence, zone=zone)
+        out.append(
+            {
+                "contact_id": contact.id,
+                "contact": contact.name,
+                "email": ok[0] if ok else (contact.emails[0].address if contact.emails else ""),
+                "state": state,
+                "since": interview.state_changed_at.isoformat(),
+                "next": step.as_dict(),
+            }
+        )
+    return out, max(0, int(total or 0) - len(out))
 
 
 def _suspicious(session: Session, account_id: int) -> dict[str, Any]:
