@@ -2,7 +2,7 @@
 
 How a suite gets its world:
 
-- Settings. ``settings(data_dir, mailbox=..., smtp=..., feed_url=...)`` is an account pointed at
+- Settings. ``settings(data_dir, mailbox=..., relay=..., feed_url=...)`` is an account pointed at
   the test bed's servers: plain IMAP to Dovecot on loopback, STARTTLS to aiosmtpd trusting the
   test bed CA, one ICS feed called "work". Leave a server out and its section is left out.
   Passwords are ``env:`` references whose names the suite chooses (``imap_env=``, ``smtp_env=``)
@@ -71,7 +71,7 @@ def config(
     data_dir: Path | str,
     *,
     mailbox: Mailbox | None = None,
-    smtp: SmtpServer | None = None,
+    relay: SmtpServer | None = None,
     feed_url: str | None = None,
     email: str = USER,
     name: str = USER_NAME,
@@ -87,8 +87,8 @@ def config(
     }
     if mailbox is not None:
         base["imap"] = imap_section(mailbox, imap_env)
-    if smtp is not None:
-        base["smtp"] = smtp_section(smtp, smtp_env)
+    if relay is not None:
+        base["smtp"] = smtp_section(relay, smtp_env)
     if feed_url is not None:
         base["calendars"] = [{"name": "work", "kind": "ics_url", "url": feed_url}]
     return merged(base, sections)
