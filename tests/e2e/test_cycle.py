@@ -20,10 +20,11 @@ from coffeechat.flows.steps.cycle import run_cycle
 from coffeechat.flows.steps.inbox import sync_folder
 from coffeechat.integrations.imap import connect
 from coffeechat.models.store.tables import Interview
-from tests.testbed import IcsFeedServer, SmtpServer, world
+from tests.testbed import IcsFeedServer, SmtpServer
+from tests.testbed import world as bed
 from tests.testbed.dovecot import Mailbox as BedMailbox
 
-USER = world.USER
+USER = bed.USER
 ADA = "ada@example.com"
 OUTREACH = "<outreach-ada@example.net>"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
@@ -50,13 +51,13 @@ def app(
     monkeypatch.setenv("E2E_SMTP_PASSWORD", smtp.password)
     smtp.deliver_to(mailbox)  # what we send lands in the (user's) mailbox, like a real server
     app = build_app(
-        world.settings(
+        bed.settings(
             tmp_path, mailbox=mailbox, relay=smtp, feed_url=ics_http_server.url,
             imap_env="E2E_IMAP_PASSWORD", smtp_env="E2E_SMTP_PASSWORD",
             account={"elevator_pitch": "Backend developer curious about developer relations."},
         )
     )  # fmt: skip
-    world.seed_outreach(app, "Ada Lovelace", ADA, mid=OUTREACH, sent_at=NOW - timedelta(days=5),
+    bed.seed_outreach(app, "Ada Lovelace", ADA, mid=OUTREACH, sent_at=NOW - timedelta(days=5),
                         company="Engines Ltd")  # fmt: skip
     return app
 

@@ -51,11 +51,12 @@ from coffeechat.models.store.tables import (
     PrepSheet,
 )
 from coffeechat.models.store.uow import UnitOfWork
-from tests.testbed import IcsFeedServer, ReceivedMessage, SmtpServer, world
+from tests.testbed import IcsFeedServer, ReceivedMessage, SmtpServer
+from tests.testbed import world as bed
 from tests.testbed.dovecot import Mailbox as BedMailbox
 from tests.testbed.world import merged, seed_outreach
 
-USER = world.USER
+USER = bed.USER
 PITCH = "Backend developer curious about developer relations."
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
 LATER = NOW + timedelta(minutes=30)  # past the 10-minute "stale in-flight" limit of recovery
@@ -191,7 +192,7 @@ def settings(
 ) -> Settings:
     """The test bed world's settings with the user's pitch; ``overrides`` merged in by section."""
     sections = merged({"account": {"elevator_pitch": PITCH}}, overrides)
-    return world.settings(
+    return bed.settings(
         str(data_dir), mailbox=mailbox, relay=smtp, feed_url=feed_url,
         imap_env=imap_env(mailbox), smtp_env=SMTP_ENV, database_url=database_url, **sections,
     )  # fmt: skip

@@ -9,7 +9,9 @@ How a suite gets its world:
   and sets itself (``monkeypatch.setenv``). Any other keyword is a section of the config: a dict
   is merged into the default one (``imap={"backfill_days": 30}``, ``smtp={"save_to_sent":
   "always"}``), anything else replaces it (``calendars=[...]``). ``config(...)`` is the same as a
-  plain dict, for suites that write it to a TOML or JSON file.
+  plain dict; ``write_config(path, ...)`` writes it as TOML for the CLI and the flows, and
+  ``cli_account(monkeypatch, tmp_path, database_url, ...)`` also points the CLI's environment at
+  it and at a fresh database.
 - Records. ``seed_outreach(app, "Ada Lovelace", "ada@example.com", mid=..., sent_at=...)`` is a
   contact we wrote to: the contact, its interview moved to requested, and our outreach in Sent;
   ``replied_at=`` also records their answer. ``record_outreach`` does the last two steps in a
@@ -27,6 +29,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from coffeechat.deployments.demo.config import to_toml
 from coffeechat.flows.steps.app import App
 from coffeechat.integrations.config import Settings
 from coffeechat.models.contacts.importing import ContactRow
@@ -68,7 +73,7 @@ def smtp_section(smtp: SmtpServer, env: str) -> dict[str, Any]:
 
 
 def config(
-    data_dir: Path | str,
+    data_dir: Path | str | None,
     *,
     mailbox: Mailbox | None = None,
     relay: SmtpServer | None = None,
@@ -80,11 +85,13 @@ def config(
     smtp_env: str = "TEST_SMTP_PASSWORD",
     **sections: Any,
 ) -> dict[str, Any]:
-    """An account's config as a dict: the servers given, then ``sections`` merged over them."""
-    base: dict[str, Any] = {
-        "data_dir": data_dir,
-        "account": {"name": name, "email": email, "timezone": timezone},
-    }
+    """An account's config as a dict: the servers given, then ``sections`` merged over them.
+
+    Without a ``data_dir`` (None) the file leaves it to COFFEECHAT_DATA_DIR.
+    """
+    base: dict[str, Any] = {"account": {"name": name, "email": email, "timezone": timezone}}
+    if data_dir is not None:
+        base["data_dir"] = data_dir
     if mailbox is not None:
         base["imap"] = imap_section(mailbox, imap_env)
     if relay is not None:
@@ -106,6 +113,24 @@ def merged(base: Mapping[str, Any], sections: Mapping[str, Any]) -> dict[str, An
 def settings(data_dir: Path | str, **kwargs: Any) -> Settings:
     """``config(...)`` validated: the Settings an App is built from."""
     return Settings.model_validate(config(data_dir, **kwargs))
+
+
+def write_config(path: Path, data_dir: Path | str | None, **kwargs: Any) -> Path:
+    """``config(...)`` as the TOML file the CLI and the flows read (written like the demo's)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(to_toml(config(data_dir, **kwargs)), encoding="utf-8")
+    return path
+
+
+def cli_account(
+    monkeypatch: pytest.MonkeyPatch, root: Path, database_url: str, **kwargs: Any
+) -> Path:
+    """A config file for the CLI (``config(None, ...)``), its data dir and database set by env."""
+    path = write_config(root / "config.toml", None, **kwargs)
+    monkeypatch.setenv("COFFEECHAT_DATABASE_URL", database_url)
+    monkeypatch.setenv("COFFEECHAT_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("COFFEECHAT_CONFIG", str(path))
+    return path
 
 
 @dataclass(frozen=True)

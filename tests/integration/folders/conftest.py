@@ -16,7 +16,8 @@ from imap_tools.imap_utf7 import utf7_encode
 
 from coffeechat.flows.steps.app import App, build_app
 from tests.testbed import Mailbox as BedMailbox
-from tests.testbed import TestbedCA, world
+from tests.testbed import TestbedCA
+from tests.testbed import world as bed
 from tests.testbed.dovecot import DOVECOT_BIN, DovecotServer, namespace_config
 from tests.testbed.imap import check_ok
 
@@ -116,7 +117,7 @@ def app_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFor:
 
     def build(account: BedMailbox, **imap: object) -> App:
         monkeypatch.setenv("TEST_IMAP_PASSWORD", account.password)
-        settings = world.settings(
+        settings = bed.settings(
             tmp_path, mailbox=account, timezone="UTC", imap={"backfill_days": 30, **imap}
         )
         return build_app(settings)

@@ -14,11 +14,12 @@ from coffeechat.flows.steps.app import App, build_app
 from coffeechat.integrations.config import Settings
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Outbox
-from tests.testbed import SmtpServer, world
+from tests.testbed import SmtpServer
+from tests.testbed import world as bed
 from tests.testbed.dovecot import Mailbox as BedMailbox
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # 13:00 in Paris
-USER = world.USER
+USER = bed.USER
 _names = itertools.count(1)
 
 
@@ -32,7 +33,7 @@ def settings(
     daily_cap: int = 20,
 ) -> Settings:
     """The test bed world's settings, saving a copy to Sent, with the given daily cap."""
-    return world.settings(
+    return bed.settings(
         data_dir,
         mailbox=mailbox,
         relay=smtp,
