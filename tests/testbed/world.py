@@ -16,6 +16,8 @@ How a suite gets its world:
   contact we wrote to: the contact, its interview moved to requested, and our outreach in Sent;
   ``replied_at=`` also records their answer. ``record_outreach`` does the last two steps in a
   unit of work the suite already holds (when it adds more to the same interview).
+  ``seed_interview(app, name, address, at=..., events=[...])`` is a contact whose interview went
+  through those lifecycle events, with no mail recorded.
 - The forked crash child is ``tests.testbed.zygote``; an SMTP server without TLS that speaks only
   XOAUTH2 is ``tests.testbed.bare_smtp``. Scenario worlds (tests/reliability, tests/simulation,
   tests/scaleout) build on these pieces and keep only their story.
@@ -23,7 +25,7 @@ How a suite gets its world:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -163,6 +165,26 @@ def record_outreach(
                 subject=subject, kind="human", rule=rule, date=sent_at, recorded_at=sent_at,
                 **message)
     )  # fmt: skip
+
+
+def seed_interview(
+    app: App,
+    name: str,
+    *addresses: str,
+    at: datetime,
+    events: Sequence[Event] = (),
+    company: str = "",
+    source: str = "t",
+) -> Seeded:
+    """A contact and an interview, moved through ``events`` at ``at`` (no mail recorded)."""
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        row = ContactRow(line=0, name=name, emails=addresses, company=company)
+        contact, _ = upsert_contact(uow, row, source=source, now=at)
+        interview = open_interview(uow, contact, now=at)
+        for event in events:
+            apply_event(uow, interview, event, now=at)
+        uow.commit()
+        return Seeded(contact.id, interview.id)
 
 
 def seed_outreach(
