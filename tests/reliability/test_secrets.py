@@ -34,6 +34,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from tests.testbed import DovecotServer, RadicaleServer
+from tests.testbed import world as bed
 from tests.testbed.bare_smtp import OAuthOnlyHandler, bare_smtp
 from tests.testbed.ports import LOOPBACK
 
@@ -248,38 +249,19 @@ def test_secrets_appear_nowhere(
     monkeypatch.setenv("SECRET_TEST_IMAP", IMAP_PASSWORD)
     monkeypatch.setenv("SECRET_TEST_CALDAV", CAL_PASSWORD)
     data_dir = tmp_path / "data"
-    config = secrets_dir / "config.toml"
-    config.write_text(f"""
-data_dir = "{data_dir}"
-[account]
-name = "Sam Seeker"
-email = "{USER}"
-timezone = "UTC"
-[imap]
-host = "{LOOPBACK}"
-port = {dovecot.ssl_port}
-security = "ssl"
-ca_file = "{dovecot.ca_path}"
-username = "{IMAP_USER}"
-password = "env:SECRET_TEST_IMAP"
-[smtp]
-host = "{LOOPBACK}"
-port = {smtp_port}
-security = "plain"
-allow_plaintext = true
-username = "{USER}"
-oauth_token_command = "command:/bin/cat {secrets_dir / "token"}"
-save_to_sent = "always"
-[[calendars]]
-name = "work"
-kind = "caldav"
-url = "http://{LOOPBACK}:{radicale.port}/{CAL_USER}/work/"
-username = "{CAL_USER}"
-password = "env:SECRET_TEST_CALDAV"
-[cadence]
-send_window_start = "00:00"
-send_window_end = "23:59"
-""")
+    config = bed.write_config(
+        secrets_dir / "config.toml", data_dir, timezone="UTC",
+        imap={"host": LOOPBACK, "port": dovecot.ssl_port, "security": "ssl",
+              "ca_file": dovecot.ca_path, "username": IMAP_USER,
+              "password": "env:SECRET_TEST_IMAP"},
+        smtp={"host": LOOPBACK, "port": smtp_port, "security": "plain", "allow_plaintext": True,
+              "username": USER, "save_to_sent": "always",
+              "oauth_token_command": f"command:/bin/cat {secrets_dir / 'token'}"},
+        calendars=[{"name": "work", "kind": "caldav", "username": CAL_USER,
+                    "url": f"http://{LOOPBACK}:{radicale.port}/{CAL_USER}/work/",
+                    "password": "env:SECRET_TEST_CALDAV"}],
+        cadence={"send_window_start": "00:00", "send_window_end": "23:59"},
+    )  # fmt: skip
     try:
         app = flows_app.load_app(str(config), "default")
         sent_at = now - timedelta(days=2)
