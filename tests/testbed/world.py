@@ -1,6 +1,6 @@
 """The one test-world builder: an account's settings on the test bed and the records it starts with.
 
-How a suite gets its world:
+How a suite gets its world (suites import it as ``from tests.testbed import world as bed``):
 
 - Settings. ``settings(data_dir, mailbox=..., relay=..., feed_url=...)`` is an account pointed at
   the test bed's servers: plain IMAP to Dovecot on loopback, STARTTLS to aiosmtpd trusting the
@@ -18,6 +18,8 @@ How a suite gets its world:
   unit of work the suite already holds (when it adds more to the same interview).
   ``seed_interview(app, name, address, at=..., events=[...])`` is a contact whose interview went
   through those lifecycle events, with no mail recorded.
+- A world in the database alone (no servers; records in any state, the follow-up planner run as
+  a flow would) is ``tests.testbed.records.planner_world(engine)``, on the ``engine`` fixture.
 - The forked crash child is ``tests.testbed.zygote``; an SMTP server without TLS that speaks only
   XOAUTH2 is ``tests.testbed.bare_smtp``. Scenario worlds (tests/reliability, tests/simulation,
   tests/scaleout) build on these pieces and keep only their story.
