@@ -4,6 +4,7 @@ from tests.testbed.fixtures import (  # noqa: F401 - pytest finds fixtures and h
     calendar,
     database_url,
     dovecot,
+    engine,
     ics_http_server,
     mailbox,
     postgres_server,

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coffeechat.deployments.cli import app
+from tests.testbed import world as bed
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "contacts"
 
@@ -18,13 +19,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "contacts"
 @pytest.fixture
 def cli(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Invoke the coffeechat command line against a fresh database."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        '[account]\nname = "Jo Seeker"\nemail = "jo@example.com"\ntimezone = "Europe/Paris"\n'
-    )
-    monkeypatch.setenv("COFFEECHAT_DATABASE_URL", database_url)
-    monkeypatch.setenv("COFFEECHAT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("COFFEECHAT_CONFIG", str(config))
+    bed.cli_account(monkeypatch, tmp_path, database_url, name="Jo Seeker", email="jo@example.com")
     runner = CliRunner()
 
     def run(*args: str, ok: bool = True) -> str:

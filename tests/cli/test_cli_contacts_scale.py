@@ -18,12 +18,11 @@ from coffeechat.models.contacts.importing import parse
 from coffeechat.models.contacts.vcard import parse_vcards
 from coffeechat.models.store.db import make_engine, upgrade
 from coffeechat.models.store.tables import Contact, EventLog
-
-CONFIG = '[account]\nname = "Jo Seeker"\nemail = "jo@example.com"\ntimezone = "Europe/Paris"\n'
+from tests.testbed import world as bed
 
 
 def _env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    (tmp_path / "config.toml").write_text(CONFIG)
+    bed.write_config(tmp_path / "config.toml", None, name="Jo Seeker", email="jo@example.com")
     return {
         **os.environ,
         "COFFEECHAT_CONFIG": str(tmp_path / "config.toml"),

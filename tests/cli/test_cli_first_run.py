@@ -29,6 +29,7 @@ from coffeechat.models.interviews.moves import apply_event, open_interview
 from coffeechat.models.store.tables import Base, Meeting, Message, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import SmtpServer
+from tests.testbed import world as bed
 
 Run = Callable[..., str]
 USER = "jo@example.com"
@@ -50,17 +51,12 @@ def world(
     tmp_path: Path, database_url: str, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Run, App]:
     """A config with a real SMTP server, and the CLI invoking it."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[account]\nname = "Jo Seeker"\nemail = "{USER}"\ntimezone = "UTC"\n'
-        '[cadence]\nsend_window_start = "00:00:00"\nsend_window_end = "23:59:59"\n'
-        f'[smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "starttls"\n'
-        f'ca_file = "{smtp.ca_path}"\nusername = "{smtp.username}"\npassword = "env:FR_SMTP"\n'
-    )
     monkeypatch.setenv("FR_SMTP", smtp.password)
-    monkeypatch.setenv("COFFEECHAT_DATABASE_URL", database_url)
-    monkeypatch.setenv("COFFEECHAT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("COFFEECHAT_CONFIG", str(config))
+    config = bed.cli_account(
+        monkeypatch, tmp_path, database_url, name="Jo Seeker", email=USER, timezone="UTC",
+        relay=smtp, smtp_env="FR_SMTP", smtp={"save_to_sent": "auto"},
+        cadence={"send_window_start": "00:00:00", "send_window_end": "23:59:59"},
+    )  # fmt: skip
     runner, app = CliRunner(), _app()
 
     def run(*args: str, code: int = 0) -> str:

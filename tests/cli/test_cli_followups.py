@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from coffeechat.deployments import cli as cli_module
 from coffeechat.deployments.cli import contacts, followup_cmd
+from tests.testbed import world as bed
 
 Run = Callable[..., str]
 
@@ -29,13 +30,7 @@ def _app() -> typer.Typer:
 @pytest.fixture
 def cli(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Invoke the follow-up commands against a fresh database."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        '[account]\nname = "Jo Seeker"\nemail = "jo@example.com"\ntimezone = "Europe/Paris"\n'
-    )
-    monkeypatch.setenv("COFFEECHAT_DATABASE_URL", database_url)
-    monkeypatch.setenv("COFFEECHAT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("COFFEECHAT_CONFIG", str(config))
+    bed.cli_account(monkeypatch, tmp_path, database_url, name="Jo Seeker", email="jo@example.com")
     runner, app = CliRunner(), _app()
 
     def run(*args: str, code: int = 0) -> str:

@@ -11,7 +11,6 @@ import email
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -19,18 +18,13 @@ from sqlalchemy import select
 from coffeechat.flows.steps.app import App, build_app, imap_credential, imap_endpoint
 from coffeechat.flows.steps.cycle import run_cycle
 from coffeechat.flows.steps.inbox import sync_folder
-from coffeechat.integrations.config import Settings
 from coffeechat.integrations.imap import connect
-from coffeechat.models.contacts.importing import ContactRow
-from coffeechat.models.contacts.records import upsert_contact
-from coffeechat.models.interviews.lifecycle import Event
-from coffeechat.models.interviews.moves import apply_event, open_interview
-from coffeechat.models.store.tables import Interview, Message
-from coffeechat.models.store.uow import UnitOfWork
+from coffeechat.models.store.tables import Interview
 from tests.testbed import IcsFeedServer, SmtpServer
+from tests.testbed import world as bed
 from tests.testbed.dovecot import Mailbox as BedMailbox
 
-USER = "sam@example.net"
+USER = bed.USER
 ADA = "ada@example.com"
 OUTREACH = "<outreach-ada@example.net>"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
@@ -56,58 +50,15 @@ def app(
     monkeypatch.setenv("E2E_IMAP_PASSWORD", mailbox.password)
     monkeypatch.setenv("E2E_SMTP_PASSWORD", smtp.password)
     smtp.deliver_to(mailbox)  # what we send lands in the (user's) mailbox, like a real server
-    config: dict[str, Any] = {
-        "data_dir": tmp_path,
-        "account": {
-            "name": "Sam Seeker",
-            "email": USER,
-            "timezone": "Europe/Paris",
-            "elevator_pitch": "Backend developer curious about developer relations.",
-        },
-        "imap": {
-            "host": mailbox.host,
-            "port": mailbox.port,
-            "security": "plain",
-            "allow_plaintext": True,
-            "username": mailbox.user,
-            "password": "env:E2E_IMAP_PASSWORD",
-        },
-        "smtp": {
-            "host": smtp.host,
-            "port": smtp.port,
-            "security": "starttls",
-            "ca_file": str(smtp.ca_path),
-            "username": smtp.username,
-            "password": "env:E2E_SMTP_PASSWORD",
-            "save_to_sent": "never",
-        },
-        "calendars": [{"name": "work", "kind": "ics_url", "url": ics_http_server.url}],
-    }
-    app = build_app(Settings.model_validate(config))
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        row = ContactRow(line=0, name="Ada Lovelace", emails=(ADA,), company="Engines Ltd")
-        contact, _ = upsert_contact(uow, row, source="t", now=NOW - timedelta(days=5))
-        interview = open_interview(uow, contact, now=NOW - timedelta(days=5))
-        interview.outreach_message_id, interview.thread_subject = OUTREACH, "Coffee?"
-        apply_event(uow, interview, Event.OUTREACH_SENT, now=NOW - timedelta(days=5))
-        uow.session.add(
-            Message(
-                account_id=app.account_id,
-                contact_id=contact.id,
-                interview_id=interview.id,
-                message_id=OUTREACH,
-                direction="out",
-                folder="Sent",
-                from_addr=USER,
-                to_addrs=[ADA],
-                subject="Coffee?",
-                kind="human",
-                rule="test",
-                date=NOW - timedelta(days=5),
-                recorded_at=NOW - timedelta(days=5),
-            )
+    app = build_app(
+        bed.settings(
+            tmp_path, mailbox=mailbox, relay=smtp, feed_url=ics_http_server.url,
+            imap_env="E2E_IMAP_PASSWORD", smtp_env="E2E_SMTP_PASSWORD",
+            account={"elevator_pitch": "Backend developer curious about developer relations."},
         )
-        uow.commit()
+    )  # fmt: skip
+    bed.seed_outreach(app, "Ada Lovelace", ADA, mid=OUTREACH, sent_at=NOW - timedelta(days=5),
+                        company="Engines Ltd")  # fmt: skip
     return app
 
 

@@ -26,12 +26,12 @@ from coffeechat.flows.steps.app import App, build_app
 from coffeechat.integrations.config import load_settings
 from coffeechat.models.contacts.importing import ContactRow
 from coffeechat.models.contacts.records import upsert_contact
-from coffeechat.models.interviews.lifecycle import Event
-from coffeechat.models.interviews.moves import apply_event, open_interview
-from coffeechat.models.store.tables import Interview, Message, Outbox
+from coffeechat.models.interviews.moves import open_interview
+from coffeechat.models.store.tables import Interview, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import Mailbox as BedMailbox
 from tests.testbed import SmtpServer
+from tests.testbed import world as bed
 
 USER = "sam@example.net"
 ADA = "ada@example.com"
@@ -47,17 +47,10 @@ LAUNCH = (
 
 
 def write_config(tmp_path: Path, mailbox: BedMailbox, smtp: SmtpServer) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\n'
-        f'[account]\nname = "Sam Seeker"\nemail = "{USER}"\ntimezone = "Europe/Paris"\n'
-        f'[imap]\nhost = "{mailbox.host}"\nport = {mailbox.port}\nsecurity = "plain"\n'
-        f'allow_plaintext = true\nusername = "{mailbox.user}"\npassword = "env:SVC_IMAP_PW"\n'
-        f'[smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "starttls"\n'
-        f'ca_file = "{smtp.ca_path}"\nusername = "{smtp.username}"\n'
-        f'password = "env:SVC_SMTP_PW"\nsave_to_sent = "never"\n'
-    )
-    return config
+    return bed.write_config(
+        tmp_path / "config.toml", tmp_path / "data", mailbox=mailbox, relay=smtp,
+        imap_env="SVC_IMAP_PW", smtp_env="SVC_SMTP_PW",
+    )  # fmt: skip
 
 
 def seed_requested_with_pending_nudge(app: App, now: datetime) -> int:
@@ -67,14 +60,7 @@ def seed_requested_with_pending_nudge(app: App, now: datetime) -> int:
         row = ContactRow(line=0, name="Ada Lovelace", emails=(ADA,), company="Engines Ltd")
         contact, _ = upsert_contact(uow, row, source="t", now=sent)
         interview = open_interview(uow, contact, now=sent)
-        interview.outreach_message_id, interview.thread_subject = OUTREACH, "Coffee?"
-        apply_event(uow, interview, Event.OUTREACH_SENT, now=sent)
-        uow.session.add(
-            Message(account_id=app.account_id, contact_id=contact.id, interview_id=interview.id,
-                    message_id=OUTREACH, direction="out", folder="Sent", from_addr=USER,
-                    to_addrs=[ADA], subject="Coffee?", kind="human", rule="test", date=sent,
-                    recorded_at=sent)
-        )  # fmt: skip
+        bed.record_outreach(uow, contact, interview, mid=OUTREACH, to=ADA, sent_at=sent)
         uow.session.add(
             Outbox(account_id=app.account_id, interview_id=interview.id, kind="nudge",
                    occurrence="nudge:1", message_id="<nudge-1@example.net>", status="pending",

@@ -11,7 +11,6 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -25,21 +24,17 @@ from coffeechat.models.interviews.moves import open_interview
 from coffeechat.models.store.tables import Outbox
 from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import SmtpServer
+from tests.testbed import world as bed
 
 USER = "sam@example.net"
 ADA = "ada@example.com"
 
 
 def settings(tmp: Path, smtp: SmtpServer) -> Settings:
-    config: dict[str, Any] = {
-        "data_dir": tmp,
-        "account": {"name": "Sam", "email": USER, "timezone": "UTC"},
-        "smtp": {"host": smtp.host, "port": smtp.port, "security": "starttls",
-                 "ca_file": str(smtp.ca_path), "username": smtp.username,
-                 "password": "env:WAKE_SMTP", "save_to_sent": "never"},
-        "cadence": {"send_window_start": "00:00:00", "send_window_end": "23:59:59"},
-    }  # fmt: skip
-    return Settings.model_validate(config)
+    return bed.settings(
+        tmp, relay=smtp, name="Sam", email=USER, timezone="UTC", smtp_env="WAKE_SMTP",
+        cadence={"send_window_start": "00:00:00", "send_window_end": "23:59:59"},
+    )  # fmt: skip
 
 
 def queue(app: App, not_before: datetime) -> int:

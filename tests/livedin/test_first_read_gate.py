@@ -11,7 +11,6 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +18,6 @@ from sqlalchemy import select
 from coffeechat.deployments.service import FirstRead, Service
 from coffeechat.flows.steps.app import App, build_app
 from coffeechat.flows.steps.cycle import HELD, STEPS, gated_cycle
-from coffeechat.integrations.config import Settings
 from coffeechat.models.contacts.importing import ContactRow
 from coffeechat.models.contacts.records import import_rows
 from coffeechat.models.store.tables import Outbox
@@ -27,6 +25,7 @@ from coffeechat.models.store.uow import UnitOfWork
 from tests.livedin.generator import USER, USER_NAME, Facts, MeetingFact, Person, calendar
 from tests.testbed import IcsFeedServer, SmtpServer
 from tests.testbed import Mailbox as BedMailbox
+from tests.testbed import world as bed
 
 ALL = [s.name for s in STEPS]
 NO_PLAN = [n for n in ALL if n != "plan-follow-ups"]
@@ -80,18 +79,11 @@ def test_a_mailbox_that_refuses_the_login_blocks_no_prep_sheet(
     ics_http_server.set_body(calendar(facts))
     monkeypatch.setenv("GATE_IMAP", "not the password")
     monkeypatch.setenv("GATE_SMTP", smtp.password)
-    config: dict[str, Any] = {
-        "data_dir": tmp_path,
-        "account": {"name": USER_NAME, "email": USER, "timezone": "UTC"},
-        "imap": {"host": mailbox.host, "port": mailbox.port, "security": "plain",
-                 "allow_plaintext": True, "username": mailbox.user, "password": "env:GATE_IMAP"},
-        "smtp": {"host": smtp.host, "port": smtp.port, "security": "starttls",
-                 "ca_file": str(smtp.ca_path), "username": smtp.username,
-                 "password": "env:GATE_SMTP", "save_to_sent": "never"},
-        "cadence": {"send_window_start": "00:00:00", "send_window_end": "23:59:59"},
-        "calendars": [{"name": "work", "kind": "ics_url", "url": ics_http_server.url}],
-    }  # fmt: skip
-    app = build_app(Settings.model_validate(config))
+    app = build_app(bed.settings(
+        tmp_path, mailbox=mailbox, relay=smtp, feed_url=ics_http_server.url, name=USER_NAME,
+        email=USER, timezone="UTC", imap_env="GATE_IMAP", smtp_env="GATE_SMTP",
+        cadence={"send_window_start": "00:00:00", "send_window_end": "23:59:59"},
+    ))  # fmt: skip
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:
         rows = [ContactRow(line=1, name=p.name, emails=(p.address,)) for p in (ada, bob)]
         import_rows(uow, rows, source="csv", now=now)

@@ -16,7 +16,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -32,6 +31,7 @@ from tests.livedin.generator import USER, USER_NAME, Facts, calendar, generate, 
 from tests.livedin.oracle import first_run
 from tests.testbed import IcsFeedServer, SmtpServer
 from tests.testbed import Mailbox as BedMailbox
+from tests.testbed import world as bed
 from tests.testbed.maildir import MaildirWriter
 
 
@@ -46,21 +46,13 @@ def seed_mailbox(mailbox: BedMailbox, facts: Facts) -> int:
 
 
 def settings(tmp: Path, mailbox: BedMailbox, smtp: SmtpServer, feed: IcsFeedServer) -> Settings:
-    config: dict[str, Any] = {
-        "data_dir": tmp,
-        "account": {"name": USER_NAME, "email": USER, "timezone": "UTC"},
-        "imap": {"host": mailbox.host, "port": mailbox.port, "security": "plain",
-                 "allow_plaintext": True, "username": mailbox.user,
-                 "password": "env:LIVEDIN_IMAP"},
-        "smtp": {"host": smtp.host, "port": smtp.port, "security": "starttls",
-                 "ca_file": str(smtp.ca_path), "username": smtp.username,
-                 "password": "env:LIVEDIN_SMTP", "save_to_sent": "never"},
+    return bed.settings(
+        tmp, mailbox=mailbox, relay=smtp, feed_url=feed.url, name=USER_NAME, email=USER,
+        timezone="UTC", imap_env="LIVEDIN_IMAP", smtp_env="LIVEDIN_SMTP",
         # The whole day is a send window, so what is due goes out whatever the hour of the run.
-        "cadence": {"send_window_start": "00:00:00", "send_window_end": "23:59:59",
-                    "calendar_days_back": 60},
-        "calendars": [{"name": "work", "kind": "ics_url", "url": feed.url}],
-    }  # fmt: skip
-    return Settings.model_validate(config)
+        cadence={"send_window_start": "00:00:00", "send_window_end": "23:59:59",
+                 "calendar_days_back": 60},
+    )  # fmt: skip
 
 
 def first_cycles(app: App, timeout: float = 150.0) -> Service:

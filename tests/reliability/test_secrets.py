@@ -31,12 +31,12 @@ from stat import S_ISREG
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 from sqlalchemy import create_engine, inspect, text
 
 from tests.testbed import DovecotServer, RadicaleServer
-from tests.testbed.ports import LOOPBACK, free_port
+from tests.testbed import world as bed
+from tests.testbed.bare_smtp import OAuthOnlyHandler, bare_smtp
+from tests.testbed.ports import LOOPBACK
 
 RUN = uuid.uuid4().hex[:12]
 IMAP_USER = f"secret{RUN[:6]}"
@@ -79,22 +79,11 @@ def _leaks(blob: str | bytes, where: str) -> list[str]:
     ]
 
 
-class _OAuthSmtp:
-    """aiosmtpd handler: XOAUTH2 with TOKEN only; records what it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.received.append(envelope.original_content or b"")
-        return "250 OK"
-
-    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
-        expected = f"user={USER}\x01auth=Bearer {TOKEN}\x01\x01".encode()
-        if len(args) > 1 and base64.b64decode(args[1]) == expected:
-            return AuthResult(success=True, auth_data="oauth")
-        await server.challenge_auth(b'{"status":"401"}')
-        return AuthResult(success=False, handled=False)
+@pytest.fixture
+def oauth_smtp() -> Iterator[OAuthOnlyHandler]:
+    """SMTP on loopback taking XOAUTH2 with TOKEN only; records what it accepts."""
+    with bare_smtp(USER, TOKEN) as server:
+        yield server
 
 
 def _add_dovecot_user(dovecot: DovecotServer) -> None:
@@ -222,6 +211,7 @@ def test_secrets_appear_nowhere(
     tmp_path: Path,
     dovecot: DovecotServer,
     radicale: RadicaleServer,
+    oauth_smtp: OAuthOnlyHandler,
     all_logs: list[logging.LogRecord],
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -252,47 +242,26 @@ def test_secrets_appear_nowhere(
         radicale, "PUT", f"/{CAL_USER}/work/secret-ada.ics", _calendar(now + timedelta(hours=3))
     ) in (201, 204)
 
-    handler = _OAuthSmtp()
-    smtp_port = free_port()
-    controller = Controller(handler, hostname=LOOPBACK, port=smtp_port, auth_require_tls=False)
-    controller.start()
+    handler = oauth_smtp
+    smtp_port = handler.port
     secrets_dir = Path(tempfile.mkdtemp(prefix="coffeechat-secret-src-"))
     (secrets_dir / "token").write_text(TOKEN)
     monkeypatch.setenv("SECRET_TEST_IMAP", IMAP_PASSWORD)
     monkeypatch.setenv("SECRET_TEST_CALDAV", CAL_PASSWORD)
     data_dir = tmp_path / "data"
-    config = secrets_dir / "config.toml"
-    config.write_text(f"""
-data_dir = "{data_dir}"
-[account]
-name = "Sam Seeker"
-email = "{USER}"
-timezone = "UTC"
-[imap]
-host = "{LOOPBACK}"
-port = {dovecot.ssl_port}
-security = "ssl"
-ca_file = "{dovecot.ca_path}"
-username = "{IMAP_USER}"
-password = "env:SECRET_TEST_IMAP"
-[smtp]
-host = "{LOOPBACK}"
-port = {smtp_port}
-security = "plain"
-allow_plaintext = true
-username = "{USER}"
-oauth_token_command = "command:/bin/cat {secrets_dir / "token"}"
-save_to_sent = "always"
-[[calendars]]
-name = "work"
-kind = "caldav"
-url = "http://{LOOPBACK}:{radicale.port}/{CAL_USER}/work/"
-username = "{CAL_USER}"
-password = "env:SECRET_TEST_CALDAV"
-[cadence]
-send_window_start = "00:00"
-send_window_end = "23:59"
-""")
+    config = bed.write_config(
+        secrets_dir / "config.toml", data_dir, timezone="UTC",
+        imap={"host": LOOPBACK, "port": dovecot.ssl_port, "security": "ssl",
+              "ca_file": dovecot.ca_path, "username": IMAP_USER,
+              "password": "env:SECRET_TEST_IMAP"},
+        smtp={"host": LOOPBACK, "port": smtp_port, "security": "plain", "allow_plaintext": True,
+              "username": USER, "save_to_sent": "always",
+              "oauth_token_command": f"command:/bin/cat {secrets_dir / 'token'}"},
+        calendars=[{"name": "work", "kind": "caldav", "username": CAL_USER,
+                    "url": f"http://{LOOPBACK}:{radicale.port}/{CAL_USER}/work/",
+                    "password": "env:SECRET_TEST_CALDAV"}],
+        cadence={"send_window_start": "00:00", "send_window_end": "23:59"},
+    )  # fmt: skip
     try:
         app = flows_app.load_app(str(config), "default")
         sent_at = now - timedelta(days=2)
@@ -367,7 +336,6 @@ send_window_end = "23:59"
         )
         assert sorted(set(leaks)) == []
     finally:
-        controller.stop()
         flows_app.load_app.cache_clear()
 
 

@@ -17,15 +17,9 @@ the effects of sending it (see world._EFFECTS_OF_SENDING).
 
 from __future__ import annotations
 
-import os
-import queue
 import random
-import signal
-import subprocess
-import sys
-import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,72 +33,10 @@ from tests.reliability.world import (
 )
 from tests.testbed import DovecotServer, IcsFeedServer, SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox
+from tests.testbed.zygote import Zygote
 
-ROOT = Path(__file__).resolve().parents[2]
 EPISODES = 10
 KILLS_PER_EPISODE = 4
-
-
-class Zygote:
-    """The forking cycle process (cycle_child.py) and a reader of its output lines."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.reliability.cycle_child"],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        assert self.next(60) == "ready"
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.strip())
-
-    def next(self, timeout: float = 30) -> str:
-        """The next output line; fails the test on a child's error."""
-        line = self.lines.get(timeout=timeout)
-        assert not line.startswith("error"), line
-        return line
-
-    def start(self, config: Path, now: datetime) -> int:
-        """Fork one whole cycle; return the child's pid."""
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"run {config} {now.isoformat()}\n")
-        self.process.stdin.flush()
-        word, pid = self.next().split()[:2]
-        assert word == "pid"
-        return int(pid)
-
-    def kill(self, pid: int) -> bool:
-        """SIGKILL the child (never reaped before this, so the pid is ours); True if mid-work."""
-        os.kill(pid, signal.SIGKILL)
-        finished = False
-        while not (line := self.next()).startswith(f"exit {pid}"):
-            finished = finished or line == f"done {pid}"
-        return not finished
-
-    def until_done(self, pid: int) -> None:
-        """Wait for the child to finish its cycle."""
-        while self.next() != f"done {pid}":
-            pass
-
-    def close(self) -> None:
-        """Ask the zygote to quit; kill it (only it, by pid) if it does not."""
-        if self.process.poll() is None:
-            assert self.process.stdin is not None
-            self.process.stdin.write("quit\n")
-            self.process.stdin.close()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
 
 
 def _episode_world(
@@ -129,20 +61,20 @@ def test_sigkill_anywhere_in_a_cycle_changes_nothing_and_sends_nothing_twice(
     users = [dovecot.take_user() for _ in range(EPISODES + 1)]
     for user in users:  # before the zygote starts, so the children inherit the env: references
         set_passwords(user, smtp)
-    zygote = Zygote()
+    zygote = Zygote("tests.reliability.cycle_child")
     mid_work = reviews = 0
     try:
         # How long an uninterrupted cycle takes in a child: random kills land inside that span.
         _, config = _episode_world(tmp_path, 0, users[0], smtp, ics_http_server)
         t0 = time.monotonic()
-        pid = zygote.start(config, NOW)
+        pid = zygote.run(str(config), NOW.isoformat())
         zygote.until_done(pid)
         span = time.monotonic() - t0
         zygote.kill(pid)
         for n in range(1, EPISODES + 1):
             world, config = _episode_world(tmp_path, n, users[n], smtp, ics_http_server)
             for k in range(KILLS_PER_EPISODE):
-                pid = zygote.start(config, NOW + timedelta(minutes=k))
+                pid = zygote.run(str(config), (NOW + timedelta(minutes=k)).isoformat())
                 # Later cycles have less left to do than the first, measured one: aim inside
                 # the earlier part of the span so most kills still land mid-work.
                 time.sleep(rng.uniform(0.02, span * 0.8))

@@ -40,8 +40,7 @@ from coffeechat.integrations.config import Settings
 from coffeechat.integrations.imap import connect
 from coffeechat.models.contacts.importing import ContactRow
 from coffeechat.models.contacts.records import upsert_contact
-from coffeechat.models.interviews.lifecycle import Event
-from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.interviews.moves import open_interview
 from coffeechat.models.store.tables import (
     Contact,
     EventLog,
@@ -53,9 +52,12 @@ from coffeechat.models.store.tables import (
 )
 from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import IcsFeedServer, ReceivedMessage, SmtpServer
+from tests.testbed import world as bed
 from tests.testbed.dovecot import Mailbox as BedMailbox
+from tests.testbed.world import merged, seed_outreach
 
-USER = "sam@example.net"
+USER = bed.USER
+PITCH = "Backend developer curious about developer relations."
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
 LATER = NOW + timedelta(minutes=30)  # past the 10-minute "stale in-flight" limit of recovery
 SETTLE = LATER + timedelta(minutes=5)  # one more cycle: copies sent at LATER are seen in Sent
@@ -188,73 +190,21 @@ def settings(
     database_url: str | None = None,
     **overrides: Any,
 ) -> Settings:
-    """Settings for the test bed (plain loopback IMAP, STARTTLS SMTP with the testbed CA)."""
-    config: dict[str, Any] = {
-        "data_dir": str(data_dir),
-        "database_url": database_url,
-        "account": {
-            "name": "Sam Seeker",
-            "email": USER,
-            "timezone": "Europe/Paris",
-            "elevator_pitch": "Backend developer curious about developer relations.",
-        },
-        "imap": {
-            "host": mailbox.host,
-            "port": mailbox.port,
-            "security": "plain",
-            "allow_plaintext": True,
-            "username": mailbox.user,
-            "password": f"env:{imap_env(mailbox)}",
-        },
-        "smtp": {
-            "host": smtp.host,
-            "port": smtp.port,
-            "security": "starttls",
-            "ca_file": str(smtp.ca_path),
-            "username": smtp.username,
-            "password": f"env:{SMTP_ENV}",
-            "save_to_sent": "never",
-        },
-        "calendars": [{"name": "work", "kind": "ics_url", "url": feed_url}],
-    }
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(config.get(key), dict):
-            config[key] = {**config[key], **value}
-        else:
-            config[key] = value
-    return Settings.model_validate(config)
+    """The test bed world's settings with the user's pitch; ``overrides`` merged in by section."""
+    sections = merged({"account": {"elevator_pitch": PITCH}}, overrides)
+    return bed.settings(
+        str(data_dir), mailbox=mailbox, relay=smtp, feed_url=feed_url,
+        imap_env=imap_env(mailbox), smtp_env=SMTP_ENV, database_url=database_url, **sections,
+    )  # fmt: skip
 
 
 def seed_database(app: App) -> None:
     """Contacts, interviews and the outreach each was sent (Bob's reply already recorded)."""
     sent_at = NOW - timedelta(days=5)
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        for name, address in PEOPLE.items():
-            row = ContactRow(line=0, name=name, emails=(address,), company="Engines Ltd")
-            contact, _ = upsert_contact(uow, row, source="t", now=sent_at)
-            interview = open_interview(uow, contact, now=sent_at)
-            interview.outreach_message_id, interview.thread_subject = outreach_id(name), "Coffee?"
-            apply_event(uow, interview, Event.OUTREACH_SENT, now=sent_at)
-            uow.session.add(
-                Message(
-                    account_id=app.account_id,
-                    contact_id=contact.id,
-                    interview_id=interview.id,
-                    message_id=outreach_id(name),
-                    direction="out",
-                    folder="Sent",
-                    from_addr=USER,
-                    to_addrs=[address],
-                    subject="Coffee?",
-                    kind="human",
-                    rule="test",
-                    date=sent_at,
-                    recorded_at=sent_at,
-                )
-            )
-            if name == "Bob Babbage":
-                apply_event(uow, interview, Event.REPLY_RECEIVED, now=sent_at + timedelta(days=1))
-        uow.commit()
+    for name, address in PEOPLE.items():
+        replied = sent_at + timedelta(days=1) if name == "Bob Babbage" else None
+        seed_outreach(app, name, address, mid=outreach_id(name), sent_at=sent_at,
+                      company="Engines Ltd", replied_at=replied)  # fmt: skip
 
 
 def provider_files_sent_copy(smtp: SmtpServer, mailbox: BedMailbox) -> None:
@@ -455,36 +405,17 @@ def add_contact(
     With ``planned`` nothing was sent yet (the outreach will be found in the Sent folder).
     """
     sent_at = NOW - timedelta(days=5)
-    mid = f"<outreach-{abs(hash((name, addresses))):x}@example.net>"
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        row = ContactRow(line=0, name=name, emails=addresses, company=company)
-        contact, _ = upsert_contact(uow, row, source="t", now=sent_at)
-        interview = open_interview(uow, contact, now=sent_at)
-        if planned:
+    if planned:
+        with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+            row = ContactRow(line=0, name=name, emails=addresses, company=company)
+            contact, _ = upsert_contact(uow, row, source="t", now=sent_at)
+            open_interview(uow, contact, now=sent_at)
             uow.commit()
-            return ""
-        interview.outreach_message_id, interview.thread_subject = mid, subject
-        apply_event(uow, interview, Event.OUTREACH_SENT, now=sent_at)
-        uow.session.add(
-            Message(
-                account_id=app.account_id,
-                contact_id=contact.id,
-                interview_id=interview.id,
-                message_id=mid,
-                direction="out",
-                folder="Sent",
-                from_addr=USER,
-                to_addrs=[addresses[0]],
-                subject=subject,
-                kind="human",
-                rule="test",
-                date=sent_at,
-                recorded_at=sent_at,
-            )
-        )
-        if replied:
-            apply_event(uow, interview, Event.REPLY_RECEIVED, now=sent_at + timedelta(days=1))
-        uow.commit()
+        return ""
+    mid = f"<outreach-{abs(hash((name, addresses))):x}@example.net>"
+    replied_at = sent_at + timedelta(days=1) if replied else None
+    seed_outreach(app, name, *addresses, mid=mid, sent_at=sent_at, company=company,
+                  subject=subject, replied_at=replied_at)  # fmt: skip
     return mid
 
 

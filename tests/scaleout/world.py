@@ -12,7 +12,6 @@ address in two accounts must get two thank-yous, each in its own account's threa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -20,13 +19,8 @@ from pathlib import Path
 
 from coffeechat.flows.steps.app import App, build_app
 from coffeechat.integrations.config import load_settings
-from coffeechat.models.contacts.importing import ContactRow
-from coffeechat.models.contacts.records import upsert_contact
-from coffeechat.models.interviews.lifecycle import Event
-from coffeechat.models.interviews.moves import apply_event, open_interview
-from coffeechat.models.store.tables import Message
-from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import IcsFeedServer, Mailbox, SmtpServer
+from tests.testbed import world as bed
 
 SMTP_PASSWORD_ENV = "SCALEOUT_SMTP_PASSWORD"
 
@@ -54,39 +48,16 @@ def midday_zone(now: datetime, shift: int = 0) -> str:
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
-def _toml(value: str | Path | int | bool) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value))  # a JSON string of printable ASCII is a TOML basic string
-
-
-def _table(name: str, values: dict[str, str | Path | int | bool]) -> str:
-    return f"[{name}]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
-
-
 def write_config(
     root: Path, seeker: Seeker, database_url: str, zone: str, smtp: SmtpServer
 ) -> None:
     """The account's own config file: one per account, one database for all."""
-    box = seeker.mailbox
-    seeker.config.parent.mkdir(parents=True, exist_ok=True)
-    seeker.config.write_text(
-        f"data_dir = {_toml(root / 'data' / seeker.slug)}\n"
-        f"database_url = {_toml(database_url)}\n"
-        + _table("account", {"slug": seeker.slug, "name": f"Seeker {seeker.slug}",
-                             "email": seeker.email, "timezone": zone})
-        + _table("imap", {"host": box.host, "port": box.port, "security": "plain",
-                          "allow_plaintext": True, "username": box.user,
-                          "password": f"env:{seeker.password_env}", "sent_folder": "Sent"})
-        + _table("smtp", {"host": smtp.host, "port": smtp.port, "security": "starttls",
-                          "ca_file": smtp.ca_path, "username": smtp.username,
-                          "password": f"env:{SMTP_PASSWORD_ENV}", "save_to_sent": "always"})
-        + "[[calendars]]\n"
-        + "".join(f"{k} = {_toml(v)}\n" for k, v in
-                  {"name": "work", "kind": "ics_url", "url": seeker.feed.url}.items()),
-        encoding="utf-8",
+    bed.write_config(
+        seeker.config, root / "data" / seeker.slug, mailbox=seeker.mailbox, relay=smtp,
+        feed_url=seeker.feed.url, email=seeker.email, name=f"Seeker {seeker.slug}",
+        timezone=zone, imap_env=seeker.password_env, smtp_env=SMTP_PASSWORD_ENV,
+        database_url=database_url, account={"slug": seeker.slug},
+        imap={"sent_folder": "Sent"}, smtp={"save_to_sent": "always"},
     )  # fmt: skip
 
 
@@ -116,19 +87,10 @@ def reply_bytes(seeker: Seeker, sent: datetime) -> bytes:
 
 def seed_outreach(app: App, seeker: Seeker, sent: datetime) -> None:
     """The contact and the outreach already sent (state ``requested``), as after an import."""
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        row = ContactRow(line=0, name="Mentor", emails=(seeker.contact,), company="Acme")
-        contact, _ = upsert_contact(uow, row, source="scaleout", now=sent)
-        interview = open_interview(uow, contact, now=sent)
-        interview.outreach_message_id, interview.thread_subject = seeker.outreach_id, "Coffee?"
-        apply_event(uow, interview, Event.OUTREACH_SENT, now=sent)
-        uow.session.add(
-            Message(account_id=app.account_id, contact_id=contact.id, interview_id=interview.id,
-                    message_id=seeker.outreach_id, direction="out", folder="Sent",
-                    from_addr=seeker.email, to_addrs=[seeker.contact], subject="Coffee?",
-                    kind="human", rule="scaleout", date=sent, recorded_at=sent)
-        )  # fmt: skip
-        uow.commit()
+    bed.seed_outreach(
+        app, "Mentor", seeker.contact, mid=seeker.outreach_id, sent_at=sent, company="Acme",
+        source="scaleout", rule="scaleout", sender=seeker.email,
+    )  # fmt: skip
 
 
 def build_world(

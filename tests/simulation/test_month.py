@@ -17,7 +17,6 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -28,6 +27,7 @@ from tests.simulation.oracle import Oracle, Violation, dst_story, summary
 from tests.simulation.scenario import USER, USER_NAME, generate
 from tests.simulation.world import World
 from tests.testbed import IcsFeedServer, SmtpServer
+from tests.testbed import world as bed
 from tests.testbed.caldav import RadicaleServer
 from tests.testbed.dovecot import DovecotServer
 from tests.testbed.ports import remove_dir, scratch_dir
@@ -106,32 +106,12 @@ def run_month(
     env.setenv("SIM_IMAP_PASSWORD", mailbox.password)
     env.setenv("SIM_SMTP_PASSWORD", smtp_server.password)
     env.setenv("SIM_CALDAV_PASSWORD", calendar.password)
-    config: dict[str, Any] = {
-        "data_dir": data_dir,
-        "account": {
-            "name": USER_NAME,
-            "email": USER,
-            "timezone": "Europe/Berlin",
-            "elevator_pitch": "Backend developer moving towards developer relations.",
-        },
-        "imap": {
-            "host": mailbox.host,
-            "port": mailbox.port,
-            "security": "plain",
-            "allow_plaintext": True,
-            "username": mailbox.user,
-            "password": "env:SIM_IMAP_PASSWORD",
-        },
-        "smtp": {
-            "host": smtp_server.host,
-            "port": smtp_server.port,
-            "security": "starttls",
-            "ca_file": str(smtp_server.ca_path),
-            "username": smtp_server.username,
-            "password": "env:SIM_SMTP_PASSWORD",
-            "save_to_sent": "always",
-        },
-        "calendars": [
+    config = bed.config(
+        data_dir, mailbox=mailbox, relay=smtp_server, name=USER_NAME, email=USER,
+        timezone="Europe/Berlin", imap_env="SIM_IMAP_PASSWORD", smtp_env="SIM_SMTP_PASSWORD",
+        account={"elevator_pitch": "Backend developer moving towards developer relations."},
+        smtp={"save_to_sent": "always"},
+        calendars=[
             # With a CA file the feed source does not load the whole system trust store,
             # which costs ~130 ms on every cycle here (it is built anew each cycle).
             {"name": "feed", "kind": "ics_url", "url": feed.url, "ca_file": str(ca)},
@@ -143,8 +123,8 @@ def run_month(
                 "password": "env:SIM_CALDAV_PASSWORD",
             },
         ],
-        "modes": {"outreach": "auto", "nudge": "auto"},
-    }
+        modes={"outreach": "auto", "nudge": "auto"},
+    )  # fmt: skip
     app = build_app(Settings.model_validate(config))
     scenario = generate(seed)
     world = World(

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
+from coffeechat.models.store.db import make_engine, upgrade
 from tests.testbed.caldav import Calendar, RadicaleServer
 from tests.testbed.dovecot import DOVECOT_BIN, DovecotServer, Mailbox
 from tests.testbed.icsfeed import IcsFeedServer
@@ -165,6 +167,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
     yield url
     if server.process.running:
         server.drop_database(url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database upgraded to head."""
+    eng = make_engine(database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
 
 
 @pytest.hookimpl(wrapper=True)

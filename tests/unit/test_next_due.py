@@ -7,41 +7,24 @@ earlier than ``next_due`` says, or the service would sleep through it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
 
-from coffeechat.models.contacts.records import ensure_account
 from coffeechat.models.followups.next_due import RETRY, DueRules, change_marker, next_due
 from coffeechat.models.followups.plan import plan_followups
 from coffeechat.models.interviews.lifecycle import State
-from coffeechat.models.store.db import make_engine, session_factory, upgrade
 from coffeechat.models.store.tables import Contact, Meeting, Outbox, PrepSheet
-from tests.integration.followups.conftest import T0, USER, World, txt
+from tests.testbed.records import T0, USER, World, planner_world, txt
 
 LEAD = timedelta(hours=24)
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = make_engine(database_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
 def world(engine: Engine) -> World:
-    factory = session_factory(engine)
-    with factory() as s:
-        account = ensure_account(
-            s, slug="jo", name="Jo Seeker", email=USER, timezone="Europe/Berlin", now=T0
-        )
-        s.commit()
-        return World(factory, account.id)
+    return planner_world(engine)
 
 
 def due(world: World, now: datetime = T0, after: datetime | None = T0) -> datetime | None:

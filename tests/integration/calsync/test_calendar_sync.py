@@ -11,14 +11,11 @@ from sqlalchemy import select
 from coffeechat.flows.steps.app import App, build_app
 from coffeechat.flows.steps.calendar import sync_calendar_source
 from coffeechat.integrations.calendar import CalendarError
-from coffeechat.integrations.config import CalendarConfig, Settings
-from coffeechat.models.contacts.importing import ContactRow
-from coffeechat.models.contacts.records import upsert_contact
+from coffeechat.integrations.config import CalendarConfig
 from coffeechat.models.interviews.lifecycle import Event
-from coffeechat.models.interviews.moves import apply_event, open_interview
 from coffeechat.models.store.tables import EventLog, Interview, Meeting, SyncCursor
-from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import Calendar, IcsFeedServer
+from tests.testbed import world as bed
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -53,22 +50,9 @@ def vcalendar(*events: str) -> str:
 
 @pytest.fixture
 def app(tmp_path: Path) -> App:
-    settings = Settings(
-        data_dir=tmp_path,
-        account={"name": "Sam", "email": "sam@example.net", "timezone": "Europe/Berlin"},
-    )
-    app = build_app(settings)
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        contact, _ = upsert_contact(
-            uow,
-            ContactRow(line=0, name="Ada Lovelace", emails=("ada@example.com",)),
-            source="t",
-            now=NOW,
-        )
-        interview = open_interview(uow, contact, now=NOW)
-        apply_event(uow, interview, Event.OUTREACH_SENT, now=NOW)
-        apply_event(uow, interview, Event.REPLY_RECEIVED, now=NOW)
-        uow.commit()
+    app = build_app(bed.settings(tmp_path, name="Sam", timezone="Europe/Berlin"))
+    replied = (Event.OUTREACH_SENT, Event.REPLY_RECEIVED)
+    bed.seed_interview(app, "Ada Lovelace", "ada@example.com", at=NOW, events=replied)
     return app
 
 

@@ -15,9 +15,9 @@ import pytest
 from imap_tools.imap_utf7 import utf7_encode
 
 from coffeechat.flows.steps.app import App, build_app
-from coffeechat.integrations.config import Settings
 from tests.testbed import Mailbox as BedMailbox
 from tests.testbed import TestbedCA
+from tests.testbed import world as bed
 from tests.testbed.dovecot import DOVECOT_BIN, DovecotServer, namespace_config
 from tests.testbed.imap import check_ok
 
@@ -117,21 +117,8 @@ def app_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFor:
 
     def build(account: BedMailbox, **imap: object) -> App:
         monkeypatch.setenv("TEST_IMAP_PASSWORD", account.password)
-        settings = Settings.model_validate(
-            {
-                "data_dir": tmp_path,
-                "account": {"name": "Sam Seeker", "email": "sam@example.net", "timezone": "UTC"},
-                "imap": {
-                    "host": account.host,
-                    "port": account.port,
-                    "security": "plain",
-                    "allow_plaintext": True,
-                    "username": account.user,
-                    "password": "env:TEST_IMAP_PASSWORD",
-                    "backfill_days": 30,
-                    **imap,
-                },
-            }
+        settings = bed.settings(
+            tmp_path, mailbox=account, timezone="UTC", imap={"backfill_days": 30, **imap}
         )
         return build_app(settings)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from coffeechat.flows.steps.app import App, build_app, imap_credential, imap_endpoint
-from coffeechat.integrations.config import Settings
 from coffeechat.integrations.imap import Mailbox, connect
 from tests.testbed import Mailbox as BedMailbox
+from tests.testbed import world as bed
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -20,19 +20,7 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 def app(tmp_path: Path, mailbox: BedMailbox, monkeypatch: pytest.MonkeyPatch) -> App:
     """Settings pointing at the test mailbox; the password comes from an env reference."""
     monkeypatch.setenv("TEST_IMAP_PASSWORD", mailbox.password)
-    settings = Settings(
-        data_dir=tmp_path,
-        account={"name": "Sam Seeker", "email": "sam@example.net", "timezone": "Europe/Paris"},
-        imap={
-            "host": mailbox.host,
-            "port": mailbox.port,
-            "security": "plain",
-            "allow_plaintext": True,
-            "username": mailbox.user,
-            "password": "env:TEST_IMAP_PASSWORD",
-            "backfill_days": 30,
-        },
-    )
+    settings = bed.settings(tmp_path, mailbox=mailbox, imap={"backfill_days": 30})
     return build_app(settings)
 
 

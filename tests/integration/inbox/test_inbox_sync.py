@@ -14,8 +14,7 @@ from coffeechat.flows.steps.inbox import sync_folder
 from coffeechat.integrations.imap import ConnectionDropped, Mailbox
 from coffeechat.models.contacts.importing import ContactRow
 from coffeechat.models.contacts.records import upsert_contact
-from coffeechat.models.interviews.lifecycle import Event
-from coffeechat.models.interviews.moves import apply_event, open_interview
+from coffeechat.models.interviews.moves import open_interview
 from coffeechat.models.store.tables import (
     ContactEmail,
     EventLog,
@@ -28,6 +27,7 @@ from coffeechat.models.store.tables import (
 from coffeechat.models.store.uow import UnitOfWork
 from tests.integration.inbox.conftest import NOW
 from tests.testbed import Mailbox as BedMailbox
+from tests.testbed.world import record_outreach
 
 OUTREACH_ID = "<outreach-1@coffeechat.example.net>"
 
@@ -59,28 +59,10 @@ def add_contact(app: App, name: str, address: str, *, requested: bool = True) ->
         )
         interview = open_interview(uow, contact, now=NOW)
         if requested:
-            sent_at = NOW - timedelta(days=3)
             # The first contact of a fresh database is #1, so its outreach is OUTREACH_ID.
-            interview.outreach_message_id = f"<outreach-{contact.id}@coffeechat.example.net>"
-            interview.thread_subject = "Coffee?"
-            apply_event(uow, interview, Event.OUTREACH_SENT, now=sent_at)
-            uow.session.add(
-                Message(
-                    account_id=app.account_id,
-                    contact_id=contact.id,
-                    interview_id=interview.id,
-                    message_id=interview.outreach_message_id,
-                    direction="out",
-                    folder="Sent",
-                    date=sent_at,
-                    from_addr="sam@example.net",
-                    to_addrs=[address],
-                    subject="Coffee?",
-                    kind="human",
-                    rule="outbox",
-                    recorded_at=sent_at,
-                )
-            )
+            mid = f"<outreach-{contact.id}@coffeechat.example.net>"
+            record_outreach(uow, contact, interview, mid=mid, to=address,
+                            sent_at=NOW - timedelta(days=3), rule="outbox")  # fmt: skip
         uow.commit()
         return interview.id
 

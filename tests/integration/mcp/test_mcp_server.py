@@ -34,13 +34,13 @@ from coffeechat.models.store.tables import (
     ContactEmail,
     EventLog,
     Meeting,
-    Message,
     Note,
     Outbox,
 )
 from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import Mailbox as BedMailbox
 from tests.testbed import SmtpServer
+from tests.testbed import world as bed
 
 ROOT = Path(__file__).resolve().parents[3]
 USER = "sam@example.net"
@@ -73,16 +73,10 @@ class World:
 
 
 def write_config(tmp_path: Path, mailbox: BedMailbox, smtp: SmtpServer) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[account]\nname = "Sam Seeker"\nemail = "{USER}"\ntimezone = "Europe/Paris"\n'
-        f'[imap]\nhost = "{mailbox.host}"\nport = {mailbox.port}\nsecurity = "plain"\n'
-        f'allow_plaintext = true\nusername = "{mailbox.user}"\npassword = "env:MCP_IMAP_PW"\n'
-        f'[smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "starttls"\n'
-        f'ca_file = "{smtp.ca_path}"\nusername = "{smtp.username}"\n'
-        f'password = "env:MCP_SMTP_PW"\nsave_to_sent = "never"\n'
-    )
-    return config
+    return bed.write_config(
+        tmp_path / "config.toml", None, mailbox=mailbox, relay=smtp,
+        imap_env="MCP_IMAP_PW", smtp_env="MCP_SMTP_PW",
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -135,17 +129,10 @@ def seed(app: App) -> None:
         for who, address, mail_id in (("Dora", DORA, DORA_MAIL), ("Fay", FAY, FAY_MAIL)):
             contact = contacts[who]
             interview = open_interview(uow, contact, now=now)
-            interview.outreach_message_id, interview.thread_subject = mail_id, "Looms?"
-            apply_event(uow, interview, Event.OUTREACH_SENT, now=now)
+            bed.record_outreach(uow, contact, interview, mid=mail_id, to=address, sent_at=now,
+                                subject="Looms?", excerpt="Could we talk about looms?")  # fmt: skip
             if who == "Fay":
                 apply_event(uow, interview, Event.DECLINED, now=now)
-            uow.session.add(
-                Message(account_id=app.account_id, contact_id=contact.id,
-                        interview_id=interview.id, message_id=mail_id, direction="out",
-                        folder="Sent", from_addr=USER, to_addrs=[address], subject="Looms?",
-                        kind="human", rule="test", date=now, excerpt="Could we talk about looms?",
-                        recorded_at=now)
-            )  # fmt: skip
         uow.commit()
 
 

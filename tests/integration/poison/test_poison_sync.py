@@ -15,42 +15,25 @@ from sqlalchemy import delete, select
 from coffeechat.flows.steps.app import App
 from coffeechat.flows.steps.inbox import sync_folder
 from coffeechat.integrations.imap import Mailbox
-from coffeechat.models.contacts.importing import ContactRow
-from coffeechat.models.contacts.records import upsert_contact
-from coffeechat.models.interviews.lifecycle import Event
-from coffeechat.models.interviews.moves import apply_event, open_interview
 from coffeechat.models.reports.status import status_report
 from coffeechat.models.store.tables import Interview, Meeting, Message, SyncCursor
-from coffeechat.models.store.uow import UnitOfWork
 from tests.integration.poison.conftest import (
     ADA,
     NOW,
     OUTREACH,
-    USER,
     ada_reply,
     message,
     secondly_invitation,
 )
 from tests.testbed import Mailbox as BedMailbox
+from tests.testbed.world import seed_outreach
 
 
 def add_ada(app: App) -> int:
     """Ada, written to three days ago (outreach OUTREACH), not yet answered."""
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        row = ContactRow(line=0, name="Ada Lovelace", emails=(ADA,))
-        contact, _ = upsert_contact(uow, row, source="t", now=NOW)
-        interview = open_interview(uow, contact, now=NOW)
-        interview.outreach_message_id, interview.thread_subject = OUTREACH, "Coffee?"
-        sent = NOW - timedelta(days=3)
-        apply_event(uow, interview, Event.OUTREACH_SENT, now=sent)
-        uow.session.add(
-            Message(account_id=app.account_id, contact_id=contact.id, interview_id=interview.id,
-                    message_id=OUTREACH, direction="out", folder="Sent", date=sent,
-                    from_addr=USER, to_addrs=[ADA], subject="Coffee?", kind="human",
-                    rule="outbox", recorded_at=sent)
-        )  # fmt: skip
-        uow.commit()
-        return interview.id
+    seeded = seed_outreach(app, "Ada Lovelace", ADA, mid=OUTREACH, added_at=NOW,
+                           sent_at=NOW - timedelta(days=3), rule="outbox")  # fmt: skip
+    return seeded.interview_id
 
 
 def inbound(app: App) -> dict[str, tuple[str, str]]:

@@ -19,21 +19,16 @@ from sqlalchemy import select
 from coffeechat.flows.steps.app import App, build_app
 from coffeechat.flows.steps.classify_worker import HOOK_ENV
 from coffeechat.integrations.config import load_settings
-from coffeechat.models.contacts.importing import ContactRow
-from coffeechat.models.contacts.records import upsert_contact
-from coffeechat.models.interviews.lifecycle import Event
-from coffeechat.models.interviews.moves import apply_event, open_interview
 from coffeechat.models.store.tables import Message, SyncCursor
-from coffeechat.models.store.uow import UnitOfWork
 from tests.integration.poison.conftest import (
     ADA,
     HOOK,
     OUTREACH,
-    USER,
     ada_reply,
     secondly_invitation,
 )
 from tests.testbed import Mailbox as BedMailbox
+from tests.testbed import world as bed
 
 # Registers run if deployments/cli/__init__.py does not yet, then runs the real CLI.
 LAUNCH = (
@@ -47,12 +42,8 @@ LAUNCH = (
 @pytest.fixture
 def world(tmp_path: Path, mailbox: BedMailbox) -> Iterator[tuple[Path, dict[str, str], App]]:
     """A config for the test mailbox, the child's environment, and Ada awaiting a reply."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\n'
-        f'[account]\nname = "Sam Seeker"\nemail = "{USER}"\ntimezone = "Europe/Paris"\n'
-        f'[imap]\nhost = "{mailbox.host}"\nport = {mailbox.port}\nsecurity = "plain"\n'
-        f'allow_plaintext = true\nusername = "{mailbox.user}"\npassword = "env:POISON_IMAP_PW"\n'
+    config = bed.write_config(
+        tmp_path / "config.toml", tmp_path / "data", mailbox=mailbox, imap_env="POISON_IMAP_PW"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "COFFEECHAT_"))}
     env["POISON_IMAP_PW"] = mailbox.password
@@ -66,21 +57,9 @@ def world(tmp_path: Path, mailbox: BedMailbox) -> Iterator[tuple[Path, dict[str,
 
 
 def _seed_ada(app: App) -> None:
-    sent = datetime.now(UTC) - timedelta(days=3)
-    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
-        contact, _ = upsert_contact(
-            uow, ContactRow(line=0, name="Ada Lovelace", emails=(ADA,)), source="t", now=sent
-        )
-        interview = open_interview(uow, contact, now=sent)
-        interview.outreach_message_id, interview.thread_subject = OUTREACH, "Coffee?"
-        apply_event(uow, interview, Event.OUTREACH_SENT, now=sent)
-        uow.session.add(
-            Message(account_id=app.account_id, contact_id=contact.id, interview_id=interview.id,
-                    message_id=OUTREACH, direction="out", folder="Sent", from_addr=USER,
-                    to_addrs=[ADA], subject="Coffee?", kind="human", rule="test", date=sent,
-                    recorded_at=sent)
-        )  # fmt: skip
-        uow.commit()
+    bed.seed_outreach(
+        app, "Ada Lovelace", ADA, mid=OUTREACH, sent_at=datetime.now(UTC) - timedelta(days=3)
+    )
 
 
 def start(config: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:

@@ -20,13 +20,13 @@ from coffeechat.flows.steps.prep_sheets import (
     make_prep_sheet,
     publish_artifact,
 )
-from coffeechat.integrations.config import AccountConfig, Settings
 from coffeechat.models.contacts.importing import ContactRow
 from coffeechat.models.contacts.records import upsert_contact
 from coffeechat.models.interviews.lifecycle import Event
 from coffeechat.models.interviews.moves import apply_event, open_interview, try_apply
 from coffeechat.models.store.tables import Interview, Meeting, Outbox, PrepSheet
 from coffeechat.models.store.uow import UnitOfWork
+from tests.testbed import world as bed
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -34,11 +34,10 @@ START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def app(tmp_path: Path, database_url: str) -> Iterator[App]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        account=AccountConfig(name="Jo Seeker", email="jo@example.net", timezone="Europe/Berlin"),
-    )
+    settings = bed.settings(
+        tmp_path / "data", database_url=database_url, name="Jo Seeker", email="jo@example.net",
+        timezone="Europe/Berlin",
+    )  # fmt: skip
     built = build_app(settings)
     yield built
     built.factory.kw["bind"].dispose()

@@ -1,14 +1,11 @@
-"""The process the crash test kills: a zygote that forks one sender per run.
+"""The process the crash test kills: a zygote (tests.testbed.zygote) forking one sender per run.
 
-Importing SQLAlchemy, pydantic and friends costs ~1 s; forking an already-loaded process costs
-milliseconds, which is what lets 100+ SIGKILLed runs fit in well under two minutes.
+Protocol, one line each on stdin/stdout:
 
-Protocol (one line each, on stdin/stdout):
   in:  ``run <step|random|none> <nth> <save_to_sent> <limit> <now-iso>``  or  ``quit``
-  out: ``pid <pid>`` (a child started), ``at <step> <row> <pid>`` (the child reached the step;
-       it then waits to be killed, except at "appending" where it carries on so the kill lands
-       inside the APPEND), ``done <pid> <sent> <unknown>`` (finished; it still waits to be
-       killed), ``exit <pid> <status>``.
+  out: besides the zygote's lines, ``at <step> <row> <pid>`` (the child reached the step; it
+       then waits to be killed, except at "appending" where it carries on so the kill lands
+       inside the APPEND) and ``done <pid> <sent> <unknown>`` (finished).
 """
 
 from __future__ import annotations
@@ -22,14 +19,14 @@ from datetime import datetime
 from coffeechat.flows.steps import send as outbox_send
 from coffeechat.flows.steps.app import build_app
 from coffeechat.integrations.config import Settings
+from tests.testbed.zygote import say, serve
 
 
-def _say(line: str) -> None:
-    # os.write, not print: nothing may sit in a stdio buffer that a fork would duplicate.
-    os.write(1, (line + "\n").encode())
-
-
-def _child(settings: Settings, step: str, nth: int, limit: int, now: datetime) -> None:
+def _sender(base: Settings, words: list[str]) -> None:
+    step, nth, save_to_sent, limit, now = words
+    assert base.smtp is not None
+    smtp = base.smtp.model_copy(update={"save_to_sent": save_to_sent})
+    settings = base.model_copy(update={"smtp": smtp})
     seen = 0
 
     def hook(at: str, row_id: int) -> None:
@@ -37,46 +34,23 @@ def _child(settings: Settings, step: str, nth: int, limit: int, now: datetime) -
         if at != step:
             return
         seen += 1
-        if seen < nth:
+        if seen < int(nth):
             return
-        _say(f"at {at} {row_id} {os.getpid()}")
+        say(f"at {at} {row_id} {os.getpid()}")
         if at != "appending":
             time.sleep(60)  # killed here by the test
 
     outbox_send.step_hook = hook
     app = build_app(settings)
-    report = outbox_send.send_due(app, now, limit=limit)
-    _say(f"done {os.getpid()} {len(report.sent)} {len(report.unknown)}")
-    # Wait for the test's SIGKILL even when finished: a child the zygote has not reaped keeps
-    # its pid, so the test can never kill some other process that reused it.
-    time.sleep(60)
+    report = outbox_send.send_due(app, datetime.fromisoformat(now), limit=int(limit))
+    say(f"done {os.getpid()} {len(report.sent)} {len(report.unknown)}")
 
 
 def main() -> None:
-    """Load once, then fork a sender per command until told to quit."""
+    """Load the settings once, then fork a sender per command until told to quit."""
     with open(sys.argv[1], encoding="utf-8") as file:
         base = Settings(**json.load(file))
-    _say("ready")
-    for line in sys.stdin:
-        words = line.split()
-        if not words or words[0] == "quit":
-            break
-        _, step, nth, save_to_sent, limit, now = words
-        assert base.smtp is not None
-        smtp = base.smtp.model_copy(update={"save_to_sent": save_to_sent})
-        settings = base.model_copy(update={"smtp": smtp})
-        pid = os.fork()
-        if pid == 0:
-            status = 0
-            try:
-                _child(settings, step, int(nth), int(limit), datetime.fromisoformat(now))
-            except BaseException as err:  # reported to the test, which fails on it
-                _say(f"error {os.getpid()} {type(err).__name__}: {err}")
-                status = 1
-            os._exit(status)
-        _say(f"pid {pid}")
-        _, status = os.waitpid(pid, 0)
-        _say(f"exit {pid} {status}")
+    serve(lambda words: _sender(base, words))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Building an App on the test bed and seeding contacts, interviews and outbox rows."""
+"""The sending suite's world: an App on the test bed (tests.testbed.world) and outbox rows."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from coffeechat.integrations.config import Settings
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Outbox
 from tests.testbed import SmtpServer
+from tests.testbed import world as bed
 from tests.testbed.dovecot import Mailbox as BedMailbox
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # 13:00 in Paris
-USER = "sam@example.net"
+USER = bed.USER
 _names = itertools.count(1)
 
 
@@ -31,33 +32,14 @@ def settings(
     smtp_overrides: dict[str, Any] | None = None,
     daily_cap: int = 20,
 ) -> Settings:
-    """Settings for the test bed: STARTTLS to aiosmtpd with its CA, plain IMAP to Dovecot."""
-    smtp_cfg: dict[str, Any] = {
-        "host": smtp.host,
-        "port": smtp.port,
-        "security": "starttls",
-        "ca_file": str(smtp.ca_path),
-        "username": smtp.username,
-        "password": "env:TEST_SMTP_PASSWORD",
-        "save_to_sent": "always",
-    }
-    smtp_cfg.update(smtp_overrides or {})
-    return Settings.model_validate(
-        {
-            "data_dir": data_dir,
-            "database_url": database_url,
-            "account": {"name": "Sam Seeker", "email": USER, "timezone": "Europe/Paris"},
-            "imap": {
-                "host": mailbox.host,
-                "port": mailbox.port,
-                "security": "plain",
-                "allow_plaintext": True,
-                "username": mailbox.user,
-                "password": "env:TEST_IMAP_PASSWORD",
-            },
-            "smtp": smtp_cfg,
-            "cadence": {"daily_cap": daily_cap},
-        }
+    """The test bed world's settings, saving a copy to Sent, with the given daily cap."""
+    return bed.settings(
+        data_dir,
+        mailbox=mailbox,
+        relay=smtp,
+        database_url=database_url,
+        smtp={"save_to_sent": "always", **(smtp_overrides or {})},
+        cadence={"daily_cap": daily_cap},
     )
 
 

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import collections
 import os
-import queue
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -29,78 +26,27 @@ from coffeechat.models.store.tables import Outbox
 from tests.integration.sending.seed import NOW, add_interview, add_row, make_app
 from tests.testbed import ReceivedMessage, SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox
+from tests.testbed.zygote import Zygote
 
 BOUNDARIES = ("claimed", "accepted", "marked", "appending", "random")
 RUNS = 125  # 25 per boundary
-ROOT = Path(__file__).resolve().parents[3]
 
 
-class Zygote:
-    """The forking sender process (crash_child.py) and a reader of its output lines."""
-
-    def __init__(self, config: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.sending.crash_child", str(config)],
-            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-        )  # fmt: skip
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        assert self.next(60) == "ready"
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.strip())
-
-    def next(self, timeout: float = 20) -> str:
-        """The next output line."""
-        line = self.lines.get(timeout=timeout)
-        assert not line.startswith("error"), line
-        return line
-
-    def run(self, step: str, nth: int, save_to_sent: str, limit: int = 3) -> int:
-        """Fork a sender; return its pid."""
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"run {step} {nth} {save_to_sent} {limit} {NOW.isoformat()}\n")
-        self.process.stdin.flush()
-        word, pid = self.next().split()[:2]
-        assert word == "pid"
-        return int(pid)
-
-    def until(self, *prefixes: str) -> str:
-        """Skip lines until one starts with one of prefixes."""
-        while True:
-            line = self.next()
-            if line.startswith(prefixes):
-                return line
-
-    def close(self) -> None:
-        """Ask the zygote to quit; kill it (only it, by pid) if it does not."""
-        if self.process.poll() is None:
-            assert self.process.stdin is not None
-            self.process.stdin.write("quit\n")
-            self.process.stdin.close()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+def _run(zygote: Zygote, step: str, nth: int, save_to_sent: str, limit: int = 3) -> int:
+    """Fork a sender (crash_child.py); return its pid."""
+    return zygote.run(step, str(nth), save_to_sent, str(limit), NOW.isoformat())
 
 
 def _kill(zygote: Zygote, pid: int) -> str:
     """SIGKILL the child; 'killed' if it was still working, 'finished' if it had said done."""
-    os.kill(pid, signal.SIGKILL)  # never reaped before this kill: the pid is still our child
-    seen_done = False
-    while not (line := zygote.next()).startswith(f"exit {pid}"):
-        seen_done = seen_done or line.startswith(f"done {pid}")
-    return "finished" if seen_done else "killed"
+    return "killed" if zygote.kill(pid) else "finished"
 
 
 def _one_run(
     zygote: Zygote, kind: str, nth: int, mode: str, window: float, rng: random.Random
 ) -> str:
     """Run one sender and kill it at kind (or at random); return 'killed' or 'finished'."""
-    pid = zygote.run("none" if kind == "random" else kind, nth, mode)
+    pid = _run(zygote, "none" if kind == "random" else kind, nth, mode)
     if kind == "random":
         time.sleep(rng.uniform(0, window))
         return _kill(zygote, pid)
@@ -132,13 +78,13 @@ def test_sigkill_at_every_step_never_sends_twice_and_loses_nothing(
     config = tmp_path / "settings.json"
     config.write_text(app.settings.model_dump_json())
     rng = random.Random(20261120)
-    zygote = Zygote(config)
+    zygote = Zygote("tests.integration.sending.crash_child", str(config), timeout=20)
     kills: collections.Counter[str] = collections.Counter()
     not_reached: collections.Counter[str] = collections.Counter()
     try:
         _add_rows(app, 2)
         t0 = time.monotonic()
-        pid = zygote.run("none", 1, "always")
+        pid = _run(zygote, "none", 1, "always")
         zygote.until(f"done {pid}")
         window = (time.monotonic() - t0) * 1.2
         _kill(zygote, pid)  # random kills land anywhere in a typical run

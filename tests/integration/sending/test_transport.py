@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -10,8 +9,6 @@ from typing import Any
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from coffeechat.integrations.imap import Credential
 from coffeechat.integrations.smtp import (
@@ -23,6 +20,7 @@ from coffeechat.integrations.smtp import (
     send,
 )
 from tests.testbed import SmtpServer
+from tests.testbed.bare_smtp import OAuthOnlyHandler, bare_smtp
 from tests.testbed.ports import LOOPBACK, free_port
 
 TOKEN = "ya29.test-access-token"
@@ -38,36 +36,11 @@ def _message() -> EmailMessage:
     return message
 
 
-class _OAuthHandler:
-    """A server without STARTTLS that speaks XOAUTH2 the way Gmail does."""
-
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.received.append(envelope.original_content or b"")
-        return "250 OK"
-
-    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
-        expected = f"user=sam@example.net\x01auth=Bearer {TOKEN}\x01\x01".encode()
-        if len(args) > 1 and base64.b64decode(args[1]) == expected:
-            return AuthResult(success=True, auth_data="oauth")
-        # A failed XOAUTH2 first sends a JSON challenge, answered with an empty line.
-        await server.challenge_auth(b'{"status":"401","schemes":"Bearer"}')
-        return AuthResult(success=False, handled=False)
-
-
 @pytest.fixture
-def bare_smtp() -> Iterator[tuple[int, _OAuthHandler]]:
+def bare() -> Iterator[OAuthOnlyHandler]:
     """A loopback aiosmtpd without STARTTLS, with XOAUTH2."""
-    handler = _OAuthHandler()
-    port = free_port()
-    controller = Controller(handler, hostname=LOOPBACK, port=port, auth_require_tls=False)
-    controller.start()
-    try:
-        yield port, handler
-    finally:
-        controller.stop()
+    with bare_smtp("sam@example.net", TOKEN) as server:
+        yield server
 
 
 def _endpoint(**kwargs: Any) -> SmtpEndpoint:
@@ -109,16 +82,16 @@ def test_an_untrusted_certificate_is_refused(smtp: SmtpServer, tmp_path: Path) -
 
 
 def test_starttls_configured_but_not_offered_is_refused(
-    bare_smtp: tuple[int, _OAuthHandler],
+    bare: OAuthOnlyHandler,
 ) -> None:
-    port, handler = bare_smtp
+    port, handler = bare.port, bare
     with pytest.raises(SmtpTlsFailure, match="does not offer STARTTLS"):
         _send(_endpoint(port=port), Credential("xoauth2", TOKEN))
     assert handler.received == []
 
 
-def test_plaintext_only_to_loopback_when_allowed(bare_smtp: tuple[int, _OAuthHandler]) -> None:
-    port, handler = bare_smtp
+def test_plaintext_only_to_loopback_when_allowed(bare: OAuthOnlyHandler) -> None:
+    port, handler = bare.port, bare
     with pytest.raises(SmtpPlaintextRefused):
         _send(_endpoint(port=port, security="plain"))
     with pytest.raises(SmtpPlaintextRefused, match="loopback"):
@@ -129,9 +102,9 @@ def test_plaintext_only_to_loopback_when_allowed(bare_smtp: tuple[int, _OAuthHan
 
 
 def test_xoauth2_refused_token_stops_without_leaking_it(
-    bare_smtp: tuple[int, _OAuthHandler],
+    bare: OAuthOnlyHandler,
 ) -> None:
-    port, handler = bare_smtp
+    port, handler = bare.port, bare
     endpoint = _endpoint(port=port, security="plain", allow_plaintext=True)
     with pytest.raises(SmtpAuthFailed) as caught:
         _send(endpoint, Credential("xoauth2", "ya29.wrong-token"))
