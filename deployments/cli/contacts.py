@@ -19,7 +19,12 @@ from coffeechat.models.contacts.importing import (
     parse,
     split_emails,
 )
-from coffeechat.models.contacts.records import find_contact, import_rows, upsert_contact
+from coffeechat.models.contacts.records import (
+    add_addresses,
+    find_contact,
+    import_rows,
+    upsert_contact,
+)
 from coffeechat.models.reports.export import record
 from coffeechat.models.store.events import NoteAdded
 from coffeechat.models.store.tables import Contact, EventLog, Interview, Note
@@ -244,12 +249,8 @@ def edit(
             emails, bad = split_emails(" ".join(add_email))
             if bad:
                 raise ImportFormatError(f"invalid email address {bad[0]!r}")
-            upsert_contact(
-                uow,
-                ContactRow(line=0, name=found.name, emails=tuple(emails)),
-                source="manual",
-                now=now,
-            )
+            # Onto this contact: an upsert would make a second one when it had no address yet.
+            add_addresses(uow.session, found, emails)
         found.updated_at = now
         uow.commit()
         console.print(f"updated #{found.id} {found.name}", highlight=False)

@@ -11,6 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
+from coffeechat.deployments.cli.review_drafts import (
+    outbox_hint,
+    quoted,
+    ready_for_approval,
+    refusal_hint,
+    to_drafts,
+)
 from coffeechat.deployments.cli.runtime import (
     Runtime,
     console,
@@ -68,11 +75,11 @@ def outreach(
                 nudge=nudge,
             )
         except OutreachRefused as err:
-            _fail(err)
+            _fail(err, refusal_hint(found))
         uow.commit()
     zone = _zone(rt)
     when = row.not_before.astimezone(zone).strftime("%a %d %b %H:%M")
-    how = "waits in Drafts for your approval" if row.mode == "review" else f"goes out {when}"
+    how = to_drafts(rt, row.id) if row.mode == "review" else f"goes out {when}"
     console.print(
         f"outreach #{row.id} to {found.name} <{row.to_addr}> queued: {how}",
         highlight=False,
@@ -118,13 +125,17 @@ def approve(
     # Imported here: the sender pulls in SMTP and IMAP, which other commands never need.
     from coffeechat.flows.steps.app import build_app
     from coffeechat.flows.steps.send import approve as send_approved
+    from coffeechat.integrations.imap import MailboxError
     from coffeechat.models.outbox.steps import OutboxStateError
 
     rt = runtime(ctx)
     try:
+        ready_for_approval(rt, outbox_id)
         report = send_approved(build_app(rt.settings, rt.account_slug or None), outbox_id, utcnow())
     except OutboxStateError as err:
-        _fail(err)
+        _fail(err, outbox_hint(str(err)))
+    except MailboxError as err:
+        _fail(err, f"once the mailbox answers, `coffeechat approve {outbox_id}` again")
     outcome = "sent" if outbox_id in report.sent else "not sent: see `coffeechat queue`"
     console.print(f"outbox #{outbox_id} {outcome}", highlight=False, soft_wrap=True)
 
@@ -144,7 +155,7 @@ def review(
     try:
         settle_review(rt.factory, rt.account_id, outbox_id, decision.lower(), utcnow())
     except OutboxStateError as err:
-        _fail(err)
+        _fail(err, outbox_hint(str(err)))
     console.print(f"outbox #{outbox_id}: {decision.lower()}", highlight=False)
 
 
@@ -248,7 +259,7 @@ def thank(
                 send=send_now,
             )
         except NothingToThank as err:
-            _fail(err)
+            _fail(err, f"`coffeechat contacts show {quoted(found.name)}` shows where it stands")
         uow.commit()
     when = row.not_before.astimezone(_zone(rt)).strftime("%a %d %b %H:%M")
     how = f"goes out {when}" if row.mode == "auto" else "goes to Drafts for your review"
@@ -276,8 +287,12 @@ def _queue_row(row: Outbox, contact: str, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _fail(err: Exception) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
+def _fail(err: Exception, hint: str) -> NoReturn:
+    """One line: what went wrong and, unless it already does, the next command to run."""
+    message = str(err)
+    if "`coffeechat " not in message:
+        message = f"{message}; {hint}"
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2) from None
 
 

@@ -130,6 +130,11 @@ def _merge_fields(contact: Contact | _NewContact, row: ContactRow, now: datetime
         contact.updated_at = now
 
 
+def add_addresses(session: Session, contact: Contact, emails: Iterable[str]) -> None:
+    """Give ``contact`` these addresses (one already someone else's is left with them)."""
+    _add_emails(session, contact, emails, contact.account_id)
+
+
 def _add_emails(session: Session, contact: Contact, emails: Iterable[str], account_id: int) -> None:
     known = {e.address for e in contact.emails}
     for address in emails:
