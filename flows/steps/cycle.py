@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
 from coffeechat.flows.steps.calendar import sync_calendar_source
+from coffeechat.flows.steps.digest import queue_due_digest
 from coffeechat.flows.steps.inbox import record_failure, sync_account_mail
 from coffeechat.flows.steps.prep_sheets import due_prep_sheets, make_prep_sheet
 from coffeechat.flows.steps.send import recover_in_flight, send_due
@@ -122,6 +123,7 @@ STEPS: tuple[Step, ...] = (
     # Sending does not: before the first plan the outbox holds only prep sheets and what the
     # user queued by hand, so a failing mailbox never keeps a prep sheet from being delivered.
     Step("plan-follow-ups", plan, needs_mail=True),
+    Step("digest", queue_due_digest),
     Step("send", send),
 )
 HELD = "held: follow-ups are planned once the mailbox has been read completely"
