@@ -170,14 +170,15 @@ def queue(
     with rt.factory() as session:
         stmt = (
             select(Outbox, Contact.name)
-            .join(Interview, Interview.id == Outbox.interview_id)
-            .join(Contact, Contact.id == Interview.contact_id)
+            # Outer: mail about no interview (the digest) goes to the user and is listed too.
+            .outerjoin(Interview, Interview.id == Outbox.interview_id)
+            .outerjoin(Contact, Contact.id == Interview.contact_id)
             .where(Outbox.account_id == rt.account_id)
             .order_by(Outbox.not_before, Outbox.id)
         )
         if not all_rows:
             stmt = stmt.where(Outbox.status.in_(_OPEN))
-        rows = [_queue_row(row, name, zone) for row, name in session.execute(stmt)]
+        rows = [_queue_row(row, name or "you", zone) for row, name in session.execute(stmt)]
     if json_out:
         print_json(rows)
         return

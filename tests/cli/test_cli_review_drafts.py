@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import typer
@@ -14,6 +16,9 @@ from typer.testing import CliRunner
 
 from coffeechat.deployments import cli as cli_module
 from coffeechat.deployments.cli import followup_cmd, review_drafts
+from coffeechat.models.reports.digest import queue_digest
+from coffeechat.models.store.db import make_engine, session_factory
+from coffeechat.models.store.uow import UnitOfWork
 from tests.testbed import SmtpServer
 from tests.testbed.dovecot import Mailbox as BedMailbox
 from tests.testbed.ports import free_port
@@ -143,3 +148,21 @@ def test_every_command_named_in_an_error_exists_with_its_flags(module: object) -
         for word in rest:
             if word.startswith("--"):
                 assert word in flags, f"`coffeechat {text}`: {word} is not a flag of it"
+
+
+def test_queue_lists_the_digest_addressed_to_the_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[account]\nname = "Jo"\nemail = "jo@example.com"\n')
+    cli = _runner(monkeypatch, tmp_path, config)
+    cli("queue")  # creates the database and the account
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'coffeechat.db'}")
+    with UnitOfWork(session_factory(engine), account_id=1) as uow:
+        now = datetime.now(UTC)
+        queue_digest(uow, now=now, zone=ZoneInfo("UTC"), to_addr="jo@example.com",
+                     subject="coffeechat digest", body="news")  # fmt: skip
+        uow.commit()
+    engine.dispose()
+    [row] = json.loads(cli("queue", "--json"))
+    assert (row["kind"], row["contact"], row["to"]) == ("digest", "you", "jo@example.com")
