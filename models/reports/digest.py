@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -244,14 +244,19 @@ def _outbox_needs(session: Session, account_id: int) -> list[str]:
         .join(Contact, Contact.id == Interview.contact_id)
         .where(
             Outbox.account_id == account_id,
-            Outbox.status.in_(("draft", "needs_review", "failed")),
+            or_(
+                Outbox.status.in_(("draft", "needs_review", "failed")),
+                # Review mode with no mailbox to put it in Drafts: it waits all the same.
+                and_(Outbox.status == "pending", Outbox.mode == "review"),
+            ),
         )
         .order_by(Outbox.id)
         .limit(MAX_NEEDS + 1)
     ):
         what = f"{_KIND_WORDS.get(row.kind, row.kind)} to {clean_line(name)}"
-        if row.status == "draft":
-            out.append(f"{what} waits in Drafts: `coffeechat approve {row.id}`")
+        if row.status in ("draft", "pending"):
+            where = " in Drafts" if row.status == "draft" else ""
+            out.append(f"{what} waits{where} for your approval: `coffeechat approve {row.id}`")
         else:
             reason = clean_line(row.last_error)[:200]
             out.append(

@@ -186,6 +186,23 @@ def test_what_needs_the_user_names_the_command_for_each(world: World) -> None:
             created_at=NOW,
         )
         s.add(draft)
+        _, other = world.person("Bob Kahn")
+        s.add(
+            Outbox(
+                account_id=world.account_id,
+                interview_id=other,
+                kind="nudge",
+                occurrence="n1",
+                message_id="<n1@x>",
+                status="pending",
+                mode="review",
+                to_addr="bob@example.org",
+                subject="Re: Coffee?",
+                body_text="Hi again",
+                not_before=NOW + timedelta(hours=2),
+                created_at=NOW,
+            )
+        )
         s.add(
             Referral(
                 account_id=world.account_id,
@@ -217,7 +234,10 @@ def test_what_needs_the_user_names_the_command_for_each(world: World) -> None:
     )
     digest = world.content(NOW)
     needs = " | ".join(digest.needs_you)
-    assert f"request to Ada Lovelace waits in Drafts: `coffeechat approve {draft_id}`" in needs
+    assert (
+        f"Ada Lovelace waits in Drafts for your approval: `coffeechat approve {draft_id}`" in needs
+    )
+    assert "follow-up to Bob Kahn waits for your approval: `coffeechat approve" in needs
     assert '`coffeechat contacts add "Grace Hopper" -e grace@example.net' in needs
     assert "calendar work is failing (3 tries): HTTP 401" in needs
     assert digest.has_news and digest.meetings[0].prep_sheet == "/data/prep/ada.md"
