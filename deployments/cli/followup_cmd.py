@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from coffeechat.deployments.cli.review_drafts import (
     outbox_hint,
@@ -28,7 +29,7 @@ from coffeechat.deployments.cli.runtime import (
 )
 from coffeechat.integrations.config import Settings
 from coffeechat.integrations.render import render
-from coffeechat.models.contacts.records import find_contact
+from coffeechat.models.contacts.records import ContactNotFound, find_contact
 from coffeechat.models.followups.mail import Renderer
 from coffeechat.models.followups.plan import OutreachRefused, create_outreach
 from coffeechat.models.followups.updates import HELPED
@@ -61,7 +62,7 @@ def outreach(
     rt = runtime(ctx)
     settings = rt.settings
     with rt.uow() as uow:
-        found = find_contact(uow.session, rt.account_id, contact)
+        found = _contact(uow.session, rt.account_id, contact)
         try:
             row = create_outreach(
                 uow,
@@ -247,7 +248,7 @@ def thank(
     rt = runtime(ctx)
     settings = rt.settings
     with rt.uow() as uow:
-        found = find_contact(uow.session, rt.account_id, contact)
+        found = _contact(uow.session, rt.account_id, contact)
         try:
             row = request_thank_you(
                 uow,
@@ -286,6 +287,14 @@ def _queue_row(row: Outbox, contact: str, zone: ZoneInfo) -> dict[str, Any]:
         "sent_at": row.sent_at.astimezone(zone).isoformat() if row.sent_at else None,
         "note": row.last_error,
     }
+
+
+def _contact(session: Session, account_id: int, ref: str) -> Contact:
+    """The contact ``ref`` names; when none does, say how to find or add one."""
+    try:
+        return find_contact(session, account_id, ref)
+    except ContactNotFound as err:
+        _fail(err, "`coffeechat contacts list` shows them, `coffeechat contacts add` adds one")
 
 
 def _fail(err: Exception, hint: str) -> NoReturn:

@@ -108,6 +108,8 @@ def test_refusals_name_the_command_that_lifts_them(
     config = tmp_path / "config.toml"
     config.write_text('[account]\nname = "Jo"\nemail = "jo@example.com"\n')
     cli = _runner(monkeypatch, tmp_path, config)
+    out = " ".join(cli("outreach", "Margaret", code=2).split())
+    assert "no contact matches" in out and "`coffeechat contacts add`" in out
     cli("contacts", "add", "Margaret Hamilton")
     out = " ".join(cli("outreach", "Margaret", code=2).split())
     assert '`coffeechat contacts edit "Margaret Hamilton" --add-email ADDRESS`' in out
