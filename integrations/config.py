@@ -153,6 +153,14 @@ class ModesConfig(_Section):
     prep_sheet: Mode = "auto"
 
 
+class DigestConfig(_Section):
+    """The daily digest email to the user's own address (off unless enabled)."""
+
+    enabled: bool = False
+    # The hour of the day, on the user's clock, at which the digest goes (when there is news).
+    hour: int = Field(default=8, ge=0, le=23)
+
+
 def default_data_dir() -> Path:
     """The user's data directory (database, prep sheets)."""
     return Path(platformdirs.user_data_dir(APP))
@@ -179,6 +187,7 @@ class Settings(BaseSettings):
     calendars: list[CalendarConfig] = Field(default_factory=list)
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
     modes: ModesConfig = Field(default_factory=ModesConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -11,8 +11,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from coffeechat.deployments.cli.present import moment, out, print_table
+from coffeechat.deployments.cli.review_drafts import (
+    outbox_hint,
+    quoted,
+    ready_for_approval,
+    refusal_hint,
+    to_drafts,
+)
 from coffeechat.deployments.cli.runtime import (
     Runtime,
     console,
@@ -23,7 +31,7 @@ from coffeechat.deployments.cli.runtime import (
 )
 from coffeechat.integrations.config import Settings
 from coffeechat.integrations.render import render
-from coffeechat.models.contacts.records import find_contact
+from coffeechat.models.contacts.records import ContactNotFound, find_contact
 from coffeechat.models.followups.mail import Renderer
 from coffeechat.models.followups.plan import OutreachRefused, create_outreach
 from coffeechat.models.followups.updates import HELPED
@@ -56,7 +64,7 @@ def outreach(
     rt = runtime(ctx)
     settings = rt.settings
     with rt.uow() as uow:
-        found = find_contact(uow.session, rt.account_id, contact)
+        found = _contact(uow.session, rt.account_id, contact)
         try:
             row = create_outreach(
                 uow,
@@ -70,11 +78,11 @@ def outreach(
                 nudge=nudge,
             )
         except OutreachRefused as err:
-            _fail(err)
+            _fail(err, refusal_hint(found))
         uow.commit()
     zone = _zone(rt)
     when = row.not_before.astimezone(zone).strftime("%a %d %b %H:%M")
-    how = "waits in Drafts for your approval" if row.mode == "review" else f"goes out {when}"
+    how = to_drafts(rt, row.id) if row.mode == "review" else f"goes out {when}"
     console.print(
         f"outreach #{row.id} to {found.name} <{row.to_addr}> queued: {how}",
         highlight=False,
@@ -120,13 +128,17 @@ def approve(
     # Imported here: the sender pulls in SMTP and IMAP, which other commands never need.
     from coffeechat.flows.steps.app import build_app
     from coffeechat.flows.steps.send import approve as send_approved
+    from coffeechat.integrations.imap import MailboxError
     from coffeechat.models.outbox.steps import OutboxStateError
 
     rt = runtime(ctx)
     try:
+        ready_for_approval(rt, outbox_id)
         report = send_approved(build_app(rt.settings, rt.account_slug or None), outbox_id, utcnow())
     except OutboxStateError as err:
-        _fail(err)
+        _fail(err, outbox_hint(str(err)))
+    except MailboxError as err:
+        _fail(err, f"once the mailbox answers, `coffeechat approve {outbox_id}` again")
     outcome = "sent" if outbox_id in report.sent else "not sent: see `coffeechat queue`"
     console.print(f"outbox #{outbox_id} {outcome}", highlight=False, soft_wrap=True)
 
@@ -146,7 +158,7 @@ def review(
     try:
         settle_review(rt.factory, rt.account_id, outbox_id, decision.lower(), utcnow())
     except OutboxStateError as err:
-        _fail(err)
+        _fail(err, outbox_hint(str(err)))
     console.print(f"outbox #{outbox_id}: {decision.lower()}", highlight=False)
 
 
@@ -161,14 +173,15 @@ def queue(
     with rt.factory() as session:
         stmt = (
             select(Outbox, Contact.name)
-            .join(Interview, Interview.id == Outbox.interview_id)
-            .join(Contact, Contact.id == Interview.contact_id)
+            # Outer: mail about no interview (the digest) goes to the user and is listed too.
+            .outerjoin(Interview, Interview.id == Outbox.interview_id)
+            .outerjoin(Contact, Contact.id == Interview.contact_id)
             .where(Outbox.account_id == rt.account_id)
             .order_by(Outbox.not_before, Outbox.id)
         )
         if not all_rows:
             stmt = stmt.where(Outbox.status.in_(_OPEN))
-        rows = [_queue_row(row, name, zone) for row, name in session.execute(stmt)]
+        rows = [_queue_row(row, name or "you", zone) for row, name in session.execute(stmt)]
     if json_out:
         print_json(rows)
         return
@@ -239,7 +252,7 @@ def thank(
     rt = runtime(ctx)
     settings = rt.settings
     with rt.uow() as uow:
-        found = find_contact(uow.session, rt.account_id, contact)
+        found = _contact(uow.session, rt.account_id, contact)
         try:
             row = request_thank_you(
                 uow,
@@ -252,7 +265,7 @@ def thank(
                 send=send_now,
             )
         except NothingToThank as err:
-            _fail(err)
+            _fail(err, f"`coffeechat contacts show {quoted(found.name)}` shows where it stands")
         uow.commit()
     when = row.not_before.astimezone(_zone(rt)).strftime("%a %d %b %H:%M")
     how = f"goes out {when}" if row.mode == "auto" else "goes to Drafts for your review"
@@ -280,8 +293,20 @@ def _queue_row(row: Outbox, contact: str, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _fail(err: Exception) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
+def _contact(session: Session, account_id: int, ref: str) -> Contact:
+    """The contact ``ref`` names; when none does, say how to find or add one."""
+    try:
+        return find_contact(session, account_id, ref)
+    except ContactNotFound as err:
+        _fail(err, "`coffeechat contacts list` shows them, `coffeechat contacts add` adds one")
+
+
+def _fail(err: Exception, hint: str) -> NoReturn:
+    """One line: what went wrong and, unless it already does, the next command to run."""
+    message = str(err)
+    if "`coffeechat " not in message:
+        message = f"{message}; {hint}"
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2) from None
 
 

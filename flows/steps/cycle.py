@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from coffeechat.flows.steps import calendar, plan
+from coffeechat.flows.steps import calendar, digest, plan
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
 from coffeechat.flows.steps.failures import record_failure
 from coffeechat.flows.steps.inbox import sync_account_mail
@@ -59,6 +59,7 @@ STEPS: tuple[Step, ...] = (
     calendar.STEP,
     Step("prepare-sheets", prepare_sheets),
     plan.STEP,
+    digest.STEP,
     # Sending does not wait for a mail read: before the first plan the outbox holds only prep
     # sheets and what the user queued by hand, so a failing mailbox never holds a prep sheet.
     Step("send", send),

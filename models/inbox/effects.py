@@ -79,13 +79,15 @@ class Effects:
         cls, uow: UnitOfWork, *, now: datetime, ctx: ThreadContext, user_addresses: frozenset[str]
     ) -> Effects:
         """Effects for one batch, with the outbox rows that could still be stopped loaded once."""
-        unsent = set(
-            uow.session.scalars(
+        unsent = {
+            interview_id
+            for interview_id in uow.session.scalars(
                 select(Outbox.interview_id).where(
                     Outbox.account_id == uow.account_id, Outbox.status.in_(UNSENT)
                 )
             )
-        )
+            if interview_id is not None  # the digest is about no interview: nothing stops it
+        }
         latest: dict[int, Interview] = {}
         for interview in uow.session.scalars(
             select(Interview)
@@ -239,8 +241,10 @@ def _outgoing(fx: Effects, message: Message) -> list[str]:
 
 def _answers_to_outbox(fx: Effects, row: Outbox, message: Message, at: datetime) -> list[str]:
     """Replies read before we knew this mail of ours went out (its outcome was unknown)."""
+    if row.interview_id is None or row.kind == MailKind.PREP_SHEET:
+        return []  # mail to the user (prep sheet, digest) is answered by no contact
     interview = fx.uow.session.get(Interview, row.interview_id)
-    if interview is None or row.kind == MailKind.PREP_SHEET:
+    if interview is None:
         return []
     return _answers_after(fx, interview, message, at)
 

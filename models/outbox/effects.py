@@ -44,6 +44,11 @@ def record_sent(uow: UnitOfWork, row: Outbox, *, now: datetime) -> bool:
     """
     if already_recorded(uow, row):
         return False
+    if row.interview_id is None:  # the digest: about the account, it moves no interview
+        uow.record(
+            EmailSent(occurred_at=now, kind=row.kind, message_id=row.message_id, to=row.to_addr)
+        )
+        return True
     interview = uow.session.get(Interview, row.interview_id)
     assert interview is not None
     if row.kind == Kind.OUTREACH:

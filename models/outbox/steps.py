@@ -78,12 +78,14 @@ def refusal(session: Session, row: Outbox, account: Account, now: datetime) -> s
     """Why this row must not be sent now (expired, closed, opted out, bounced...), or None."""
     if row.not_after is not None and past_deadline(row.not_after, now):
         return f"expired: not sent by {row.not_after.isoformat()}"
+    address = row.to_addr.strip().lower()
+    own = {a.lower() for a in (account.email, *account.other_addresses)}
+    if row.interview_id is None:  # the digest: about the account, only ever to the user
+        return None if address in own else f"{row.kind} addressed to someone other than the user"
     interview = session.get(Interview, row.interview_id)
     if interview is None or interview.state == State.CLOSED.value:
         return "interview closed"
-    address = row.to_addr.strip().lower()
     if row.kind == Kind.PREP_SHEET:
-        own = {a.lower() for a in (account.email, *account.other_addresses)}
         return None if address in own else "prep sheet addressed to someone other than the user"
     contact = session.get(Contact, interview.contact_id)
     if contact is None or contact.do_not_contact:
@@ -235,10 +237,11 @@ def load_mail(factory: sessionmaker[Session], row_id: int) -> OutgoingMail:
         if row is None:
             raise OutboxStateError(f"no outbox row {row_id}")
         account = session.get(Account, row.account_id)
-        interview = session.get(Interview, row.interview_id)
-        assert account is not None and interview is not None
-        contact = session.get(Contact, interview.contact_id)
-        to_name = account.name if row.kind == Kind.PREP_SHEET else (contact.name if contact else "")
+        assert account is not None
+        interview = session.get(Interview, row.interview_id) if row.interview_id else None
+        contact = session.get(Contact, interview.contact_id) if interview else None
+        to_user = row.kind == Kind.PREP_SHEET or row.interview_id is None
+        to_name = account.name if to_user else (contact.name if contact else "")
         return OutgoingMail(
             row_id=row.id, kind=row.kind, message_id=row.message_id,
             from_name=account.name, from_addr=account.email,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -248,14 +249,25 @@ class Outbox(Base):
         UniqueConstraint("account_id", "kind", "interview_id", "occurrence"),
         UniqueConstraint("message_id"),
         Index("ix_outbox_due", "status", "not_before"),
+        # NULLs never collide in the key above: mail about no interview (the user's digest)
+        # has its own key, so one digest per account per day is still enforced by the database.
+        Index(
+            "uq_outbox_account_mail",
+            "account_id",
+            "kind",
+            "occurrence",
+            unique=True,
+            sqlite_where=text("interview_id IS NULL"),
+            postgresql_where=text("interview_id IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    # Not nullable: NULLs never collide in a unique key, and this key is what stops duplicates.
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"))
+    # None only for mail to the user about the whole account (the digest).
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(
         String(20)
-    )  # outreach | nudge | prep_sheet | thank_you | update
+    )  # outreach | nudge | prep_sheet | thank_you | update | digest
     occurrence: Mapped[str] = mapped_column(String(200))
     message_id: Mapped[str] = mapped_column(String(998))
     # pending | sending | sent | failed | needs_review | cancelled | draft

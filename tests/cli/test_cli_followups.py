@@ -45,7 +45,7 @@ def test_outreach_is_queued_once_for_review_and_listed(cli: Run) -> None:
     cli("contacts", "add", "Grace Hopper", "-e", "grace@example.org")
     cli("contacts", "add", "Ada Lovelace", "-e", "ada@example.com", "--company", "Analytical",
         "--introduced-by", "grace@example.org")  # fmt: skip
-    assert "waits in Drafts for your approval" in cli("outreach", "Ada", "--nudge")
+    assert "waits for your approval" in cli("outreach", "Ada", "--nudge")
     cli("outreach", "ada@example.com")
     [row] = json.loads(cli("queue", "--json"))
     assert (row["kind"], row["status"], row["mode"], row["to"]) == (

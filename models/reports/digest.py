@@ -1,0 +1,334 @@
+"""The digest: one email a day to the user, at their hour, only when there is something to say.
+
+What it holds is decided here, from the database at ``now``: what happened since the last
+digest went out (the event log after that digest's own EmailSent), what waits for the user
+(drafts, referrals, mail to settle, paused sending, failing sources), and the next meetings
+with their prep sheets. Its outbox row is keyed by the user's local date, so one account gets
+at most one digest a day however often the cycle runs or restarts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coffeechat.models.outbox.mailbuild import new_message_id
+from coffeechat.models.store.tables import (
+    Account,
+    Contact,
+    EventLog,
+    Interview,
+    Meeting,
+    Message,
+    Outbox,
+    PrepSheet,
+    Referral,
+    SyncCursor,
+)
+from coffeechat.models.store.uow import UnitOfWork
+from coffeechat.models.text import clean_line
+
+KIND = "digest"
+# Budgets: a digest stays readable whatever a day held; the rest is counted, not listed.
+MAX_HAPPENED = 40
+MAX_NEEDS = 20
+MAX_MEETINGS = 5
+_EVENT_SCAN = 2000
+MEETINGS_AHEAD = timedelta(days=7)
+FIRST_LOOKBACK = timedelta(days=1)  # the first digest tells the last day
+# A digest not out within this long after it was made says stale things: it is dropped.
+KEEP_FOR = timedelta(hours=6)
+_KIND_WORDS = {"outreach": "request", "nudge": "follow-up", "thank_you": "thank-you",
+               "update": "update", "prep_sheet": "prep sheet", "reply": "reply"}  # fmt: skip
+_QUIET = frozenset({"AssistantCalled", "NoteAdded", "StateChanged", "ContactAdded"})
+
+
+@dataclass(frozen=True)
+class UpcomingMeeting:
+    """A meeting ahead and where its prep sheet is."""
+
+    start: datetime
+    contact: str
+    summary: str
+    prep_sheet: str  # its file path, or "" when none is made yet
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one digest says; ``has_news`` is False when it would say nothing new."""
+
+    since: datetime | None
+    happened: tuple[tuple[datetime, str], ...]
+    more_happened: int
+    needs_you: tuple[str, ...]
+    more_needs: int
+    meetings: tuple[UpcomingMeeting, ...]
+
+    @property
+    def has_news(self) -> bool:
+        """Whether anything happened or waits for the user (meetings alone are no news)."""
+        return bool(self.happened or self.needs_you)
+
+
+def occurrence(now: datetime, zone: ZoneInfo) -> str:
+    """The digest's natural key: the user's local date."""
+    return f"{KIND}:{now.astimezone(zone).date().isoformat()}"
+
+
+def is_due(now: datetime, zone: ZoneInfo, hour: int) -> bool:
+    """Whether ``now`` is in the user's digest hour (a day that skips that hour has none)."""
+    return now.astimezone(zone).hour == hour
+
+
+def made_today(session: Session, account_id: int, now: datetime, zone: ZoneInfo) -> bool:
+    """Whether today's digest row exists, in any status (it is never made twice)."""
+    found = session.scalar(
+        select(Outbox.id).where(
+            Outbox.account_id == account_id,
+            Outbox.kind == KIND,
+            Outbox.interview_id.is_(None),
+            Outbox.occurrence == occurrence(now, zone),
+        )
+    )
+    return found is not None
+
+
+def digest_content(session: Session, account_id: int, now: datetime) -> Digest:
+    """What the digest at ``now`` says, read from the database."""
+    account = session.get(Account, account_id)
+    if account is None:
+        raise LookupError(f"no account with id {account_id}")
+    after_id, since = _last_digest(session, account_id)
+    happened = _happened(session, account_id, now, after_id, since)
+    needs = _needs_you(session, account, after_id, since or now - FIRST_LOOKBACK)
+    return Digest(
+        since=since,
+        happened=tuple(happened[:MAX_HAPPENED]),
+        more_happened=max(len(happened) - MAX_HAPPENED, 0),
+        needs_you=tuple(needs[:MAX_NEEDS]),
+        more_needs=max(len(needs) - MAX_NEEDS, 0),
+        meetings=tuple(_meetings(session, account_id, now)),
+    )
+
+
+def _last_digest(session: Session, account_id: int) -> tuple[int | None, datetime | None]:
+    """The event-log id and time of the last digest that went out (None, None before one)."""
+    for event in session.scalars(
+        select(EventLog)
+        .where(
+            EventLog.account_id == account_id,
+            EventLog.type == "EmailSent",
+            EventLog.interview_id.is_(None),
+        )
+        .order_by(EventLog.id.desc())
+        .limit(50)
+    ):
+        if event.payload.get("kind") == KIND:
+            return event.id, event.occurred_at
+    return None, None
+
+
+def _happened(
+    session: Session, account_id: int, now: datetime, after_id: int | None, since: datetime | None
+) -> list[tuple[datetime, str]]:
+    stmt = select(EventLog).where(EventLog.account_id == account_id, EventLog.recorded_at <= now)
+    if after_id is not None:
+        stmt = stmt.where(EventLog.id > after_id)
+    else:
+        stmt = stmt.where(EventLog.recorded_at >= (since or now - FIRST_LOOKBACK))
+    events = list(session.scalars(stmt.order_by(EventLog.id).limit(_EVENT_SCAN)))
+    names = _names(session, (e.contact_id for e in events))
+    lines: dict[str, datetime] = {}
+    for event in events:
+        text = describe(event.type, event.payload, names.get(event.contact_id or 0, ""))
+        if text:
+            lines.setdefault(text, event.occurred_at)
+    return sorted(((at, text) for text, at in lines.items()), key=lambda item: item[0])
+
+
+def describe(kind: str, payload: dict[str, Any], contact: str) -> str:
+    """One event in words, or "" for events the digest leaves out (its own, the user's own)."""
+    who = contact or "someone"
+    if kind in _QUIET:
+        return ""
+    if kind == "EmailSent":
+        sent = str(payload.get("kind", ""))
+        if sent in (KIND, "outreach", "prep_sheet"):
+            return ""  # the digest itself; the others have their own events
+        return f"{_KIND_WORDS.get(sent, sent)} sent to {who}"
+    words = {
+        "OutreachSent": f"request sent to {who}"
+        + (" (by you)" if payload.get("by") == "user" else ""),
+        "ReplyReceived": f"{who} replied",
+        "AutoReplyReceived": f"{who} is away"
+        + (f" until {payload['return_date']}" if payload.get("return_date") else ""),
+        "BounceReceived": f"mail to {who} bounced",
+        "ContactOptedOut": f"{who} asked not to be contacted again",
+        "MeetingScheduled": f"meeting with {who} booked",
+        "MeetingRescheduled": f"meeting with {who} moved",
+        "MeetingCancelled": f"meeting with {who} cancelled",
+        "MeetingEnded": f"met {who}",
+        "PrepSheetDelivered": f"prep sheet for {who} sent to you",
+        "ReferralSuggested": f"{who} suggested talking to "
+        + clean_line(str(payload.get("name") or payload.get("address") or "someone")),
+        "MessageSuspected": "a message claimed a change it had no right to make",
+    }
+    return words.get(kind, "")
+
+
+def _names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(wanted)))
+    return {cid: clean_line(name) for cid, name in rows}
+
+
+def _needs_you(
+    session: Session, account: Account, after_id: int | None, since: datetime
+) -> list[str]:
+    out: list[str] = []
+    if account.sending_paused:
+        out.append(
+            f"sending is paused: {clean_line(account.sending_paused)[:200]} "
+            "(`coffeechat resume-sending` once fixed)"
+        )
+    out += _outbox_needs(session, account.id)
+    for ref, by in session.execute(
+        select(Referral, Contact.name)
+        .join(Contact, Contact.id == Referral.from_contact_id)
+        .where(Referral.account_id == account.id, Referral.status == "proposed")
+        .order_by(Referral.id)
+        .limit(MAX_NEEDS + 1)
+    ):
+        name = clean_line(ref.name) or ref.address
+        out.append(
+            f'{clean_line(by)} suggested {name} <{ref.address}>: `coffeechat contacts add "{name}" '
+            f'-e {ref.address} --introduced-by "{clean_line(by)}"`, then `coffeechat outreach`'
+        )
+    unreadable = session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.account_id == account.id,
+            Message.kind == "unreadable",
+            Message.recorded_at >= since,
+        )
+    )
+    if unreadable:
+        out.append(f"{unreadable} message(s) could not be read: `coffeechat status` lists them")
+    for cur in session.scalars(
+        select(SyncCursor)
+        .where(SyncCursor.account_id == account.id, SyncCursor.consecutive_failures > 0)
+        .order_by(SyncCursor.source_kind, SyncCursor.source)
+    ):
+        out.append(
+            f"{cur.source_kind} {cur.source} is failing ({cur.consecutive_failures} tries): "
+            f"{clean_line(cur.last_error)[:200]} (`coffeechat status`)"
+        )
+    return out
+
+
+def _outbox_needs(session: Session, account_id: int) -> list[str]:
+    out = []
+    for row, name in session.execute(
+        select(Outbox, Contact.name)
+        .join(Interview, Interview.id == Outbox.interview_id)
+        .join(Contact, Contact.id == Interview.contact_id)
+        .where(
+            Outbox.account_id == account_id,
+            or_(
+                Outbox.status.in_(("draft", "needs_review", "failed")),
+                # Review mode with no mailbox to put it in Drafts: it waits all the same.
+                and_(Outbox.status == "pending", Outbox.mode == "review"),
+            ),
+        )
+        .order_by(Outbox.id)
+        .limit(MAX_NEEDS + 1)
+    ):
+        what = f"{_KIND_WORDS.get(row.kind, row.kind)} to {clean_line(name)}"
+        if row.status in ("draft", "pending"):
+            where = " in Drafts" if row.status == "draft" else ""
+            out.append(f"{what} waits{where} for your approval: `coffeechat approve {row.id}`")
+        else:
+            reason = clean_line(row.last_error)[:200]
+            out.append(
+                f"{what} {row.status.replace('_', ' ')}: {reason} "
+                f"(`coffeechat review {row.id} sent|resend|drop`)"
+            )
+    return out
+
+
+def _meetings(session: Session, account_id: int, now: datetime) -> list[UpcomingMeeting]:
+    out = []
+    for meeting, name in session.execute(
+        select(Meeting, Contact.name)
+        .outerjoin(Contact, Contact.id == Meeting.contact_id)
+        .where(
+            Meeting.account_id == account_id,
+            Meeting.start_utc >= now,
+            Meeting.start_utc < now + MEETINGS_AHEAD,
+            Meeting.status != "CANCELLED",
+        )
+        .order_by(Meeting.start_utc, Meeting.id)
+        .limit(MAX_MEETINGS)
+    ):
+        sheet = session.scalar(
+            select(PrepSheet.path)
+            .where(PrepSheet.meeting_id == meeting.id)
+            .order_by(PrepSheet.meeting_version.desc(), PrepSheet.id.desc())
+            .limit(1)
+        )
+        out.append(
+            UpcomingMeeting(
+                start=meeting.start_utc,
+                contact=clean_line(name or ""),
+                summary=clean_line(meeting.summary),
+                prep_sheet=sheet or "",
+            )
+        )
+    return out
+
+
+def subject(digest: Digest, now: datetime, zone: ZoneInfo) -> str:
+    """The digest's subject: the day and what it holds."""
+    day = now.astimezone(zone).strftime("%a %d %b")
+    parts = []
+    if digest.needs_you:
+        parts.append(f"{len(digest.needs_you) + digest.more_needs} need you")
+    if digest.happened:
+        parts.append(f"{len(digest.happened) + digest.more_happened} new")
+    return f"coffeechat digest, {day}: {', '.join(parts)}"
+
+
+def queue_digest(
+    uow: UnitOfWork, *, now: datetime, zone: ZoneInfo, to_addr: str, subject: str, body: str
+) -> Outbox | None:
+    """The one place a digest row is made: once per account per local day; None when it was."""
+    if made_today(uow.session, uow.account_id, now, zone):
+        return None
+    row = Outbox(
+        account_id=uow.account_id, interview_id=None, kind=KIND,
+        occurrence=occurrence(now, zone), message_id=new_message_id(to_addr),
+        status="pending", mode="auto", to_addr=to_addr, subject=clean_line(subject),
+        body_text=body, body_html=None, in_reply_to=None, references=[],
+        not_before=now, not_after=now + KEEP_FOR, attempts=0, last_error="", created_at=now,
+    )  # fmt: skip
+    s = uow.session
+    if s.get_bind().dialect.name == "sqlite":
+        s.add(row)  # SQLite's single writer makes the check above sufficient (see mail.py)
+        s.flush()
+        return row
+    try:
+        with s.begin_nested():
+            s.add(row)
+    except IntegrityError:
+        return None  # another cycle made today's digest first (the partial unique index)
+    return row
