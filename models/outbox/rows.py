@@ -57,7 +57,7 @@ def move(
 def new_row(
     *,
     account_id: int,
-    interview_id: int,
+    interview_id: int | None,
     kind: Kind | str,
     occurrence: str,
     sender: str,

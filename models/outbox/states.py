@@ -48,6 +48,7 @@ class Kind(StrEnum):
     UPDATE = "update"
     REPLY = "reply"  # written by the assistant (deployments/mcp), reviewed by the user
     PREP_SHEET = "prep_sheet"  # to the user, never to a contact
+    DIGEST = "digest"  # to the user, about the account: the one kind with no interview
 
 
 class Mode(StrEnum):

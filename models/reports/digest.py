@@ -19,7 +19,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coffeechat.models.outbox.mailbuild import new_message_id
+from coffeechat.models.outbox.rows import new_row
+from coffeechat.models.outbox.states import Kind, Mode
 from coffeechat.models.store.tables import (
     Account,
     Contact,
@@ -35,7 +36,7 @@ from coffeechat.models.store.tables import (
 from coffeechat.models.store.uow import UnitOfWork
 from coffeechat.models.text import clean_line
 
-KIND = "digest"
+KIND = Kind.DIGEST.value
 # Budgets: a digest stays readable whatever a day held; the rest is counted, not listed.
 MAX_HAPPENED = 40
 MAX_NEEDS = 20
@@ -160,7 +161,7 @@ def describe(kind: str, payload: dict[str, Any], contact: str) -> str:
         return ""
     if kind == "EmailSent":
         sent = str(payload.get("kind", ""))
-        if sent in (KIND, "outreach", "prep_sheet"):
+        if sent in (KIND, Kind.OUTREACH, Kind.PREP_SHEET):
             return ""  # the digest itself; the others have their own events
         return f"{_KIND_WORDS.get(sent, sent)} sent to {who}"
     words = {
@@ -314,12 +315,11 @@ def queue_digest(
     """The one place a digest row is made: once per account per local day; None when it was."""
     if made_today(uow.session, uow.account_id, now, zone):
         return None
-    row = Outbox(
-        account_id=uow.account_id, interview_id=None, kind=KIND,
-        occurrence=occurrence(now, zone), message_id=new_message_id(to_addr),
-        status="pending", mode="auto", to_addr=to_addr, subject=clean_line(subject),
-        body_text=body, body_html=None, in_reply_to=None, references=[],
-        not_before=now, not_after=now + KEEP_FOR, attempts=0, last_error="", created_at=now,
+    row = new_row(
+        account_id=uow.account_id, interview_id=None, kind=Kind.DIGEST,
+        occurrence=occurrence(now, zone), sender=to_addr, to_addr=to_addr,
+        subject=clean_line(subject), body_text=body, mode=Mode.AUTO,
+        not_before=now, not_after=now + KEEP_FOR, now=now,
     )  # fmt: skip
     s = uow.session
     if s.get_bind().dialect.name == "sqlite":
