@@ -5,8 +5,10 @@ from __future__ import annotations
 from prefect import flow
 
 from coffeechat.flows.steps.app import load_app, utcnow
-from coffeechat.flows.steps.cycle import CycleReport, prepare_sheets, send
 from coffeechat.flows.steps.events import emit_domain_events
+from coffeechat.flows.steps.prep_sheets import prepare_sheets
+from coffeechat.flows.steps.send import deliver
+from coffeechat.flows.steps.step import CycleReport
 
 
 @flow(name="prepare-interviews")
@@ -16,6 +18,6 @@ def prepare_interviews(account: str = "default", config: str | None = None) -> l
     now = utcnow()
     report = CycleReport()
     prepare_sheets(app, now, report)
-    send(app, now, report)
+    deliver(app, now, report)
     emit_domain_events(report.events)
     return report.labels

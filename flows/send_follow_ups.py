@@ -5,9 +5,10 @@ from __future__ import annotations
 from prefect import flow
 
 from coffeechat.flows.steps.app import load_app, utcnow
-from coffeechat.flows.steps.cycle import HELD, CycleReport, ready_to_plan, send
+from coffeechat.flows.steps.cycle import HELD, CycleReport, ready_to_plan
 from coffeechat.flows.steps.events import emit_domain_events
 from coffeechat.flows.steps.plan import plan
+from coffeechat.flows.steps.send import deliver
 
 
 @flow(name="send-follow-ups")
@@ -20,6 +21,6 @@ def send_follow_ups(account: str = "default", config: str | None = None) -> dict
         plan(app, now, report)
     else:
         report.problems.append(HELD)
-    send(app, now, report)
+    deliver(app, now, report)
     emit_domain_events(report.events)
     return {"planned": report.labels, "sent": report.sent, "problems": report.problems}

@@ -10,16 +10,14 @@ still owed. Each step is idempotent, so running a cycle twice does nothing twice
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
-from coffeechat.flows.steps import calendar, digest, plan
+from coffeechat.flows.steps import calendar, digest, plan, prep_sheets, send
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
 from coffeechat.flows.steps.failures import record_failure
 from coffeechat.flows.steps.inbox import sync_account_mail
-from coffeechat.flows.steps.prep_sheets import due_prep_sheets, make_prep_sheet
-from coffeechat.flows.steps.send import recover_in_flight, send_due
 from coffeechat.flows.steps.step import CycleReport, Step
 from coffeechat.integrations.imap import MailboxError, connect
 from coffeechat.models.followups.first_run import connected_at
@@ -28,41 +26,14 @@ from coffeechat.models.store.tables import SyncCursor
 __all__ = ["HELD", "POLLED", "STEPS", "CycleReport", "Step", "gated_cycle", "run_steps"]
 
 
-def prepare_sheets(app: App, now: datetime, report: CycleReport) -> None:
-    """Make the prep sheet of every meeting inside the lead time that has none for its version."""
-    lead = timedelta(hours=app.settings.cadence.prep_lead_hours)
-    with app.factory() as session:
-        due = due_prep_sheets(session, app.account_id, now, lead)
-    for meeting_id in due:
-        if make_prep_sheet(app, meeting_id, now) is not None:
-            report.labels.append("prep-sheet")
-
-
-def send(app: App, now: datetime, report: CycleReport) -> None:
-    """Settle anything left mid-send, then deliver what is due."""
-    if app.settings.smtp is None:
-        return
-    recovered = recover_in_flight(app, now)
-    report.events += recovered.events
-    if recovered.error:
-        report.problems.append(recovered.error)
-    sent = send_due(app, now)
-    report.sent += sent.sent
-    report.events += sent.events
-    if sent.stopped:
-        report.problems.append(f"sending stopped: {sent.stopped}")
-
-
 # The one list of cycle steps, in order. A new step is one module (a function and its ``Step``)
 # and one entry here; the service, the flows, the preview and the tests all read this list.
 STEPS: tuple[Step, ...] = (
     calendar.STEP,
-    Step("prepare-sheets", prepare_sheets),
+    prep_sheets.STEP,
     plan.STEP,
     digest.STEP,
-    # Sending does not wait for a mail read: before the first plan the outbox holds only prep
-    # sheets and what the user queued by hand, so a failing mailbox never holds a prep sheet.
-    Step("send", send),
+    send.STEP,
 )
 POLLED: tuple[Step, ...] = tuple(s for s in STEPS if s.polled)
 HELD = "held: follow-ups are planned once the mailbox has been read completely"

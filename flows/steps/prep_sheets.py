@@ -9,13 +9,14 @@ by Prefect: running this twice does nothing the second time. Sending is not done
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
 from coffeechat.flows.steps.app import App
 from coffeechat.flows.steps.artifacts import publish_artifact
+from coffeechat.flows.steps.step import CycleReport, Step
 from coffeechat.integrations.prep_files import save_prep_html
 from coffeechat.integrations.render import FORMATS, Format, render, template_text
 from coffeechat.models.prep import PrepContext, QuestionBank, parse_question_bank
@@ -77,3 +78,16 @@ def make_prep_sheet(app: App, meeting_id: int, now: datetime) -> int | None:
     if sheet_id is not None:
         publish_artifact(rendered["md"], key=f"prep-sheet-{meeting_id}")
     return sheet_id
+
+
+def prepare_sheets(app: App, now: datetime, report: CycleReport) -> None:
+    """Make the prep sheet of every meeting inside the lead time that has none for its version."""
+    lead = timedelta(hours=app.settings.cadence.prep_lead_hours)
+    with app.factory() as session:
+        due = due_prep_sheets(session, app.account_id, now, lead)
+    for meeting_id in due:
+        if make_prep_sheet(app, meeting_id, now) is not None:
+            report.labels.append("prep-sheet")
+
+
+STEP = Step("prepare-sheets", prepare_sheets)

@@ -19,6 +19,7 @@ from email.policy import SMTP as SMTP_POLICY
 
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
 from coffeechat.flows.steps.smtp_slot import HostSlot, SlotUnavailable
+from coffeechat.flows.steps.step import CycleReport, Step
 from coffeechat.integrations.imap import Credential, FolderNotFound, Mailbox, MailboxError, connect
 from coffeechat.integrations.smtp import (
     SmtpAuthFailed,
@@ -358,3 +359,23 @@ def approve(app: App, row_id: int, now: datetime) -> SendReport:
             if not box.delete_uids(drafts, box.search_message_id(drafts, mail.message_id)):
                 report.errors.append("the Drafts copy is flagged deleted but still there")
     return report
+
+
+def deliver(app: App, now: datetime, report: CycleReport) -> None:
+    """Settle anything left mid-send, then deliver what is due."""
+    if app.settings.smtp is None:
+        return
+    recovered = recover_in_flight(app, now)
+    report.events += recovered.events
+    if recovered.error:
+        report.problems.append(recovered.error)
+    sent = send_due(app, now)
+    report.sent += sent.sent
+    report.events += sent.events
+    if sent.stopped:
+        report.problems.append(f"sending stopped: {sent.stopped}")
+
+
+# Sending does not wait for a mail read: before the first plan the outbox holds only prep
+# sheets and what the user queued by hand, so a failing mailbox never holds a prep sheet.
+STEP = Step("send", deliver)
