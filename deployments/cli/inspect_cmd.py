@@ -90,7 +90,7 @@ def calendar(
         )
     if json_out:
         print_json(report)
-    else:
+    elif report.get("readable") is not False:  # an unreadable file gets the one error line
         _calendar_text(report)
     if report.get("readable") is False:
         skipped = report.get("skipped") or [{}]
@@ -106,4 +106,5 @@ def _calendar_text(report: dict[str, object]) -> None:
     for occ in occurrences:  # type: ignore[attr-defined]
         sys.stdout.write(f"  {occ['start']}  {occ['status']:<9}  {occ['summary']}\n")
     for skip in skipped:  # type: ignore[attr-defined]
-        sys.stdout.write(f"  skipped {skip['uid']}: {skip['reason']}\n")
+        which = f"event {skip['uid']}" if skip.get("uid") else "an event without a UID"
+        sys.stdout.write(f"  skipped {which}: {skip['reason']}\n")

@@ -63,3 +63,18 @@ def test_inspect_garbage_never_tracebacks(tmp_path: Path) -> None:
         json.loads(result.stdout)
     missing = CliRunner().invoke(app, ["inspect", "mail", str(tmp_path / "nope.eml")])
     assert missing.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"NOTES:x\r\n", b"BEGIN:VCARD\r\nFN:Ada\r\nEND:VCARD\r\n", b"hello\n"],
+    ids=["orphan-property", "vcard", "prose"],
+)
+def test_inspect_calendar_on_a_file_that_is_no_calendar(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "not-a-calendar.ics"
+    path.write_bytes(content)
+    result = CliRunner().invoke(app, ["inspect", "calendar", str(path)])
+    assert result.exit_code == 1
+    # One line that names the file and the reason; no listing of a calendar that is not one.
+    assert result.output.startswith(f"error: {path} is not a readable calendar: "), result.output
+    assert "skipped" not in result.output and "None" not in result.output
