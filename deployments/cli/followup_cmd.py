@@ -35,10 +35,10 @@ from coffeechat.models.contacts.records import ContactNotFound, find_contact
 from coffeechat.models.followups.mail import Renderer
 from coffeechat.models.followups.plan import OutreachRefused, create_outreach
 from coffeechat.models.followups.updates import HELPED
+from coffeechat.models.outbox.states import OPEN, Mode
 from coffeechat.models.store.tables import Account, Contact, Interview, Milestone, Outbox
 
 # Rows still on their way (or stuck); ``--all`` adds what is done.
-_OPEN = ("pending", "draft", "sending", "needs_review", "failed")
 
 
 def text_renderer(settings: Settings) -> Renderer:
@@ -82,7 +82,7 @@ def outreach(
         uow.commit()
     zone = _zone(rt)
     when = row.not_before.astimezone(zone).strftime("%a %d %b %H:%M")
-    how = to_drafts(rt, row.id) if row.mode == "review" else f"goes out {when}"
+    how = to_drafts(rt, row.id) if row.mode == Mode.REVIEW else f"goes out {when}"
     console.print(
         f"outreach #{row.id} to {found.name} <{row.to_addr}> queued: {how}",
         highlight=False,
@@ -180,7 +180,7 @@ def queue(
             .order_by(Outbox.not_before, Outbox.id)
         )
         if not all_rows:
-            stmt = stmt.where(Outbox.status.in_(_OPEN))
+            stmt = stmt.where(Outbox.status.in_(OPEN))
         rows = [_queue_row(row, name or "you", zone) for row, name in session.execute(stmt)]
     if json_out:
         print_json(rows)
@@ -268,7 +268,7 @@ def thank(
             _fail(err, f"`coffeechat contacts show {quoted(found.name)}` shows where it stands")
         uow.commit()
     when = row.not_before.astimezone(_zone(rt)).strftime("%a %d %b %H:%M")
-    how = f"goes out {when}" if row.mode == "auto" else "goes to Drafts for your review"
+    how = f"goes out {when}" if row.mode == Mode.AUTO else "goes to Drafts for your review"
     console.print(
         f"thank-you #{row.id} to {found.name} <{row.to_addr}> queued: {how}",
         highlight=False,

@@ -14,6 +14,7 @@ import shlex
 from coffeechat.deployments.cli.runtime import Runtime, utcnow
 from coffeechat.models.followups.mail import recipient
 from coffeechat.models.outbox.mailbuild import MailBuildError
+from coffeechat.models.outbox.states import Mode, Status
 from coffeechat.models.outbox.steps import OutboxStateError, claim_for_draft
 from coffeechat.models.store.tables import Contact, Outbox
 
@@ -45,7 +46,7 @@ def to_drafts(rt: Runtime, row_id: int) -> str:
             f"`coffeechat run` puts it there, or {approve} sends it as it is"
         )
     status = _status(rt, row_id)
-    if status != "draft":
+    if status != Status.DRAFT:
         return f"is {status}: `coffeechat queue --all` shows it"
     return f"waits in Drafts for your approval: send it from your mail client or with {approve}"
 
@@ -60,7 +61,7 @@ def ready_for_approval(rt: Runtime, row_id: int) -> None:
         row = session.get(Outbox, row_id)
         if row is None or row.account_id != rt.account_id:
             raise OutboxStateError(f"no outbox row {row_id} for this account")
-        if row.status != "pending" or row.mode != "review":
+        if row.status != Status.PENDING or row.mode != Mode.REVIEW:
             return  # approve itself says what is wrong with anything else
     if rt.settings.imap is None:
         claim_for_draft(rt.factory, row_id, utcnow())

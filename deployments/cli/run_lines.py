@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from coffeechat.deployments.cli.present import grouped_words, local, mail_kind
+from coffeechat.models.outbox.states import Status
 from coffeechat.models.reports.activity import News, OutboxMove, poll, start
 
 # Polls come every POLL_SECONDS after news, slowing to IDLE_POLL_SECONDS while nothing happens:
@@ -27,15 +28,15 @@ IDLE_POLL_SECONDS = 5.0
 
 def _move(m: OutboxMove, now: datetime, zone: ZoneInfo) -> str | None:
     kind = mail_kind(m.kind)
-    if m.status == "pending":
+    if m.status == Status.PENDING:
         return f"{kind} to {m.to} queued for {local(m.not_before, now, zone)}"
-    if m.status == "draft":
+    if m.status == Status.DRAFT:
         return f"{kind} to {m.to} in your Drafts: `coffeechat approve {m.id}` sends it"
-    if m.status == "cancelled":
+    if m.status == Status.CANCELLED:
         return f"{kind} cancelled"
-    if m.status == "needs_review":
+    if m.status == Status.NEEDS_REVIEW:
         return f"{kind} interrupted: `coffeechat review {m.id} sent|resend|drop`"
-    if m.status == "failed":
+    if m.status == Status.FAILED:
         why = f" ({m.last_error})" if m.last_error else ""
         return f"{kind} failed{why}: `coffeechat review {m.id} resend|drop`"
     return None  # sending is a step; sent is told by its EmailSent event

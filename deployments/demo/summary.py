@@ -15,6 +15,7 @@ from coffeechat.deployments.demo.config import SECRET_ENV
 from coffeechat.deployments.demo.story import GRACE, ME
 from coffeechat.deployments.demo.world import World
 from coffeechat.integrations.imap import Credential, ImapEndpoint, connect
+from coffeechat.models.outbox.states import Kind
 from coffeechat.models.reports.status import status_report
 from coffeechat.models.store.tables import Contact, Message, Outbox, PrepSheet, Referral
 
@@ -79,7 +80,7 @@ def summarize(world: World, now: datetime) -> Summary:
         rows = {
             row.kind: row
             for row in session.scalars(
-                select(Outbox).where(Outbox.kind.in_(("thank_you", "nudge")))
+                select(Outbox).where(Outbox.kind.in_((Kind.THANK_YOU, Kind.NUDGE)))
             )
         }
         out.report = status_report(session, app.account_id, now)

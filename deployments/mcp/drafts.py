@@ -26,6 +26,7 @@ from coffeechat.models.followups.mail import (
 )
 from coffeechat.models.followups.outreach import OutreachRefused, create_outreach
 from coffeechat.models.followups.updates import HELPED, gather_news, last_touch
+from coffeechat.models.outbox.states import Kind
 from coffeechat.models.outbox.steps import refusal
 from coffeechat.models.store.tables import Account, Contact, Interview, Note, Outbox
 from coffeechat.models.store.uow import UnitOfWork
@@ -117,7 +118,7 @@ def draft_reply(ctx: PlanContext, ref: str, *, body: str) -> Outbox:
     earlier = ctx.uow.session.scalar(
         select(func.count())
         .select_from(Outbox)
-        .where(Outbox.interview_id == interview.id, Outbox.kind == "reply")
+        .where(Outbox.interview_id == interview.id, Outbox.kind == Kind.REPLY)
     )
     planned = Planned(
         interview_id=interview.id,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coffeechat.models.contacts.records import find_contact
+from coffeechat.models.outbox.states import NEEDS_USER, UNSENT, Mode, Status
 from coffeechat.models.reports.export import record
 from coffeechat.models.reports.status import status_report
 from coffeechat.models.store.tables import EventLog, Message, Note, Outbox
@@ -50,16 +51,16 @@ def needs_you(session: Session, account_id: int, now: datetime, horizon: float) 
         select(Outbox)
         .where(
             Outbox.account_id == account_id,
-            (Outbox.status.in_(("draft", "needs_review", "failed")))
-            | ((Outbox.status == "pending") & (Outbox.mode == "review")),
+            (Outbox.status.in_(NEEDS_USER))
+            | ((Outbox.status == Status.PENDING) & (Outbox.mode == Mode.REVIEW)),
         )
         .order_by(Outbox.id)
         .limit(100)
     ).all()
     return {
-        "drafts_awaiting_approval": [_row(r) for r in waiting if r.status in ("draft", "pending")],
-        "needs_review": [_row(r) for r in waiting if r.status == "needs_review"],
-        "failed": [_row(r) for r in waiting if r.status == "failed"],
+        "drafts_awaiting_approval": [_row(r) for r in waiting if r.status in UNSENT],
+        "needs_review": [_row(r) for r in waiting if r.status == Status.NEEDS_REVIEW],
+        "failed": [_row(r) for r in waiting if r.status == Status.FAILED],
         "suspicious": report["suspicious"],
         "unreadable": report["unreadable"],
         "not_thanked": report["not_thanked"],
@@ -70,14 +71,14 @@ def needs_you(session: Session, account_id: int, now: datetime, horizon: float) 
 
 
 def _row(row: Outbox) -> dict[str, Any]:
-    where = "in Drafts" if row.status == "draft" else "goes to Drafts at the next cycle"
+    where = "in Drafts" if row.status == Status.DRAFT else "goes to Drafts at the next cycle"
     return {
         "outbox_id": row.id,
         "kind": row.kind,
         "to": row.to_addr,
         "subject": row.subject,
         "status": row.status,
-        "where": where if row.status in ("draft", "pending") else row.status,
+        "where": where if row.status in (Status.DRAFT, Status.PENDING) else row.status,
         "note": row.last_error or None,
     }
 

@@ -120,8 +120,17 @@ OUT_OR_GOING: Final = (*WAITING, S.SENT)
 CLAIMED: Final = (S.SENDING, S.SENT, S.NEEDS_REVIEW)
 """Rows that were handed to the server (sent, or possibly sent)."""
 
-TO_CONTACT: Final = tuple(k for k in Kind if k is not Kind.PREP_SHEET)
-"""Kinds written to a contact; a prep sheet goes to the user and is never part of a thread."""
+NEEDS_USER: Final = (S.DRAFT, S.NEEDS_REVIEW, S.FAILED)
+"""Rows that wait for the user: a draft to approve, a send to settle, a failure to decide."""
+
+OPEN: Final = (S.PENDING, S.SENDING, S.DRAFT, S.NEEDS_REVIEW, S.FAILED)
+"""Rows not finished: neither sent nor cancelled."""
+
+TO_USER: Final = (Kind.PREP_SHEET, Kind.DIGEST)
+"""Kinds written to the user themself: never part of a thread with a contact."""
+
+TO_CONTACT: Final = tuple(k for k in Kind if k not in TO_USER)
+"""Kinds written to a contact."""
 
 
 class IllegalMove(ValueError):

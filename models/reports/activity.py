@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from coffeechat.models.followups.next_due import aware
+from coffeechat.models.outbox.states import Status
 from coffeechat.models.store.tables import (
     Contact,
     EventLog,
@@ -25,7 +26,7 @@ from coffeechat.models.store.tables import (
     SyncCursor,
 )
 
-OPEN = ("pending", "sending", "draft")
+OPEN = (Status.PENDING, Status.SENDING, Status.DRAFT)  # rows whose next move is told
 # At most this many events are read in one poll; the rest come at the next.
 BATCH = 500
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coffeechat.models.outbox.rows import new_row
-from coffeechat.models.outbox.states import Kind, Mode
+from coffeechat.models.outbox.states import NEEDS_USER, Kind, Mode, Status
 from coffeechat.models.store.tables import (
     Account,
     Contact,
@@ -246,17 +246,17 @@ def _outbox_needs(session: Session, account_id: int) -> list[str]:
         .where(
             Outbox.account_id == account_id,
             or_(
-                Outbox.status.in_(("draft", "needs_review", "failed")),
+                Outbox.status.in_(NEEDS_USER),
                 # Review mode with no mailbox to put it in Drafts: it waits all the same.
-                and_(Outbox.status == "pending", Outbox.mode == "review"),
+                and_(Outbox.status == Status.PENDING, Outbox.mode == Mode.REVIEW),
             ),
         )
         .order_by(Outbox.id)
         .limit(MAX_NEEDS + 1)
     ):
         what = f"{_KIND_WORDS.get(row.kind, row.kind)} to {clean_line(name)}"
-        if row.status in ("draft", "pending"):
-            where = " in Drafts" if row.status == "draft" else ""
+        if row.status in (Status.DRAFT, Status.PENDING):
+            where = " in Drafts" if row.status == Status.DRAFT else ""
             out.append(f"{what} waits{where} for your approval: `coffeechat approve {row.id}`")
         else:
             reason = clean_line(row.last_error)[:200]

@@ -20,6 +20,7 @@ from coffeechat.models.followups.next_due import aware
 from coffeechat.models.followups.outreach import NUDGE_TAG
 from coffeechat.models.interviews.fact_times import outreach_sent_at
 from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.states import OPEN, Mode, Status
 from coffeechat.models.store.tables import Contact, EventLog, Interview, Meeting, Outbox
 
 # A contact's timeline shows at most this many events (the newest); older ones are counted.
@@ -73,7 +74,7 @@ def next_step(
     rows = session.scalars(
         select(Outbox)
         .where(Outbox.interview_id == interview.id)
-        .where(Outbox.status.in_(("draft", "needs_review", "failed", "pending", "sending")))
+        .where(Outbox.status.in_(OPEN))
         .order_by(Outbox.not_before, Outbox.id)
     ).all()
     step = _waiting_mail(rows) or _bounced(interview, contact, pending=bool(rows))
@@ -88,7 +89,7 @@ def next_step(
     if rows:
         row = rows[0]
         what = f"the {_kind(row.kind)}"
-        what = f"{what} into your Drafts to approve" if row.mode == "review" else f"sends {what}"
+        what = f"{what} into your Drafts to approve" if row.mode == Mode.REVIEW else f"sends {what}"
         step = NextStep("coffeechat", what, aware(row.not_before))
         if meeting is None or step.at is None or step.at <= aware(meeting.start_utc):
             return step
@@ -100,15 +101,15 @@ def next_step(
 def _waiting_mail(rows: Sequence[Outbox]) -> NextStep | None:
     """A draft to approve or an interrupted send to settle: the user's move."""
     for row in rows:
-        if row.status == "draft":
+        if row.status == Status.DRAFT:
             return NextStep(
                 "you",
                 f"approve the {_kind(row.kind)} in Drafts",
                 None,
                 f"coffeechat approve {row.id}",
             )
-        if row.status in ("needs_review", "failed"):
-            what = "failed" if row.status == "failed" else "was interrupted"
+        if row.status in (Status.NEEDS_REVIEW, Status.FAILED):
+            what = "failed" if row.status == Status.FAILED else "was interrupted"
             return NextStep(
                 "you",
                 f"the {_kind(row.kind)} {what}: did it arrive?",

@@ -25,6 +25,7 @@ from coffeechat.models.followups.cadence import CadenceRules
 from coffeechat.models.followups.first_run import not_thanked
 from coffeechat.models.interviews.authority import suspected
 from coffeechat.models.interviews.lifecycle import State
+from coffeechat.models.outbox.states import Status
 from coffeechat.models.reports.needs import needs_you
 from coffeechat.models.reports.people import next_step
 from coffeechat.models.store.tables import (
@@ -210,17 +211,17 @@ def _mail(session: Session, account_id: int, now: datetime, zone: ZoneInfo) -> d
         .select_from(Outbox)
         .where(
             Outbox.account_id == account_id,
-            Outbox.status == "sent",
+            Outbox.status == Status.SENT,
             Outbox.sent_at >= local_midnight,
             Outbox.sent_at < next_midnight,
         )
     )
     return {
-        "queued": int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
+        "queued": int(counts.get(Status.PENDING, 0)) + int(counts.get(Status.SENDING, 0)),
         "sent_today": int(sent_today or 0),
-        "awaiting_approval": int(counts.get("draft", 0)),
-        "needs_review": int(counts.get("needs_review", 0)),
-        "failed": int(counts.get("failed", 0)),
+        "awaiting_approval": int(counts.get(Status.DRAFT, 0)),
+        "needs_review": int(counts.get(Status.NEEDS_REVIEW, 0)),
+        "failed": int(counts.get(Status.FAILED, 0)),
     }
 
 

@@ -316,3 +316,11 @@ def test_seen_in_sent_marks_an_unsent_row_sent(factory: sessionmaker[Session]) -
         assert "outbox-sent" in apply_verdict(fx, message, verdict, outgoing=True)
         uow.commit()
     assert _snapshot(factory, row_id)[0::3] == ("sent", T0)
+
+
+def test_every_kind_is_written_either_to_the_user_or_to_a_contact() -> None:
+    from coffeechat.models.outbox.states import TO_CONTACT, TO_USER
+
+    assert set(TO_USER) | set(TO_CONTACT) == set(Kind)
+    assert not set(TO_USER) & set(TO_CONTACT)
+    assert {Kind.PREP_SHEET, Kind.DIGEST} <= set(TO_USER)
