@@ -8,6 +8,7 @@ summary while an interview with them is open. The rest of the user's calendar is
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -126,37 +127,14 @@ def apply_calendar(
     recorded as suspected and changes nothing.
     """
     matcher = load_matcher(uow, user_addresses)
-    uids = {o.uid for o in parsed.occurrences} | set(parsed.cancelled_uids)
-    known_rows = (
-        list(
-            uow.session.scalars(
-                select(Meeting).where(Meeting.account_id == uow.account_id, Meeting.uid.in_(uids))
-            )
-        )
-        if uids
-        else []
-    )
-    if snapshot:
-        known_rows += [
-            m
-            for m in uow.session.scalars(
-                select(Meeting).where(
-                    Meeting.account_id == uow.account_id,
-                    Meeting.source == source,
-                    Meeting.start_utc > now,
-                )
-            )
-            if m.uid not in uids
-        ]
-    rows = {(m.uid, m.recurrence_id or None): m for m in known_rows}
+    rows = _known_rows(uow, parsed, source=source, now=now, snapshot=snapshot)
     if sender is not None:
         refused = refuse_calendar_change(uow, parsed, list(rows.values()), sender.lower(), now)
         if refused:
             return refused
     known = [as_occurrence(m) for m in rows.values()]
     if parsed.method is not None and not snapshot:
-        outcome = apply_itip(known, parsed, now=now)
-        result: Merge = outcome.merge
+        result: Merge = apply_itip(known, parsed, now=now).merge
     else:
         result = merge(known, parsed.occurrences, now=now)
     labels: list[str] = []
@@ -167,27 +145,81 @@ def apply_calendar(
     for occ in (*result.unchanged, *result.stale):
         if occ.key in rows:
             rows[occ.key].last_seen_at = now
-    for uid in parsed.cancelled_uids:
+    labels += _cancel_series(uow, rows, parsed.cancelled_uids, now)
+    if snapshot:
+        labels += _cancel_disappeared(uow, rows, parsed, source, now)
+    return labels
+
+
+def _known_rows(
+    uow: UnitOfWork, parsed: ParsedCalendar, *, source: str, now: datetime, snapshot: bool
+) -> dict[tuple[str, str | None], Meeting]:
+    """The meetings this calendar speaks of; for a snapshot, also this source's future ones."""
+    uids = {o.uid for o in parsed.occurrences} | set(parsed.cancelled_uids)
+    known = (
+        list(
+            uow.session.scalars(
+                select(Meeting).where(Meeting.account_id == uow.account_id, Meeting.uid.in_(uids))
+            )
+        )
+        if uids
+        else []
+    )
+    if snapshot:  # absence from a full listing counts, so the missing ones are needed too
+        known += [
+            m
+            for m in uow.session.scalars(
+                select(Meeting).where(
+                    Meeting.account_id == uow.account_id,
+                    Meeting.source == source,
+                    Meeting.start_utc > now,
+                )
+            )
+            if m.uid not in uids
+        ]
+    return {(m.uid, m.recurrence_id or None): m for m in known}
+
+
+def _cancel_series(
+    uow: UnitOfWork,
+    rows: dict[tuple[str, str | None], Meeting],
+    cancelled_uids: Iterable[str],
+    now: datetime,
+) -> list[str]:
+    """Every future instance of a series the calendar cancels as a whole."""
+    labels: list[str] = []
+    for uid in cancelled_uids:
         for key, row in rows.items():
             if key[0] == uid and row.status != "CANCELLED" and row.start_utc > now:
                 gone = Update(
                     as_occurrence(row), _with_status(row, "CANCELLED"), frozenset({"status"})
                 )
                 labels += _update(uow, row, gone, now, how="series cancelled")
-    if snapshot:
-        # Keyed afresh: a moved instance's row now carries its new RECURRENCE-ID.
-        current = {(m.uid, m.recurrence_id or None): m for m in rows.values()}
-        mine = [as_occurrence(m) for m in current.values() if m.source == source]
-        for occ in disappeared(mine, parsed, now):
-            row = current[occ.key]
-            if row.status != "CANCELLED":
-                labels += _update(
-                    uow,
-                    row,
-                    Update(as_occurrence(row), occ, frozenset({"status"})),
-                    now,
-                    how="disappeared",
-                )
+    return labels
+
+
+def _cancel_disappeared(
+    uow: UnitOfWork,
+    rows: dict[tuple[str, str | None], Meeting],
+    parsed: ParsedCalendar,
+    source: str,
+    now: datetime,
+) -> list[str]:
+    """This source's future meetings that a full listing no longer holds."""
+    # Keyed afresh: a moved instance's row now carries its new RECURRENCE-ID.
+    current = {(m.uid, m.recurrence_id or None): m for m in rows.values()}
+    mine = [as_occurrence(m) for m in current.values() if m.source == source]
+    labels: list[str] = []
+    for occ in disappeared(mine, parsed, now):
+        row = current[occ.key]
+        if row.status != "CANCELLED":
+            labels += _update(
+                uow,
+                row,
+                Update(as_occurrence(row), occ, frozenset({"status"})),
+                now,
+                how="disappeared",
+            )
     return labels
 
 
