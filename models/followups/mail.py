@@ -16,10 +16,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from coffeechat.models.followups.cadence import CadenceRules
-from coffeechat.models.outbox.rows import new_row
+from coffeechat.models.outbox.rows import add_once, new_row
 from coffeechat.models.outbox.states import TO_CONTACT, Kind, Mode, Status
 from coffeechat.models.store.tables import Account, Contact, Interview, Message, Outbox
 from coffeechat.models.store.uow import UnitOfWork
@@ -148,30 +147,7 @@ def insert_once(
     uow: UnitOfWork, planned: Planned, *, now: datetime, user_email: str
 ) -> Outbox | None:
     """Add the outbox row for ``planned`` unless its natural key exists; None when it did."""
-    s = uow.session
-    exists = s.scalar(
-        select(Outbox.id).where(
-            Outbox.account_id == uow.account_id,
-            Outbox.kind == planned.kind,
-            Outbox.interview_id == planned.interview_id,
-            Outbox.occurrence == planned.occurrence,
-        )
-    )
-    if exists is not None:
-        return None
-    row = _row(uow.account_id, planned, now=now, user_email=user_email)
-    if s.get_bind().dialect.name == "sqlite":
-        # pysqlite would make the savepoint's RELEASE commit the whole transaction; SQLite's
-        # single writer lock makes the pre-check sufficient there anyway.
-        s.add(row)
-        s.flush()
-        return row
-    try:
-        with s.begin_nested():
-            s.add(row)
-    except IntegrityError:
-        return None  # a concurrent planner got there first
-    return row
+    return add_once(uow.session, _row(uow.account_id, planned, now=now, user_email=user_email))
 
 
 def _row(account_id: int, p: Planned, *, now: datetime, user_email: str) -> Outbox:

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coffeechat.models.outbox.mailbuild import new_message_id
@@ -97,3 +98,39 @@ def new_row(
         last_error=note,
         created_at=now,
     )
+
+
+def add_once(session: Session, row: Outbox) -> Outbox | None:
+    """Add ``row`` unless a row with its natural key exists; None when one did.
+
+    The natural key is (account, kind, interview, occurrence), a unique constraint (a partial
+    unique index for the rows that belong to no interview, like the digest). Two planners racing
+    on PostgreSQL: the loser's insert fails inside a savepoint and it returns None.
+    """
+    interview = (
+        Outbox.interview_id.is_(None)
+        if row.interview_id is None
+        else Outbox.interview_id == row.interview_id
+    )
+    exists = session.scalar(
+        select(Outbox.id).where(
+            Outbox.account_id == row.account_id,
+            Outbox.kind == row.kind,
+            interview,
+            Outbox.occurrence == row.occurrence,
+        )
+    )
+    if exists is not None:
+        return None
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite would make the savepoint's RELEASE commit the whole transaction; SQLite's
+        # single writer lock makes the check above sufficient there anyway.
+        session.add(row)
+        session.flush()
+        return row
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None  # a concurrent planner got there first
+    return row

@@ -16,10 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coffeechat.models.outbox.rows import new_row
+from coffeechat.models.outbox.rows import add_once, new_row
 from coffeechat.models.outbox.states import NEEDS_USER, Kind, Mode, Status
 from coffeechat.models.store.tables import (
     Account,
@@ -321,14 +320,4 @@ def queue_digest(
         subject=clean_line(subject), body_text=body, mode=Mode.AUTO,
         not_before=now, not_after=now + KEEP_FOR, now=now,
     )  # fmt: skip
-    s = uow.session
-    if s.get_bind().dialect.name == "sqlite":
-        s.add(row)  # SQLite's single writer makes the check above sufficient (see mail.py)
-        s.flush()
-        return row
-    try:
-        with s.begin_nested():
-            s.add(row)
-    except IntegrityError:
-        return None  # another cycle made today's digest first (the partial unique index)
-    return row
+    return add_once(uow.session, row)  # the partial unique index: one per local day
