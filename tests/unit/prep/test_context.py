@@ -203,3 +203,17 @@ def test_notes_on_the_sheet_are_newest_first_and_exclude_news() -> None:
     notes = (note("old one", 1), note("new one", 20), note("tell her", 21, for_update=True))
     s = build_prep_context(replace(inputs(), notes=notes, now=NOW))
     assert [n.text for n in s.who.notes] == ["new one", "old one"]
+
+
+@pytest.mark.parametrize("minutes", [15, 20, 45])
+def test_outreach_nudge_and_sheet_take_the_length_from_one_setting(minutes: int) -> None:
+    from coffeechat.integrations.render import render
+    from coffeechat.models.followups.mail import people
+    from tests.unit.prep.sample import account
+
+    acc = account(meeting_minutes=minutes)
+    mail = people(acc, contact(), None)
+    for template in ("mail/outreach", "mail/nudge"):
+        assert f"a {minutes}-minute conversation" in render(template, mail, fmt="txt")
+    sheet = build_prep_context(inputs(meeting=None, account=acc))
+    assert sheet.reminders[0] == f"Your outreach asks for {minutes} minutes: keep to it."
