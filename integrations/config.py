@@ -44,6 +44,10 @@ class AccountConfig(_Section):
     signature: str = ""
     elevator_pitch: str = ""
     goals: str = ""
+    # The length the outreach asks for; the prep sheet falls back on it without a calendar end.
+    meeting_minutes: int = Field(default=20, ge=5, le=240)
+    # Questions of the user's own, first on every prep sheet.
+    pinned_questions: list[str] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

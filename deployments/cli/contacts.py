@@ -213,6 +213,15 @@ def edit(
     timezone: Annotated[str | None, typer.Option(help="New IANA time zone.")] = None,
     add_email: Annotated[list[str] | None, typer.Option(help="Add an address.")] = None,
     add_tag: Annotated[list[str] | None, typer.Option(help="Add a tag.")] = None,
+    goal: Annotated[
+        str | None, typer.Option(help="What you want from this person (shapes the prep sheet).")
+    ] = None,
+    pin: Annotated[
+        list[str] | None, typer.Option(help="A question of your own, first on their prep sheet.")
+    ] = None,
+    clear_pins: Annotated[
+        bool, typer.Option("--clear-pins", help="Forget the questions pinned for them.")
+    ] = False,
     do_not_contact: Annotated[
         bool | None,
         typer.Option("--do-not-contact/--may-contact", help="Never mail this person again."),
@@ -236,6 +245,11 @@ def edit(
             found.do_not_contact = do_not_contact
         if add_tag:
             found.tags = list(dict.fromkeys([*found.tags, *add_tag]))
+        if goal is not None:
+            found.goal = goal.strip()
+        if clear_pins or pin:
+            kept = [] if clear_pins else list(found.pinned_questions)
+            found.pinned_questions = _pinned(kept, pin or [])
         if add_email:
             emails, bad = split_emails(" ".join(add_email))
             if bad:
@@ -244,6 +258,17 @@ def edit(
         found.updated_at = now
         uow.commit()
         console.print(f"updated #{found.id} {found.name}", highlight=False)
+
+
+def _pinned(kept: list[str], new: list[str]) -> list[str]:
+    """The pinned questions after adding ``new``: one line each, no duplicates, order kept."""
+    seen = {q.casefold() for q in kept}
+    for raw in new:
+        line = clean_line(raw, limit=300)
+        if line and line.casefold() not in seen:
+            seen.add(line.casefold())
+            kept.append(line)
+    return kept
 
 
 def _add_addresses(session: Session, account_id: int, contact: Contact, emails: list[str]) -> None:

@@ -14,7 +14,12 @@ from coffeechat.flows.steps.prep_sheets import question_bank
 from coffeechat.integrations.prep_files import save_prep_html
 from coffeechat.integrations.render import render
 from coffeechat.models.contacts.records import find_contact
-from coffeechat.models.prep import load_contact_prep_context, load_prep_context, next_meeting_id
+from coffeechat.models.prep import (
+    ThankYouRules,
+    load_contact_prep_context,
+    load_prep_context,
+    next_meeting_id,
+)
 
 
 class SheetFormat(StrEnum):
@@ -41,11 +46,12 @@ def prep(
     rt = runtime(ctx)
     settings, now = rt.settings, utcnow()
     bank = question_bank(settings.templates_dir)
+    rules = ThankYouRules(settings.cadence, review=settings.modes.thank_you == "review")
     with rt.factory() as session:
         person = find_contact(session, rt.account_id, contact)
         meeting_id = next_meeting_id(session, person.id, now)
         sheet = (
-            load_prep_context(session, meeting_id, now, bank=bank)
+            load_prep_context(session, meeting_id, now, bank=bank, thank_you=rules)
             if meeting_id is not None
             else load_contact_prep_context(session, person.id, now, bank=bank)
         )

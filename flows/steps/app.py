@@ -67,6 +67,8 @@ def build_app(settings: Settings, account: str | None = None) -> App:
             signature=acc.signature,
             elevator_pitch=acc.elevator_pitch,
             goals=acc.goals,
+            meeting_minutes=acc.meeting_minutes,
+            pinned_questions=acc.pinned_questions,
         )
         session.commit()
         addresses = frozenset(a.lower() for a in (row.email, *row.other_addresses) if a)

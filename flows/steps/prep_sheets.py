@@ -21,6 +21,7 @@ from coffeechat.integrations.prep_files import save_prep_html
 from coffeechat.integrations.render import FORMATS, Format, render, template_text
 from coffeechat.models.prep import PrepContext, QuestionBank, parse_question_bank
 from coffeechat.models.prep.due import DEFAULT_LEAD, current_sheet, due_prep_sheets, sheet_wanted
+from coffeechat.models.prep.load import ThankYouRules
 from coffeechat.models.prep.queue import queue_sheet
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -57,7 +58,8 @@ def make_prep_sheet(app: App, meeting_id: int, now: datetime) -> int | None:
         done = current_sheet(session, meeting_id)
         if done is not None:
             return done
-        wanted = sheet_wanted(session, meeting_id, now, bank=bank)
+        rules = ThankYouRules(app.settings.cadence, review=app.settings.modes.thank_you == "review")
+        wanted = sheet_wanted(session, meeting_id, now, bank=bank, thank_you=rules)
     if wanted is None:
         return None
     # No session is held while rendering and writing the file.

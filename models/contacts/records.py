@@ -41,7 +41,7 @@ def ensure_account(
     email: str,
     timezone: str,
     now: datetime,
-    **details: str | list[str],
+    **details: str | list[str] | int,
 ) -> Account:
     """The account with ``slug``, created or updated from the configuration."""
     account = session.scalars(select(Account).where(Account.slug == slug)).first()

@@ -187,6 +187,7 @@ def people(account: Account, contact: Contact, introducer: Contact | None) -> di
             "email": account.email,
             "signature": account.signature.strip() or account.name,
             "pitch": account.elevator_pitch.strip(),
+            "minutes": account.meeting_minutes or 20,
         },
         "contact": {
             "name": clean_line(contact.name),

@@ -14,6 +14,7 @@ from coffeechat.models.prep.context import (
 )
 from coffeechat.models.prep.load import (
     PrepSourceMissing,
+    ThankYouRules,
     load_contact_prep_context,
     load_prep_context,
     next_meeting_id,
@@ -29,6 +30,7 @@ __all__ = [
     "QuestionBank",
     "QuestionBankError",
     "QuestionGroup",
+    "ThankYouRules",
     "Theme",
     "ThreadItem",
     "When",

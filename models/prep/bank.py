@@ -13,6 +13,8 @@ from typing import Any
 COMPANY = "{company}"
 # What ``{company}`` becomes when the contact's company is unknown: still a sensible question.
 NO_COMPANY = "your organisation"
+# How senior a person is, read from their title (models/prep/choose.py); a theme may name some.
+LEVELS = ("founder", "senior", "mid", "junior")
 
 
 class QuestionBankError(ValueError):
@@ -27,6 +29,11 @@ class Theme:
     title: str
     questions: tuple[str, ...]
     hint: str = ""
+    # Word stems that tie the theme to a goal ("hir" matches "hire", "hiring") and, when the
+    # contact's own mail uses two of them, mark the theme as already covered by the thread.
+    keywords: tuple[str, ...] = ()
+    # The seniorities the theme suits (founder, senior, mid, junior); empty means everyone.
+    levels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,24 @@ def _themes(raw: Any, origin: str, where: str) -> tuple[Theme, ...]:
             raise QuestionBankError(f"{origin}: {where} #{i}.hint must be text")
         questions = _strings(item.get("questions", []), origin, f"{where} #{i}.questions")
         key = str(item.get("key") or title).strip().lower()
-        themes.append(Theme(key=key, title=title.strip(), questions=questions, hint=hint.strip()))
+        keywords = _strings(item.get("keywords", []), origin, f"{where} #{i}.keywords")
+        levels = _strings(item.get("for", []), origin, f"{where} #{i}.for")
+        unknown = sorted(set(levels) - set(LEVELS))
+        if unknown:
+            known = ", ".join(LEVELS)
+            raise QuestionBankError(
+                f"{origin}: {where} #{i}.for: unknown level {unknown[0]!r} (use {known})"
+            )
+        themes.append(
+            Theme(
+                key=key,
+                title=title.strip(),
+                questions=questions,
+                hint=hint.strip(),
+                keywords=tuple(k.lower() for k in keywords),
+                levels=levels,
+            )
+        )
     return tuple(themes)
 
 

@@ -9,7 +9,8 @@ from datetime import datetime, time, tzinfo
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from coffeechat.models.prep.bank import QuestionBank, Theme, fill_company
+from coffeechat.models.prep.bank import QuestionBank, fill_company
+from coffeechat.models.prep.choose import Chosen, Wants, choose_questions
 from coffeechat.models.prep.context import (
     EarlierTalk,
     NoteLine,
@@ -33,14 +34,16 @@ from coffeechat.models.text import clean_line
 
 THREAD_LIMIT = 6
 EXCERPT = 220
+# How the user knows someone, in words; an unknown source never shows its internal label.
 _SOURCES = {
-    "manual": "Added by you",
-    "linkedin": "LinkedIn connection",
-    "vcard": "From your address book",
-    "csv": "Imported from a spreadsheet",
-    "referral": "Suggested by another contact",
+    "manual": "you added them yourself",
+    "linkedin": "a LinkedIn connection",
+    "vcard": "from your address book",
+    "csv": "imported from your contacts",
+    "demo": "imported from your contacts",
+    "referral": "suggested by another contact",
 }
-_WORDS = re.compile(r"[^\w]+")
+_PLAIN_NAME = re.compile(r"[\w .'-]+")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,12 @@ class PrepInputs:
     earlier: Sequence[tuple[Contact, datetime]] = ()
     referrals: Sequence[Referral] = ()
     is_update: bool = False
+    # The first mail either way with this person: (direction "in"/"out", its date).
+    first_mail: tuple[str, datetime] | None = None
+    asked: Sequence[str] = ()  # questions earlier sheets for this person suggested
+    last_time: Sequence[str] = ()  # models/prep/history.py's lines for a second meeting
+    thank_you_at: datetime | None = None  # when coffeechat's thank-you will go, when known
+    thank_you_review: bool = False  # the thank-you waits in Drafts for approval
 
 
 def build_prep_context(inp: PrepInputs) -> PrepContext:
@@ -67,8 +76,8 @@ def build_prep_context(inp: PrepInputs) -> PrepContext:
     contact, meeting = inp.contact, inp.meeting
     when = _when(meeting, zone, _zone_or_none(contact.timezone)) if meeting else None
     company = clean_line(contact.company, limit=200)
-    answers = _answer_sources(inp.notes, contact.notes, zone)
     goals = (inp.interview.goals if inp.interview else "") or inp.account.goals
+    chosen = choose_questions(inp.bank, _wants(inp, when, company, goals))
     return PrepContext(
         user_name=clean_line(inp.account.name, limit=200),
         user_zone=inp.account.timezone,
@@ -90,10 +99,12 @@ def build_prep_context(inp: PrepInputs) -> PrepContext:
         ),
         when=when,
         goals=goals.strip(),
+        contact_goal=(contact.goal or "").strip(),
         pitch=inp.account.elevator_pitch.strip(),
+        last_time=tuple(inp.last_time),
         thread=_thread(inp.messages, zone),
-        themes=_groups(inp.bank.themes, company, answers),
-        tiara=_groups(inp.bank.tiara, company, answers),
+        themes=_groups(chosen),
+        tiara=(),
         ask=tuple(fill_company(q, company) for q in inp.bank.ask),
         suggested=tuple(_referral(r) for r in inp.referrals),
         news=tuple(_excerpt(n.text) for n in inp.notes if n.for_update and n.reported_at is None),
@@ -141,7 +152,7 @@ def _zone_or_none(name: str | None) -> tzinfo | None:
 def _who(inp: PrepInputs, zone: tzinfo) -> Who:
     c, intro = inp.contact, inp.introducer
     intro_name = clean_line(intro.name, limit=200) if intro else ""
-    how = f"Introduced by {intro_name}" if intro_name else _SOURCES.get(c.source, c.source)
+    how = how_known(c.source, intro_name, inp.first_mail, zone)
     notes = [
         NoteLine(_day(n.created_at, zone), _excerpt(n.text))
         for n in sorted(inp.notes, key=lambda n: n.created_at, reverse=True)
@@ -214,49 +225,83 @@ def _thread(messages: Sequence[Message], zone: tzinfo) -> tuple[ThreadItem, ...]
     return tuple(items)
 
 
-def _answer_sources(
-    notes: Sequence[Note], contact_notes: str, zone: tzinfo
-) -> list[tuple[str, str]]:
-    # (normalised text, where it came from): a question counts as answered only when a note
-    # quotes it, which is the one thing we can say without guessing.
-    sources = [(_norm(n.text), f"your note of {_day(n.created_at, zone)}") for n in notes]
-    if contact_notes.strip():
-        sources.append((_norm(contact_notes), "your notes on the contact"))
-    return sources
+def how_known(
+    source: str, introducer: str, first_mail: tuple[str, datetime] | None, zone: tzinfo
+) -> str:
+    """How the user knows someone, in words: who introduced them, where from, who wrote first."""
+    parts = [f"introduced by {introducer}" if introducer else _SOURCES.get(source, "")]
+    if first_mail is not None:
+        direction, at = first_mail
+        who = "you wrote to them" if direction == "out" else "they wrote to you"
+        parts.append(f"{who} first on {_day(at, zone)}")
+    text = "; ".join(p for p in parts if p) or "you added them to coffeechat"
+    return text[0].upper() + text[1:]
 
 
-def _groups(
-    themes: Sequence[Theme], company: str, answers: list[tuple[str, str]]
-) -> tuple[QuestionGroup, ...]:
-    groups = []
-    for theme in themes:
-        questions = []
-        for raw in theme.questions:
-            text = fill_company(raw, company)
-            key = _norm(text)
-            where = next((label for body, label in answers if key and key in body), "")
-            questions.append(Question(text=text, answered=where))
-        groups.append(QuestionGroup(theme.key, theme.title, theme.hint, tuple(questions)))
+def _wants(inp: PrepInputs, when: When | None, company: str, goals: str) -> Wants:
+    c = inp.contact
+    minutes = when.minutes if when is not None and not when.all_day and when.minutes else 0
+    return Wants(
+        minutes=minutes or inp.account.meeting_minutes or 20,
+        goals=(goals, c.goal or ""),
+        title=c.role or "",
+        company=company,
+        pinned=(*(c.pinned_questions or ()), *(inp.account.pinned_questions or ())),
+        asked=tuple(inp.asked),
+        thread=tuple(m.excerpt for m in inp.messages if m.direction != "out"),
+        answered=(*(n.text for n in inp.notes), c.notes or ""),
+    )
+
+
+def _groups(chosen: Sequence[Chosen]) -> tuple[QuestionGroup, ...]:
+    # Consecutive questions of one theme share a heading; the order is the choice's own.
+    groups: list[QuestionGroup] = []
+    for c in chosen:
+        if groups and groups[-1].key == c.theme:
+            last = groups[-1]
+            groups[-1] = QuestionGroup(
+                last.key, last.title, last.hint, (*last.questions, Question(c.text))
+            )
+        else:
+            groups.append(QuestionGroup(c.theme, c.title, "", (Question(c.text),)))
     return tuple(groups)
 
 
 def _reminders(inp: PrepInputs, when: When | None) -> tuple[str, ...]:
     extra = []
     if when is not None and not when.all_day and when.minutes:
-        extra.append(f"You agreed on {when.length}: finish by {when.end}.")
+        extra.append(f"The calendar gives you {when.length}: finish by {when.end}.")
+    else:
+        asked = _length(inp.account.meeting_minutes or 20)
+        extra.append(f"Your outreach asks for {asked}: keep to it.")
+    extra.append(_thank_you_line(inp))
     if inp.introducer is not None:
         name = clean_line(inp.introducer.name, limit=200)
         extra.append(f"Mention {name}, who introduced you, and tell them how it went.")
     return (*extra, *inp.bank.reminders)
 
 
+def _thank_you_line(inp: PrepInputs) -> str:
+    # coffeechat writes the thank-you itself: the user's part is the notes it is made from.
+    c = inp.contact
+    who = c.name if _PLAIN_NAME.fullmatch(c.name or "") else f"#{c.id}"
+    command = f'coffeechat note "{clean_line(who, limit=80)}" "what you took away"'
+    zone = ZoneInfo(inp.account.timezone)
+    when = (
+        f"at about {_day_time(inp.thank_you_at.astimezone(zone))}"
+        if inp.thank_you_at is not None
+        else "a few hours after the meeting"
+    )
+    if inp.thank_you_review:
+        does = f"drafts the thank-you itself and leaves it in Drafts for you to approve {when}"
+    else:
+        does = f"sends the thank-you itself, {when}"
+    return f"coffeechat {does}: add notes before then ({command}) and it will mention them."
+
+
 def _referral(r: Referral) -> str:
     name = clean_line(r.name, limit=200)
     return f"{name} ({r.address})" if name else r.address
-
-
-def _norm(text: str) -> str:
-    return " ".join(_WORDS.sub(" ", text.lower()).split())
 
 
 def _excerpt(text: str) -> str:

@@ -106,7 +106,9 @@ class PrepContext:
     earlier: tuple[EarlierTalk, ...]
     when: When | None
     goals: str
+    contact_goal: str
     pitch: str
+    last_time: tuple[str, ...]
     thread: tuple[ThreadItem, ...]
     themes: tuple[QuestionGroup, ...]
     tiara: tuple[QuestionGroup, ...]
@@ -114,6 +116,11 @@ class PrepContext:
     suggested: tuple[str, ...]
     news: tuple[str, ...]
     reminders: tuple[str, ...]
+
+    @property
+    def question_texts(self) -> tuple[str, ...]:
+        """The questions this sheet suggests, in order (recorded so later sheets differ)."""
+        return tuple(q.text for g in self.themes for q in g.questions)
 
     @property
     def answered_count(self) -> int:

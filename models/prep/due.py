@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.prep.bank import QuestionBank
 from coffeechat.models.prep.context import PrepContext
-from coffeechat.models.prep.load import load_prep_context
+from coffeechat.models.prep.load import ThankYouRules, load_prep_context
 from coffeechat.models.store.tables import Account, Interview, Meeting, PrepSheet
 
 DEFAULT_LEAD = timedelta(hours=24)
@@ -61,13 +61,18 @@ class SheetWanted:
 
 
 def sheet_wanted(
-    session: Session, meeting_id: int, now: datetime, *, bank: QuestionBank
+    session: Session,
+    meeting_id: int,
+    now: datetime,
+    *,
+    bank: QuestionBank,
+    thank_you: ThankYouRules | None = None,
 ) -> SheetWanted | None:
     """What the meeting's sheet would hold, or None when it wants none (gone or cancelled)."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or meeting.status == CANCELLED or meeting.interview_id is None:
         return None
-    ctx = load_prep_context(session, meeting_id, now, bank=bank)
+    ctx = load_prep_context(session, meeting_id, now, bank=bank, thank_you=thank_you)
     account = session.get(Account, meeting.account_id)
     assert account is not None  # the meeting's foreign key guarantees it
     return SheetWanted(ctx, account.email)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from coffeechat.models.followups.cadence import CadenceRules, thank_you_moments
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.prep.bank import QuestionBank
 from coffeechat.models.prep.build import THREAD_LIMIT, PrepInputs, build_prep_context
 from coffeechat.models.prep.context import PrepContext
+from coffeechat.models.prep.history import last_time_lines
 from coffeechat.models.store.tables import (
     Account,
     Contact,
@@ -27,8 +31,21 @@ class PrepSourceMissing(LookupError):
     """The meeting, its contact or its account is not in the database."""
 
 
+@dataclass(frozen=True)
+class ThankYouRules:
+    """How coffeechat's own thank-you goes, so the sheet can say when (config's cadence, mode)."""
+
+    cadence: CadenceRules
+    review: bool = False
+
+
 def load_prep_context(
-    session: Session, meeting_id: int, now: datetime, *, bank: QuestionBank
+    session: Session,
+    meeting_id: int,
+    now: datetime,
+    *,
+    bank: QuestionBank,
+    thank_you: ThankYouRules | None = None,
 ) -> PrepContext:
     """The sheet for one meeting as it stands now (its current version)."""
     meeting = session.get(Meeting, meeting_id)
@@ -41,9 +58,12 @@ def load_prep_context(
             PrepSheet.meeting_id == meeting.id, PrepSheet.meeting_version < meeting.version
         )
     )
-    return build_prep_context(
-        _inputs(session, contact, now, bank, meeting, interview, bool(earlier_sheet))
-    )
+    inputs = _inputs(session, contact, now, bank, meeting, interview, bool(earlier_sheet))
+    if thank_you is not None:
+        zone = ZoneInfo(inputs.account.timezone)
+        slot = thank_you_moments(meeting.end_utc, thank_you.cadence, zone).first_slot
+        inputs = replace(inputs, thank_you_at=slot, thank_you_review=thank_you.review)
+    return build_prep_context(inputs)
 
 
 def load_contact_prep_context(
@@ -116,7 +136,47 @@ def _inputs(
         earlier=_earlier(session, contact, now),
         referrals=referrals,
         is_update=is_update,
+        first_mail=_first_mail(session, contact.id),
+        asked=_asked(session, contact.id, meeting, now),
+        last_time=last_time_lines(
+            session,
+            contact.id,
+            meeting.start_utc if meeting else now,
+            now,
+            ZoneInfo(account.timezone),
+        ),
     )
+
+
+def _first_mail(session: Session, contact_id: int) -> tuple[str, datetime] | None:
+    first = session.execute(
+        select(Message.direction, Message.date)
+        .where(
+            Message.contact_id == contact_id,
+            Message.date.is_not(None),
+            or_(Message.kind == "human", Message.direction == "out"),
+        )
+        .order_by(Message.date, Message.id)
+        .limit(1)
+    ).first()
+    if first is None or first.date is None:
+        return None
+    return ("out" if first.direction == "out" else "in", first.date)
+
+
+def _asked(
+    session: Session, contact_id: int, meeting: Meeting | None, now: datetime
+) -> tuple[str, ...]:
+    # Questions of sheets for meetings with this person that are over: an update of the
+    # same meeting's sheet keeps its questions, a second meeting gets new ones.
+    before = meeting.start_utc if meeting is not None else now
+    rows = session.scalars(
+        select(PrepSheet.questions)
+        .join(Meeting, Meeting.id == PrepSheet.meeting_id)
+        .where(Meeting.contact_id == contact_id, Meeting.end_utc <= before)
+        .order_by(PrepSheet.id)
+    ).all()
+    return tuple(q for questions in rows for q in questions if isinstance(q, str))
 
 
 def _thread(session: Session, contact_id: int) -> list[Message]:

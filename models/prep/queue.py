@@ -62,6 +62,7 @@ def queue_sheet(
         is_update=ctx.is_update,
         path=str(path),
         outbox_id=outbox.id,
+        questions=list(ctx.question_texts),
         created_at=now,
     )
     uow.session.add(sheet)

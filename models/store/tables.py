@@ -64,6 +64,9 @@ class Account(Base):
     signature: Mapped[str] = mapped_column(Text, default="")
     elevator_pitch: Mapped[str] = mapped_column(Text, default="")
     goals: Mapped[str] = mapped_column(Text, default="")
+    # The one length coffeechat asks for (outreach) and assumes when no calendar says otherwise.
+    meeting_minutes: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    pinned_questions: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     # Set when the mail server refused our login: every later attempt would be one more failed
     # login (providers lock accounts over that), so sending waits until the user resumes it.
     sending_paused: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -92,6 +95,8 @@ class Contact(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     tags: Mapped[list[str]] = mapped_column(default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
+    goal: Mapped[str] = mapped_column(Text, default="", server_default="")
+    pinned_questions: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -236,6 +241,8 @@ class PrepSheet(Base):
     )
     is_update: Mapped[bool] = mapped_column(Boolean, default=False)
     path: Mapped[str] = mapped_column(String(1000), default="")
+    # The questions this sheet suggested, so a later sheet for the contact does not repeat them.
+    questions: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]

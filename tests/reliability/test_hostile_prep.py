@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from coffeechat.models.contacts.importing import ContactRow
 from coffeechat.models.contacts.records import upsert_contact
-from coffeechat.models.store.tables import Outbox
+from coffeechat.models.store.tables import Contact, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 from tests.reliability.world import (
     NOW,
@@ -190,3 +190,33 @@ def test_a_contact_name_cannot_choose_where_a_file_is_written(
     for leaked in ("outside", "evil", ".bashrc", "b"):
         assert not (tmp_path / leaked).exists()
     assert not any(os.path.islink(p) for p in written)
+
+
+def test_a_contacts_goal_and_pinned_questions_are_escaped_in_html(
+    tmp_path: Path, mailbox: BedMailbox, smtp: SmtpServer, ics_http_server: IcsFeedServer
+) -> None:
+    world = make_world(tmp_path / "data", mailbox, smtp, ics_http_server)
+    add_contact(world.app, "Pia Pinned", ("pia@example.com",), replied=True)
+    with UnitOfWork(world.app.factory, account_id=world.app.account_id) as uow:
+        pia = uow.session.scalars(select(Contact).where(Contact.name == "Pia Pinned")).one()
+        pia.goal = f'Learn <img src=x onerror="alert(5)"> {SCRIPT}'
+        pia.pinned_questions = [f'<a href="{JS}">Ask me</a>', f"{SCRIPT} pinned?"]
+        uow.commit()
+    ics_http_server.set_body(
+        calendar_body(
+            event("coffee-pia", "20261123T150000Z", "20261123T153000Z", "pia@example.com", "Tea")
+        )
+    )
+    assert whole_cycle(world.app, NOW).problems == []
+    with world.app.factory() as s:
+        row = s.scalars(
+            select(Outbox).where(Outbox.kind == "prep_sheet", Outbox.subject.contains("Pia"))
+        ).one()
+    saved = list((tmp_path / "data" / "prep").glob("*pia*.html"))
+    assert len(saved) == 1
+    for where, html in {"outbox": row.body_html or "", "file": saved[0].read_text()}.items():
+        assert _audit(html) == [], (where, _audit(html))
+        assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt; pinned?" in html, where
+        assert "&lt;a href=&#34;javascript:alert(1)&#34;&gt;Ask me&lt;/a&gt;" in html, where
+        assert "Learn &lt;img src=x onerror=&#34;alert(5)&#34;&gt;" in html, where
+    assert f"{SCRIPT} pinned?" in row.body_text  # plain text keeps it as plain text

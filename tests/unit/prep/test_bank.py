@@ -8,18 +8,21 @@ from coffeechat.models.prep.bank import QuestionBankError, parse_question_bank
 from tests.unit.prep.sample import bank
 
 
-def test_default_bank_has_the_five_themes_tiara_the_ask_and_reminders() -> None:
+def test_default_bank_has_themes_for_every_level_tiara_the_ask_and_reminders() -> None:
     b = bank()
-    assert [t.title for t in b.themes] == [
-        "Career path",
-        "Day to day",
-        "The organisation",
-        "Skills and experience",
-        "Outlook",
-    ]
+    assert [t.key for t in b.themes] == [
+        "path", "day", "hiring", "organisation", "skills", "outlook",
+        "founding", "leading", "starting", "advice",
+    ]  # fmt: skip
+    assert {lvl for t in b.themes for lvl in t.levels} == {"founder", "senior", "junior", "mid"}
+    assert all(t.keywords for t in (*b.themes, *b.tiara))
     assert "".join(t.title[0] for t in b.tiara) == "TIARA"
     assert b.ask and b.reminders
     assert any("{company}" in q for t in b.themes for q in t.questions)
+
+
+def test_no_default_reminder_asks_the_user_to_do_what_coffeechat_does() -> None:
+    assert not any("thank" in r.lower() for r in bank().reminders)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +35,8 @@ def test_default_bank_has_the_five_themes_tiara_the_ask_and_reminders() -> None:
         ('[[theme]]\ntitle = "T"\nquestions = "a"', "list of strings"),
         ('[[theme]]\ntitle = "T"\nquestions = [1]', "list of strings"),
         ('[[theme]]\ntitle = "T"\n[ask]\nquestions = [2]', "ask.questions"),
+        ('[[theme]]\ntitle = "T"\nfor = ["boss"]', "unknown level 'boss'"),
+        ('[[theme]]\ntitle = "T"\nkeywords = "x"', "keywords must be a list"),
     ],
 )
 def test_broken_banks_are_refused_with_the_reason(text: str, message: str) -> None:

@@ -39,28 +39,77 @@ def test_typical_sheet_who_when_why() -> None:
     assert s.day.isoformat() == "2026-03-03" and s.generated == "Mon 2 Mar 2026, 09:00"
     assert s.suggested == ("Mary Somerville (mary@example.org)",)
     assert s.news == ("Finished the forecasting course Ada recommended.",)
-    assert s.reminders[0] == "You agreed on 30 minutes: finish by 10:30."
+    assert s.reminders[0] == "The calendar gives you 30 minutes: finish by 10:30."
+    assert s.reminders[1].startswith("coffeechat sends the thank-you itself, a few hours after")
+    assert 'coffeechat note "Ada Lovelace" "what you took away"' in s.reminders[1]
+    assert not any("within 24 hours" in r for r in s.reminders)
 
 
-def test_questions_grouped_company_filled_and_answered_from_a_note() -> None:
+def test_six_questions_chosen_for_this_senior_person_company_filled_note_answered() -> None:
     s = typical()
-    assert [g.key for g in s.themes] == ["path", "day", "organisation", "skills", "outlook"]
-    assert [g.key for g in s.tiara] == ["trends", "insights", "advice", "resources", "assignments"]
-    org = next(g for g in s.themes if g.key == "organisation")
-    assert org.questions[1].text == "How does Analytical Engines Ltd differ from its competitors?"
-    assert org.questions[0].answered == "your note of 10 Feb 2026"
-    assert s.answered_count == 1
-    assert not any("{company}" in q.text for g in (*s.themes, *s.tiara) for q in g.questions)
+    texts = s.question_texts
+    assert len(texts) == 6 and s.tiara == ()
+    assert s.themes[0].key == "leading"  # Head of Data: senior, and the goal is about teams
+    assert "How is your team organised, and where is it heading this year?" in texts
+    # a note quotes "What is it like to work at Analytical Engines Ltd?": not asked again
+    assert "What is it like to work at Analytical Engines Ltd?" not in texts
+    assert "How does Analytical Engines Ltd differ from its competitors?" in texts
+    assert not any("{company}" in q for q in texts)
 
 
 def test_contact_notes_also_answer_and_unknown_company_reads_well() -> None:
     c = contact(company="", notes="Asked: What does a typical week look like for you? Meetings.")
     s = build_prep_context(inputs(contact=c, notes=(), earlier=()))
-    day = next(g for g in s.themes if g.key == "day")
-    assert day.questions[0].answered == "your notes on the contact"
-    org = next(g for g in s.themes if g.key == "organisation")
-    assert org.questions[0].text == "What is it like to work at your organisation?"
+    assert "What does a typical week look like for you?" not in s.question_texts
+    assert any("your organisation" in q for q in s.question_texts)
     assert s.earlier == ()
+
+
+def test_meeting_length_from_the_calendar_else_the_one_setting() -> None:
+    short = build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=15))))
+    long = build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=60))))
+    assert (len(short.question_texts), len(long.question_texts)) == (3, 10)
+    from tests.unit.prep.sample import account
+
+    bare = build_prep_context(inputs(meeting=None, account=account(meeting_minutes=20)))
+    assert len(bare.question_texts) == 4
+    assert bare.reminders[0] == "Your outreach asks for 20 minutes: keep to it."
+
+
+def test_pinned_questions_of_the_contact_then_the_account_come_first() -> None:
+    from tests.unit.prep.sample import account
+
+    c = contact(pinned_questions=["Can I see the stack?"], goal="Whether they sponsor visas")
+    s = build_prep_context(inputs(contact=c, account=account(pinned_questions=["Mine?"])))
+    assert s.question_texts[:2] == ("Can I see the stack?", "Mine?")
+    assert len(s.question_texts) == 6 and s.themes[0].title == "Your own questions"
+    assert s.contact_goal == "Whether they sponsor visas"
+
+
+@pytest.mark.parametrize(
+    ("source", "intro", "first", "words"),
+    [
+        ("linkedin", "", None, "A LinkedIn connection"),
+        ("csv", "", None, "Imported from your contacts"),
+        ("vcard", "", ("in", NOW), "From your address book; they wrote to you first on 2 Mar 2026"),
+        (
+            "linkedin",
+            "Ada",
+            ("out", NOW),
+            "Introduced by Ada; you wrote to them first on 2 Mar 2026",
+        ),
+        ("weird-internal-label", "", None, "You added them to coffeechat"),
+        ("weird-internal-label", "", ("out", NOW), "You wrote to them first on 2 Mar 2026"),
+    ],
+)
+def test_how_you_know_them_is_in_words(
+    source: str, intro: str, first: tuple[str, datetime] | None, words: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from coffeechat.models.prep.build import how_known
+
+    assert how_known(source, intro, first, ZoneInfo("Europe/Berlin")) == words
 
 
 def test_company_name_with_braces_is_text_not_a_format_string() -> None:
@@ -154,3 +203,17 @@ def test_notes_on_the_sheet_are_newest_first_and_exclude_news() -> None:
     notes = (note("old one", 1), note("new one", 20), note("tell her", 21, for_update=True))
     s = build_prep_context(replace(inputs(), notes=notes, now=NOW))
     assert [n.text for n in s.who.notes] == ["new one", "old one"]
+
+
+@pytest.mark.parametrize("minutes", [15, 20, 45])
+def test_outreach_nudge_and_sheet_take_the_length_from_one_setting(minutes: int) -> None:
+    from coffeechat.integrations.render import render
+    from coffeechat.models.followups.mail import people
+    from tests.unit.prep.sample import account
+
+    acc = account(meeting_minutes=minutes)
+    mail = people(acc, contact(), None)
+    for template in ("mail/outreach", "mail/nudge"):
+        assert f"a {minutes}-minute conversation" in render(template, mail, fmt="txt")
+    sheet = build_prep_context(inputs(meeting=None, account=acc))
+    assert sheet.reminders[0] == f"Your outreach asks for {minutes} minutes: keep to it."

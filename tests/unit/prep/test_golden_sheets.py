@@ -1,0 +1,119 @@
+"""Golden sheets for the people and meetings a sheet must fit (UPDATE_GOLDEN=1 rewrites them).
+
+First and second meeting, a senior and a junior person, 15 and 60 minutes, pinned questions:
+each in the three renderings. Read the diff of the files before committing a rewrite.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from coffeechat.integrations.render import render
+from coffeechat.models.prep import PrepContext, build_prep_context
+from coffeechat.models.prep.history import Happened, describe_last_time
+from tests.unit.prep.sample import START, account, contact, inputs, meeting, message
+
+GOLDEN = Path(__file__).parents[2] / "fixtures" / "prep" / "sheets"
+BERLIN = ZoneInfo("Europe/Berlin")
+LAST = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
+
+
+def first() -> PrepContext:
+    return build_prep_context(inputs())
+
+
+def second() -> PrepContext:
+    lines = describe_last_time(
+        LAST,
+        "Coffee with Ada",
+        [
+            Happened(
+                LAST + timedelta(hours=1), "note", "Try the community meetups; apply in spring."
+            ),
+            Happened(LAST + timedelta(hours=20), "thank_you"),
+            Happened(LAST + timedelta(days=3), "reply"),
+            Happened(LAST + timedelta(days=20), "update"),
+        ],
+        BERLIN,
+    )
+    return build_prep_context(inputs(last_time=lines, asked=first().question_texts))
+
+
+def senior() -> PrepContext:
+    who = contact(name="Marta Ruiz", role="VP Engineering", company="Dataflow", source="csv")
+    first_mail = ("out", datetime(2025, 12, 2, 9, 0, tzinfo=UTC))
+    return build_prep_context(inputs(contact=who, introducer=None, first_mail=first_mail))
+
+
+def junior() -> PrepContext:
+    who = contact(name="Sam Lee", role="Junior Data Analyst", company="Shipit", source="vcard")
+    return build_prep_context(
+        inputs(
+            contact=who,
+            introducer=None,
+            account=account(goals="Find out how to get a first analyst job."),
+            messages=(message(12, "in", "Sure, happy to chat!"),),
+            notes=(),
+            earlier=(),
+            referrals=(),
+        )
+    )
+
+
+def fifteen() -> PrepContext:
+    return build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=15))))
+
+
+def sixty_pinned() -> PrepContext:
+    who = contact(pinned_questions=["Could I shadow a sprint planning?"], goal="Visa sponsorship")
+    return build_prep_context(
+        inputs(
+            contact=who,
+            account=account(pinned_questions=["What would you ask in my place?"]),
+            meeting=meeting(end_utc=START + timedelta(minutes=60)),
+        )
+    )
+
+
+CASES: dict[str, Callable[[], PrepContext]] = {
+    "first-meeting": first,
+    "second-meeting": second,
+    "senior": senior,
+    "junior": junior,
+    "15-minutes": fifteen,
+    "60-minutes-pinned": sixty_pinned,
+}
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "html"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_golden_sheet(case: str, fmt: str) -> None:
+    out = render("prep/sheet", {"sheet": CASES[case]()}, fmt=fmt)  # type: ignore[arg-type]
+    path = GOLDEN / f"{case}.{fmt}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(out, encoding="utf-8")
+    assert out == path.read_text(encoding="utf-8")
+
+
+def test_what_the_goldens_show() -> None:
+    one, two = first(), second()
+    assert len(one.question_texts) == 6 and len(two.question_texts) == 6
+    assert not set(one.question_texts) & set(two.question_texts)  # nothing asked twice
+    assert two.last_time[0] == "You last met on Tue 20 Jan 2026 (Coffee with Ada)."
+    assert senior().themes[0].key == "leading" and junior().themes[0].key == "starting"
+    assert (
+        senior().who.how_known
+        == "Imported from your contacts; you wrote to them first on 2 Dec 2025"
+    )
+    assert (len(fifteen().question_texts), len(sixty_pinned().question_texts)) == (3, 10)
+    assert sixty_pinned().question_texts[:2] == (
+        "Could I shadow a sprint planning?",
+        "What would you ask in my place?",
+    )
