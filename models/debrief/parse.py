@@ -1,51 +1,166 @@
-"""Reading a debrief reply: free text in, ``DebriefFields`` out (pure).
+"""Reading a debrief reply: free text (or HTML-only webmail) in, ``DebriefFields`` out (pure).
 
-A placeholder that reads ``Heading:`` lines only; the tolerant parser replaces it.
+The reply is cut to the user's own words (``clean``), then read line by line: a heading
+(``headings``) opens a section whose lines are its items; text under no heading is prose, placed
+sentence by sentence by its cues (``prose``), conservatively, since advice and people may be
+quoted to the contact. People come with any addresses (``people``), promises with the due date
+they name (``dates``) or ``today + promise_days``.
+
+Budget: at most ``MAX_TEXT`` characters of text (``MAX_HTML`` of markup), ``MAX_LINES`` lines of
+at most 2,000 characters, ``MAX_ITEMS`` items per field; every pattern runs on one capped line
+with no nested repetition, so the cost is linear in the (capped) input.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from coffeechat.models.classify.htmltext import html_to_text
+from coffeechat.models.debrief.clean import reply_lines
+from coffeechat.models.debrief.dates import due_date
 from coffeechat.models.debrief.fields import DebriefFields, PersonMention, PromiseMention
+from coffeechat.models.debrief.headings import is_empty_answer, split_heading, strip_marker
+from coffeechat.models.debrief.people import people_in_item, people_in_sentence
+from coffeechat.models.debrief.prose import place, sentences
+from coffeechat.models.text import clean_line
 
-_HEADINGS = {
-    "what i learned": "learned",
-    "their advice": "advice",
-    "people to talk to": "people",
-    "what i promised": "promises",
-    "what they offered": "offers",
-    "next step": "next_step",
-}
+MAX_TEXT = 64_000
+MAX_HTML = 512_000
+MAX_LINES = 2_000
+MAX_ITEMS = 50
+_TEXT_FIELDS = ("learned", "advice", "offers", "next_step", "unplaced")
+# Lines of the request's own reply template, left in by the user, and hints under a heading.
+_PROMPT = re.compile(
+    r"^(how did it go with\b|how was (your|the) (chat|meeting|call) with\b"
+    r"|reply (to this|with|here)|just reply|answer (in|with|any|as)"
+    r"|write (as much|anything|whatever)|(in )?any order"
+    r"|one (line|thing) (each|per)|e\.g\.|z\.\s?b\.|p\. ?ex\.|par ex|wie lief es mit\b"
+    r"|comment s'est passé|comment ça s'est passé|\(.*\)$|\[.*\]$|<.*>$)",
+    re.I,
+)
+
+
+@dataclass
+class _Found:
+    """What has been read so far, per field, within the item budget."""
+
+    today: date
+    promise_days: int
+    texts: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in _TEXT_FIELDS})
+    people: list[PersonMention] = field(default_factory=list)
+    promises: list[PromiseMention] = field(default_factory=list)
+
+    def add(self, name: str, text: str) -> None:
+        text = clean_line(text).strip(" *_")
+        if not text or is_empty_answer(text):
+            return
+        if name == "people":
+            found = people_in_sentence(text) or people_in_item(text)
+            for person in found:
+                self.person(person)
+        elif name == "promises":
+            if len(self.promises) < MAX_ITEMS:
+                due = due_date(text, self.today)
+                default = self.today + timedelta(days=self.promise_days)
+                self.promises.append(PromiseMention(text, due or default))
+        elif len(self.texts[name]) < MAX_ITEMS:
+            self.texts[name].append(text)
+
+    def extend_last(self, name: str, text: str) -> bool:
+        """Join a wrapped line to the item before it; False when there is none to join."""
+        text = clean_line(text)
+        if name == "promises" and self.promises:
+            last = self.promises[-1]
+            joined = f"{last.text} {text}"
+            default = self.today + timedelta(days=self.promise_days)
+            self.promises[-1] = PromiseMention(joined, due_date(joined, self.today) or default)
+            return True
+        if self.texts.get(name):
+            self.texts[name][-1] = clean_line(f"{self.texts[name][-1]} {text}")
+            return True
+        return False
+
+    def person(self, person: PersonMention) -> None:
+        key = (person.name.casefold(), (person.address or "").casefold())
+        for i, known in enumerate(self.people):
+            if known.name.casefold() == key[0] or (key[1] and known.address == person.address):
+                if known.address is None and person.address:
+                    self.people[i] = PersonMention(known.name, person.address, known.note)
+                return
+        if len(self.people) < MAX_ITEMS:
+            self.people.append(person)
+
+    def prose(self, paragraph: str) -> None:
+        for sentence in sentences(clean_line(paragraph, limit=4000))[:MAX_ITEMS]:
+            where = place(sentence)
+            people = people_in_sentence(sentence)
+            for person in people:
+                self.person(person)
+            if people and where in ("advice", "learned", "unplaced"):
+                continue  # "she suggested I talk to X" is X, not a piece of advice
+            self.add(where, sentence.rstrip())
+
+    def result(self) -> DebriefFields:
+        t = self.texts
+        return DebriefFields(
+            learned=tuple(t["learned"]), advice=tuple(t["advice"]), people=tuple(self.people),
+            promises=tuple(self.promises), offers=tuple(t["offers"]),
+            next_step=tuple(t["next_step"]), unplaced=tuple(t["unplaced"]),
+        )
+
+
+def reply_text(text: str, html: str | None) -> str:
+    """The text to read: the plain part, or the HTML part's text when the plain one is empty."""
+    if not text.strip() and html:
+        return html_to_text(html[:MAX_HTML])[:MAX_TEXT]
+    return text[:MAX_TEXT]
 
 
 def parse_debrief(
     text: str, *, html: str | None = None, today: date, promise_days: int = 7
 ) -> DebriefFields:
     """Parse a debrief reply (plain text, or HTML when that is all there is)."""
-    del html
-    found: dict[str, list[str]] = {v: [] for v in _HEADINGS.values()}
-    found["unplaced"] = []
-    current = "unplaced"
-    for raw in text.splitlines():
-        line = raw.strip().lstrip("-*• ").strip()
-        if not line or line.startswith(">"):
+    found = _Found(today, promise_days)
+    current: str | None = None
+    bulleted_section = blank_before = False
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            found.prose(" ".join(paragraph))
+            paragraph.clear()
+
+    for line in reply_lines(reply_text(text, html), max_lines=MAX_LINES):
+        if line.quoted or not line.text or _PROMPT.match(line.text):
+            if line.quoted and (head := split_heading(line.text)) is not None:
+                flush()
+                current, bulleted_section = head[0], False
+            blank_before = blank_before or not line.text or line.quoted
+            if not line.text:
+                flush()
             continue
-        head, _, rest = line.partition(":")
-        if head.strip().lower() in _HEADINGS:
-            current = _HEADINGS[head.strip().lower()]
-            line = rest.strip()
-            if not line:
-                continue
-        found[current].append(line)
-    return DebriefFields(
-        learned=tuple(found["learned"]),
-        advice=tuple(found["advice"]),
-        people=tuple(PersonMention(name=p) for p in found["people"]),
-        promises=tuple(
-            PromiseMention(p, today + timedelta(days=promise_days)) for p in found["promises"]
-        ),
-        offers=tuple(found["offers"]),
-        next_step=tuple(found["next_step"]),
-        unplaced=tuple(found["unplaced"]),
-    )
+        head = split_heading(line.text)
+        if head is not None:
+            flush()
+            current, bulleted_section, blank_before = head[0], False, False
+            if head[1]:
+                found.add(current, head[1])
+            continue
+        body, bulleted = strip_marker(line.text)
+        if current is not None and blank_before and bulleted_section and not bulleted:
+            current = None  # a closing remark after a list, not one more item
+        if current is None:
+            if bulleted:
+                flush()
+                found.prose(body)
+            else:
+                paragraph.append(body)
+        elif not (not bulleted and not blank_before and body[:1].islower()
+                  and found.extend_last(current, body)):
+            found.add(current, body)
+            bulleted_section = bulleted_section or bulleted
+        blank_before = False
+    flush()
+    return found.result()

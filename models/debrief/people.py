@@ -1,0 +1,119 @@
+"""People in a debrief: names and any addresses, from a "People" line or a sentence's cue (pure).
+
+Accepted forms: "cb@x.org", "Charles Babbage <cb@x.org>", "Charles Babbage (cb@x.org)",
+"Charles Babbage - cb@x.org", "Grace at Compilers Ltd" (name "Grace", note "at Compilers Ltd"),
+several on one line separated by commas, semicolons or "and" when each part is a name. An
+address alone is its own name (nothing is invented). In prose, only a cue ("talk to",
+"introduce me to", "sprich mit", "contacter") followed by a capitalised name makes a person.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coffeechat.models.debrief.fields import PersonMention
+
+ADDRESS = re.compile(r"[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+_PARTICLES = frozenset(
+    {"van", "von", "de", "da", "del", "der", "den", "le", "la", "du", "di", "bin", "al"}
+)
+_NOT_NAMES = frozenset({
+    "i", "the", "their", "her", "his", "she", "he", "they", "them", "someone", "somebody",
+    "a", "an", "my", "our", "your", "it", "this", "that", "also", "and", "or", "maybe",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "linkedin", "slack", "email", "cto", "ceo", "vp", "hr", "recruiting", "people",
+    "sie", "er", "ihr", "ihre", "jemand", "jemandem", "elle", "il", "quelqu'un", "son", "sa",
+})
+_NOTE_OPENERS = frozenset({"at", "from", "of", "@", "-", "–", "—", "bei", "von", "chez", "de", ""})
+_NAME_TOKEN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]{0,40}")
+_SPLIT_MANY = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|&|/)\s*")
+_PROSE_CUE = re.compile(
+    r"\b(?:talk(?:ing)? to|talk with|speak(?:ing)? (?:to|with)|reach(?:ing)? out to"
+    r"|get in touch with|contact|introduce me to|intro(?:duce)? (?:me )?to"
+    r"|connect me (?:to|with)|put me in touch with|"
+    r"should meet|should also meet|"
+    r"sprich mit|sprechen mit|reden mit|kontakt zu|melden bei|vorstellen|parler à|contacter|"
+    r"me présenter|présenter à|"
+    r"écrire à)\s+(?:(?:her|his|their|my|the|a|ihre[mn]?|seine[mn]?|sa|son)\s+)?"
+    r"(?:(?:colleague|friend|manager|boss|cofounder|co-founder|ex-colleague|former colleague|"
+    r"kollegin|kollegen|kollege|collègue|ami|amie)\s+)?",
+    re.I,
+)
+
+
+def _name_at(words: list[str]) -> tuple[str, int]:
+    """The capitalised name opening ``words`` (up to four tokens) and how many words it took."""
+    taken: list[str] = []
+    for i, word in enumerate(words[:5]):
+        bare = word.strip(",.;:!?()\"'")
+        if bare.casefold() in _PARTICLES and taken and i + 1 < len(words):
+            taken.append(bare)
+            continue
+        if not _NAME_TOKEN.fullmatch(bare) or bare.casefold() in _NOT_NAMES or len(taken) >= 4:
+            break
+        if bare.isupper() and len(bare) <= 4:
+            break
+        taken.append(bare.rstrip("."))
+        if word != bare and not word.endswith("."):
+            break  # a comma or bracket ends the name
+    while taken and taken[-1].casefold() in _PARTICLES:
+        taken.pop()
+    return " ".join(taken), len(taken)
+
+
+def _looks_like_name(part: str) -> bool:
+    if ADDRESS.search(part):
+        return True
+    words = part.split()
+    name, used = _name_at(words)
+    if not name:
+        return False
+    after = words[used] if used < len(words) else ""
+    return after == "" or after[:1] in "(<-–—" or after.casefold() in _NOTE_OPENERS
+
+
+def person_in_item(item: str) -> PersonMention | None:
+    """One person from one entry of a People section, or None when it is empty."""
+    item = item.strip(" -–—,;:.")
+    if not item:
+        return None
+    found = ADDRESS.search(item)
+    if found is not None:
+        name = item[: found.start()].strip(" <>()[]-–—,:\"'")
+        note = item[found.end():].strip(" <>()[]-–—,:")
+        return PersonMention(name=name or found.group(0), address=found.group(0), note=note)
+    name, used = _name_at(item.split())
+    if not name:
+        return PersonMention(name=item[:120])
+    rest = " ".join(item.split()[used:]).strip(" ()-–—,:")
+    return PersonMention(name=name, note=rest[:200])
+
+
+def people_in_item(item: str) -> list[PersonMention]:
+    """Everyone named in one entry of a People section (several when it is a list of names)."""
+    parts = [p for p in _SPLIT_MANY.split(item[:2000]) if p.strip()]
+    if len(parts) > 1 and all(_looks_like_name(p) for p in parts):
+        found = [person_in_item(p) for p in parts[:20]]
+        return [p for p in found if p is not None]
+    one = person_in_item(item)
+    return [] if one is None else [one]
+
+
+def people_in_sentence(sentence: str) -> list[PersonMention]:
+    """People a sentence tells the user to contact ("talk to X", "intro me to X <x@y>")."""
+    found: list[PersonMention] = []
+    for cue in _PROSE_CUE.finditer(sentence[:2000]):
+        tail = sentence[cue.end(): cue.end() + 200]
+        address = ADDRESS.match(tail)
+        if address is not None:
+            found.append(PersonMention(name=address.group(0), address=address.group(0)))
+            continue
+        name, used = _name_at(tail.split())
+        if not name:
+            continue
+        after = " ".join(tail.split()[used:])
+        mail = ADDRESS.match(after.lstrip("(<[ "))
+        found.append(PersonMention(name=name, address=mail.group(0) if mail else None))
+        if len(found) >= 10:
+            break
+    return found
