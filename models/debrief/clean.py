@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 _ATTRIBUTION_END = re.compile(r"(wrote|schrieb|a écrit|escribió|ha scritto)\s*:?\s*$", re.I)
+_ATTRIBUTION_WORD = re.compile(r"\b(wrote|schrieb|a écrit|escribió|ha scritto)\b", re.I)
 _ATTRIBUTION_START = re.compile(r"^(on|am|le|el|il)\s", re.I)
 _SEPARATORS = re.compile(
     r"^(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|forwarded message"
@@ -62,6 +63,8 @@ def _is_attribution(lines: list[Line], i: int) -> bool:
         return False
     if _ATTRIBUTION_END.search(text):
         return bool(_ATTRIBUTION_START.match(text)) or "@" in text
+    if _ATTRIBUTION_START.match(text) and text.endswith(":") and _ATTRIBUTION_WORD.search(text):
+        return True
     nxt = lines[i + 1].text if i + 1 < len(lines) else ""
     return (
         bool(_ATTRIBUTION_START.match(text))

@@ -60,6 +60,11 @@ _LONGEST = max(len(p) for p in HEADINGS)
 # A list marker: "-", "*", "•", "–", "1.", "2)", "(3)", "a)", "#", markdown emphasis.
 _MARKER = re.compile(r"(?:[-*•·–—+>#]+|\(?\d{1,2}[.)]|[a-f]\))\s*")
 _SEPARATOR = re.compile(r"\s*(?::|\s[-–—]\s|[-–—]$)\s*")
+# Field words that open a list item without a colon ("- promised to send the deck").
+_BARE_WORDS = frozenset({
+    "learned", "learnt", "promised", "offered", "gelernt", "versprochen", "angeboten",
+    "appris", "promis", "proposé",
+})
 _EMPTY_ANSWERS = frozenset({
     "", "-", "--", "—", "–", "n/a", "na", "none", "nothing", "nope", "no", "nil", "tbd", "?",
     "...", "…", "none yet", "nothing yet", "nothing really", "not really",
@@ -88,9 +93,16 @@ def is_empty_answer(text: str) -> bool:
     return normalise(text) in _EMPTY_ANSWERS or not any(ch.isalnum() for ch in text)
 
 
+def _bare_head(text: str) -> tuple[str, str] | None:
+    """A list item opened by a field word and a space ("- learned their QA is automated")."""
+    first, _, rest = text.partition(" ")
+    field = HEADINGS.get(normalise(first)) if normalise(first) in _BARE_WORDS else None
+    return (field, rest.strip()) if field and rest.strip() else None
+
+
 def split_heading(line: str) -> tuple[str, str] | None:
     """(field, rest of the line) when the line opens a section, else None."""
-    text, _ = strip_marker(line)
+    text, bulleted = strip_marker(line)
     text = text.strip("*_ ")
     if not text or len(text) > 2000:
         return None
@@ -99,7 +111,7 @@ def split_heading(line: str) -> tuple[str, str] | None:
         return HEADINGS[whole], ""
     found = _SEPARATOR.search(text, 0, min(len(text), _LONGEST + 8))
     if found is None:
-        return None
+        return _bare_head(text) if bulleted else None
     head = normalise(text[: found.start()])
     field = HEADINGS.get(head)
     if field is None:

@@ -22,7 +22,7 @@ from coffeechat.models.debrief.clean import reply_lines
 from coffeechat.models.debrief.dates import due_date
 from coffeechat.models.debrief.fields import DebriefFields, PersonMention, PromiseMention
 from coffeechat.models.debrief.headings import is_empty_answer, split_heading, strip_marker
-from coffeechat.models.debrief.people import people_in_item, people_in_sentence
+from coffeechat.models.debrief.people import named, people_in_item, people_in_sentence
 from coffeechat.models.debrief.prose import place, sentences
 from coffeechat.models.text import clean_line
 
@@ -34,7 +34,7 @@ _TEXT_FIELDS = ("learned", "advice", "offers", "next_step", "unplaced")
 # Lines of the request's own reply template, left in by the user, and hints under a heading.
 _PROMPT = re.compile(
     r"^(how did it go with\b|how was (your|the) (chat|meeting|call) with\b"
-    r"|reply (to this|with|here)|just reply|answer (in|with|any|as)"
+    r"|reply (in|to this|with|here|any)|just reply|answer (in|with|any|as)"
     r"|write (as much|anything|whatever)|(in )?any order"
     r"|one (line|thing) (each|per)|e\.g\.|z\.\s?b\.|p\. ?ex\.|par ex|wie lief es mit\b"
     r"|comment s'est passé|comment ça s'est passé|\(.*\)$|\[.*\]$|<.*>$)",
@@ -57,9 +57,11 @@ class _Found:
         if not text or is_empty_answer(text):
             return
         if name == "people":
-            found = people_in_sentence(text) or people_in_item(text)
+            found = [p for p in people_in_sentence(text) or people_in_item(text) if named(p)]
             for person in found:
                 self.person(person)
+            if not found:
+                self.prose(text)  # no name to show: a note, not a person to quote
         elif name == "promises":
             if len(self.promises) < MAX_ITEMS:
                 due = due_date(text, self.today)
@@ -124,7 +126,7 @@ def parse_debrief(
     """Parse a debrief reply (plain text, or HTML when that is all there is)."""
     found = _Found(today, promise_days)
     current: str | None = None
-    bulleted_section = blank_before = False
+    bulleted_section = blank_before = inline_section = False
     paragraph: list[str] = []
 
     def flush() -> None:
@@ -145,11 +147,14 @@ def parse_debrief(
         if head is not None:
             flush()
             current, bulleted_section, blank_before = head[0], False, False
+            inline_section = bool(head[1])
             if head[1]:
                 found.add(current, head[1])
             continue
         body, bulleted = strip_marker(line.text)
-        if current is not None and blank_before and bulleted_section and not bulleted:
+        if current is not None and blank_before and not bulleted and (
+            bulleted_section or inline_section
+        ):
             current = None  # a closing remark after a list, not one more item
         if current is None:
             if bulleted:

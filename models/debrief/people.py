@@ -29,14 +29,16 @@ _NAME_TOKEN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]{0,40}")
 _SPLIT_MANY = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|&|/)\s*")
 _PROSE_CUE = re.compile(
     r"\b(?:talk(?:ing)? to|talk with|speak(?:ing)? (?:to|with)|reach(?:ing)? out to"
-    r"|get in touch with|contact|introduce me to|intro(?:duce)? (?:me )?to"
-    r"|connect me (?:to|with)|put me in touch with|"
+    r"|get in touch with|contact|introduc(?:e|ing) me to|intro(?:duce|ing)? (?:me )?to"
+    r"|connect(?:ing)? me (?:to|with)|put(?:ting)? me in touch with|"
     r"should meet|should also meet|"
     r"sprich mit|sprechen mit|reden mit|kontakt zu|melden bei|vorstellen|parler à|contacter|"
-    r"me présenter|présenter à|"
-    r"écrire à)\s+(?:(?:her|his|their|my|the|a|ihre[mn]?|seine[mn]?|sa|son)\s+)?"
-    r"(?:(?:colleague|friend|manager|boss|cofounder|co-founder|ex-colleague|former colleague|"
-    r"kollegin|kollegen|kollege|collègue|ami|amie)\s+)?",
+    r"me présenter à|présenter à|"
+    r"écrire à)\s+(?:(?:her|his|their|my|the|a|an|ihre[mn]?|seine[mn]?|sa|son)\s+)?"
+    r"(?:(?:old|former|ex|new|previous|current|own|good)\s+)?"
+    r"(?:(?:colleague|friend|manager|boss|cofounder|co-founder|ex-colleague|teammate|mentor"
+    r"|recruiter|lead|director|founder|cto|ceo|kollegin|kollegen|kollege|collègue|ami|amie)"
+    r",?\s+)?",
     re.I,
 )
 
@@ -61,6 +63,16 @@ def _name_at(words: list[str]) -> tuple[str, int]:
     return " ".join(taken), len(taken)
 
 
+def _is_whole_name(part: str) -> bool:
+    words = part.split()
+    return bool(words) and _name_at(words)[1] == len(words)
+
+
+def named(person: PersonMention) -> bool:
+    """True when the mention has an address or starts like a name (capitalised)."""
+    return person.address is not None or person.name[:1].isupper()
+
+
 def _looks_like_name(part: str) -> bool:
     if ADDRESS.search(part):
         return True
@@ -82,6 +94,9 @@ def person_in_item(item: str) -> PersonMention | None:
         name = item[: found.start()].strip(" <>()[]-–—,:\"'")
         note = item[found.end():].strip(" <>()[]-–—,:")
         return PersonMention(name=name or found.group(0), address=found.group(0), note=note)
+    head, comma, tail = item.rpartition(",")
+    if comma and _is_whole_name(tail) and not _is_whole_name(head):
+        return PersonMention(name=" ".join(tail.split()), note=head.strip()[:200])
     name, used = _name_at(item.split())
     if not name:
         return PersonMention(name=item[:120])

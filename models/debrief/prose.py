@@ -29,7 +29,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("advice", re.compile(
         r"\b(suggested|suggests|advised|advises|recommended|recommends|told me to|said i should"
         r"|thinks i should|her advice|his advice|their advice|the advice|tip was|main tip"
-        r"|riet mir|rät mir|empfahl|hat empfohlen|empfiehlt|meinte,? ich sollte|m'a conseillé"
+        r"|riet mir|rät mir|empfahl|empfohlen|empfiehlt|meinte,? ich sollte|m'a conseillé"
         r"|conseille de|conseillé de|suggère|a suggéré|recommande)\b", re.I)),
     ("next_step", re.compile(
         r"\b(next step|next steps|next,? i|i'?m going to|i'?m gonna|i plan to|i'?ll (?:apply|try"
