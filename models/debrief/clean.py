@@ -105,6 +105,19 @@ def _cut_history(lines: list[Line]) -> list[Line]:
     return lines
 
 
+def _is_signoff(words: str) -> bool:
+    """ "Cheers", "Best regards", or one followed by a name on the same line ("LG Jo")."""
+    if words.casefold() in _SIGNOFFS:
+        return True
+    parts = words.replace(",", " ").split()
+    return any(
+        " ".join(parts[:n]).casefold() in _SIGNOFFS
+        and 1 <= len(parts) - n <= 2
+        and all(word[:1].isupper() for word in parts[n:])
+        for n in (1, 2, 3)
+    )
+
+
 def _cut_signature(lines: list[Line]) -> list[Line]:
     for i, line in enumerate(lines):
         if not line.quoted and (line.text in ("--", "-- ", "__") or _DEVICE.match(line.text)):
@@ -112,8 +125,8 @@ def _cut_signature(lines: list[Line]) -> list[Line]:
             break
     filled = [i for i, line in enumerate(lines) if line.text and not line.quoted]
     for i in filled[-_SIGNATURE_TAIL:]:
-        words = lines[i].text.strip(" ,.!-–—").casefold()
-        if words in _SIGNOFFS and all(len(line.text.split()) <= 4 for line in lines[i:]):
+        short_tail = all(len(line.text.split()) <= 4 for line in lines[i:])
+        if short_tail and _is_signoff(lines[i].text.strip(" ,.!-–—")):
             return lines[:i]
     if filled and re.match(r"^[-–—~]\s?\w+$", lines[filled[-1]].text):
         return lines[: filled[-1]]  # "-Sam"

@@ -68,7 +68,8 @@ _BARE_WORDS = frozenset({
 _EMPTY_ANSWERS = frozenset({
     "", "-", "--", "—", "–", "n/a", "na", "none", "nothing", "nope", "no", "nil", "tbd", "?",
     "...", "…", "none yet", "nothing yet", "nothing really", "not really",
-    "nichts", "keine", "keiner", "nein", "rien", "aucun", "aucune", "non", "néant",
+    "nobody", "no one", "nobody really", "no one really", "nobody yet", "niemand",
+    "personne", "nichts", "keine", "keiner", "nein", "rien", "aucun", "aucune", "non", "néant",
 })
 
 

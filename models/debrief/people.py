@@ -74,8 +74,11 @@ def named(person: PersonMention) -> bool:
 
 
 def _looks_like_name(part: str) -> bool:
-    if ADDRESS.search(part):
-        return True
+    found = ADDRESS.search(part)
+    if found is not None:
+        part = part[: found.start()].rstrip(" <([")
+        if not part.strip(" -–—:"):
+            return True
     words = part.split()
     name, used = _name_at(words)
     if not name:
@@ -85,23 +88,24 @@ def _looks_like_name(part: str) -> bool:
 
 
 def person_in_item(item: str) -> PersonMention | None:
-    """One person from one entry of a People section, or None when it is empty."""
+    """One person from one entry of a People section, or None when it names nobody."""
     item = item.strip(" -–—,;:.")
-    if not item:
-        return None
     found = ADDRESS.search(item)
+    address = found.group(0) if found else None
     if found is not None:
-        name = item[: found.start()].strip(" <>()[]-–—,:\"'")
-        note = item[found.end():].strip(" <>()[]-–—,:")
-        return PersonMention(name=name or found.group(0), address=found.group(0), note=note)
-    head, comma, tail = item.rpartition(",")
-    if comma and _is_whole_name(tail) and not _is_whole_name(head):
-        return PersonMention(name=" ".join(tail.split()), note=head.strip()[:200])
+        item = f"{item[: found.start()].rstrip(' <([')} {item[found.end():].lstrip(' >)]')}"
+        item = item.strip(" -–—,;:.")
+    if not item:
+        return None if address is None else PersonMention(name=address, address=address)
+    for mark in (",", ":"):
+        head, sep, tail = item.rpartition(mark)
+        if sep and _is_whole_name(tail) and not _is_whole_name(head):
+            return PersonMention(" ".join(tail.split()).rstrip("."), address, head.strip()[:200])
     name, used = _name_at(item.split())
     if not name:
-        return PersonMention(name=item[:120])
+        return None if address is None else PersonMention(name=address, address=address)
     rest = " ".join(item.split()[used:]).strip(" ()-–—,:")
-    return PersonMention(name=name, note=rest[:200])
+    return PersonMention(name=name, address=address, note=rest[:200])
 
 
 def people_in_item(item: str) -> list[PersonMention]:
