@@ -134,6 +134,11 @@ def hostile_shapes() -> dict[str, tuple[str, str | None]]:
         "capitals": ("Talk to " + "Aaaa " * (mb // 5), None),
         "attribution": ("On " + "x " * (mb // 2) + "\nwrote:\n", None),
         "spaces": ((" " * 5000 + "\n") * 200, None),
+        "wide name lines": ((("talk to Aa " * 180) + "\n") * (mb // 1980), None),
+        "wide date lines": ((("12 in 3 on 2026-1-1 " * 99) + "\n") * (mb // 1980), None),
+        "wide dash lines": ((("- " * 990) + "\n") * (mb // 1980), None),
+        "wide quote lines": (((" >" * 990) + "\n") * (mb // 1980), None),
+        "wide prose": ((("She suggested I talk to A. " * 70) + "\n") * (mb // 1900), None),
         "html tags": ("", "<div" * (mb // 4)),
         "html text": ("", "<p>Advice: go</p>" * (mb // 17)),
     }

@@ -2,9 +2,10 @@
 "2026-12-18", "bis Freitag", "d'ici vendredi"), read relative to a given day (pure).
 
 Rules, so that every phrase has one answer: a weekday is its next occurrence after today (one to
-seven days ahead); "next week" is the Monday of next week; "end of the week" this week's Friday
-(today when it is Friday); "next month" the first of next month; a day and month without a year
-is the next such day on or after today; "in N days/weeks/months" counts from today.
+seven days ahead); "next week" is the Monday of next week, "end of next week" its Friday; "end
+of the week" this week's Friday (today when it is Friday or later); "next month" the first of
+next month; a day and month without a year is the next such day on or after today; "in N
+days/weeks/months" counts from today.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ _WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _NAMED: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(today|tonight|heute|aujourd'hui|ce soir)\b", re.I), "today"),
     (re.compile(r"\b(tomorrow|morgen|demain)\b", re.I), "tomorrow"),
+    (re.compile(r"\b(end of next week|ende nächster woche|fin de la semaine prochaine)\b", re.I),
+     "end_of_next_week"),
     (re.compile(r"\b(next week|nächste[rn]? woche|la semaine prochaine)\b", re.I), "next_week"),
     (re.compile(r"\b(end of (?:the |this )?week|this week|eow|diese woche|ende der woche|"
                 r"cette semaine|fin de (?:la )?semaine)\b", re.I), "end_of_week"),
@@ -85,6 +88,8 @@ def _named(kind: str, today: date) -> date:
         return today
     if kind == "tomorrow":
         return today + timedelta(days=1)
+    if kind == "end_of_next_week":
+        return today + timedelta(days=11 - today.weekday())
     if kind == "next_week":
         return today + timedelta(days=7 - today.weekday())
     if kind == "end_of_week":

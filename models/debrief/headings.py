@@ -65,6 +65,7 @@ _BARE_WORDS = frozenset({
     "learned", "learnt", "promised", "offered", "gelernt", "versprochen", "angeboten",
     "appris", "promis", "proposé",
 })
+_DASHES = frozenset("-*•·–—+")
 _EMPTY_ANSWERS = frozenset({
     "", "-", "--", "—", "–", "n/a", "na", "none", "nothing", "nope", "no", "nil", "tbd", "?",
     "...", "…", "none yet", "nothing yet", "nothing really", "not really",
@@ -108,7 +109,9 @@ def split_heading(line: str) -> tuple[str, str] | None:
     if not text or len(text) > 2000:
         return None
     whole = normalise(text)
-    if whole in HEADINGS:
+    # "- my notes" is an item; "1. Notes" and "**Notes**" are headings.
+    dashed = line.lstrip()[:1] in _DASHES and not line.lstrip().startswith("**")
+    if whole in HEADINGS and not dashed:
         return HEADINGS[whole], ""
     found = _SEPARATOR.search(text, 0, min(len(text), _LONGEST + 8))
     if found is None:

@@ -1,0 +1,108 @@
+"""The whole parser: sections, prose cues (conservative for public fields), HTML, budgets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from coffeechat.models.debrief.fields import DebriefFields, PersonMention, PromiseMention
+from coffeechat.models.debrief.parse import MAX_ITEMS, MAX_TEXT, parse_debrief
+
+TODAY = date(2026, 12, 5)
+
+
+def parse(text: str, **kwargs: object) -> DebriefFields:
+    return parse_debrief(text, today=TODAY, **kwargs)  # type: ignore[arg-type]
+
+
+def test_template_answers_in_any_order() -> None:
+    found = parse("Next step: apply\nAdvice: learn dbt\nWhat I learned: they use Snowflake\n")
+    assert found.next_step == ("apply",)
+    assert found.advice == ("learn dbt",)
+    assert found.learned == ("they use Snowflake",)
+
+
+def test_template_left_in_unanswered_is_empty() -> None:
+    template = (
+        "How did it go with Ada?\n(Answer whatever you like.)\n\nWhat I learned:\nTheir advice:\n"
+        "People to talk to:\nWhat I promised:\nWhat they offered:\nNext step:\n"
+    )
+    assert parse(template).empty
+    assert parse("").empty
+    assert parse("Advice: n/a\nPeople: -\n").empty
+
+
+def test_promise_due_date_or_default() -> None:
+    found = parse("Promised:\n- slides by Friday\n- my notes\n", promise_days=3)
+    assert found.promises == (
+        PromiseMention("slides by Friday", date(2026, 12, 11)),
+        PromiseMention("my notes", date(2026, 12, 8)),
+    )
+
+
+def test_prose_cues_place_sentences() -> None:
+    found = parse(
+        "Great chat. She suggested I look at the Rust community. She offered to introduce me to "
+        "her colleague Grace Hopper. I said I'd send her my portfolio next week. "
+        "Turns out they are hiring in Q1."
+    )
+    assert found.advice == ("She suggested I look at the Rust community.",)
+    assert found.people == (PersonMention("Grace Hopper"),)
+    assert found.offers == ("She offered to introduce me to her colleague Grace Hopper.",)
+    assert found.promises == (
+        PromiseMention("I said I'd send her my portfolio next week.", date(2026, 12, 7)),
+    )
+    assert found.learned == ("Turns out they are hiring in Q1.",)
+    assert found.unplaced == ("Great chat.",)
+
+
+def test_prose_without_cues_stays_private() -> None:
+    found = parse("You should see their office. Ada mentioned Charles Babbage twice. ada@x.org")
+    assert found.advice == () and found.people == ()
+    assert found.unplaced[0] == "You should see their office."
+
+
+def test_a_people_entry_without_a_name_becomes_a_private_note() -> None:
+    found = parse("People: someone in sales, she forgot who\n")
+    assert found.people == ()
+    assert found.unplaced == ("someone in sales, she forgot who",)
+
+
+def test_wrapped_lines_join_their_item() -> None:
+    found = parse(
+        "Advice:\n- pick a real weakness and say what\n  you're doing about it\n- no salary talk\n"
+    )
+    assert found.advice == (
+        "pick a real weakness and say what you're doing about it",
+        "no salary talk",
+    )
+
+
+def test_a_closing_remark_after_a_list_is_not_an_item() -> None:
+    found = parse("Advice:\n- go deep on one cloud\n\nOverall a kind person.\n")
+    assert found.advice == ("go deep on one cloud",)
+    assert found.unplaced == ("Overall a kind person.",)
+
+
+def test_html_only_reply_uses_the_html() -> None:
+    markup = (
+        "<div><b>Advice:</b> get a warm intro</div><div><b>People:</b> "
+        '<a href="mailto:f@l.com">Fiona Osei</a></div>'
+        '<div class="gmail_quote">On Fri wrote:<blockquote>Advice: old</blockquote></div>'
+    )
+    found = parse("", html=markup)
+    assert found.advice == ("get a warm intro",)
+    assert found.people == (PersonMention("Fiona Osei", "f@l.com"),)
+    assert parse("Advice: plain wins", html=markup).advice == ("plain wins",)
+
+
+def test_budget_caps_items_and_text() -> None:
+    many = parse("Advice:\n" + "- tip\n" * 500 + "People:\n" + "- Ann Lee\n- Bo Ek\n" * 10)
+    assert len(many.advice) == MAX_ITEMS
+    assert len(many.people) == 2  # repeated people once each
+    late = parse("x" * MAX_TEXT + "\nAdvice: too late\n")
+    assert late.advice == ()
+
+
+def test_people_are_deduplicated_and_gain_an_address() -> None:
+    found = parse("People: Grace Hopper\nShe said to talk to Grace Hopper <g@n.mil>.\n")
+    assert found.people == (PersonMention("Grace Hopper", "g@n.mil"),)
