@@ -37,7 +37,10 @@ _PROMPT = re.compile(
     r"|reply (in|to this|with|here|any)|just reply|answer (in|with|any|as)"
     r"|write (as much|anything|whatever)|(in )?any order"
     r"|one (line|thing) (each|per)|e\.g\.|z\.\s?b\.|p\. ?ex\.|par ex|wie lief es mit\b"
-    r"|comment s'est passé|comment ça s'est passé|\(.*\)$|\[.*\]$|<.*>$)",
+    r"|comment s'est passé|comment ça s'est passé|\(.*\)$|\[.*\]$|<.*>$"
+    # the request's and the reminder's own sentences (integrations/templates/mail/debrief_*)
+    r"|from any device|the headings below|only their advice and the people"
+    r"|everything else stays with you|a quick nudge|line or two; it is the last time)",
     re.I,
 )
 
