@@ -39,6 +39,7 @@ _SIGNOFFS = frozenset({
     "merci", "cordialement", "bien à vous", "bien à toi", "à bientôt", "bises", "bisous",
     "amitiés", "bonne journée", "merci beaucoup",
 })
+_POSTSCRIPT = re.compile(r"^p\.\s?s\.?:?\s+|^ps:\s*", re.I)
 _SIGNATURE_TAIL = 6  # a sign-off counts only among this many last lines
 
 
@@ -107,11 +108,11 @@ def _cut_history(lines: list[Line]) -> list[Line]:
 
 def _is_signoff(words: str) -> bool:
     """ "Cheers", "Best regards", or one followed by a name on the same line ("LG Jo")."""
-    if words.casefold() in _SIGNOFFS:
+    if words.lower() in _SIGNOFFS:  # lower(), not casefold(): "Grüße" keeps its ß
         return True
     parts = words.replace(",", " ").split()
     return any(
-        " ".join(parts[:n]).casefold() in _SIGNOFFS
+        " ".join(parts[:n]).lower() in _SIGNOFFS
         and 1 <= len(parts) - n <= 2
         and all(word[:1].isupper() for word in parts[n:])
         for n in (1, 2, 3)
@@ -119,6 +120,11 @@ def _is_signoff(words: str) -> bool:
 
 
 def _cut_signature(lines: list[Line]) -> list[Line]:
+    for i, line in enumerate(lines):
+        if not line.quoted and (found := _POSTSCRIPT.match(line.text)):
+            # "Thanks, Jo" then "P.S. she offered...": the sign-off goes, the P.S. stays
+            rest = Line(line.text[found.end() :].strip(), False)
+            return [*_cut_signature(lines[:i]), rest, *_cut_signature(lines[i + 1 :])]
     for i, line in enumerate(lines):
         if not line.quoted and (line.text in ("--", "-- ", "__") or _DEVICE.match(line.text)):
             lines = lines[:i]

@@ -45,6 +45,19 @@ _PROMPT = re.compile(
 )
 
 
+_NONE_BUT = re.compile(
+    r"^(?:none|nothing|nobody|no one)(?: yet| really)?\s*(?:,|-|–|but)\s*(?:but\s+)?", re.I
+)
+
+
+def _list_parts(text: str) -> list[str]:
+    """An item split at semicolons when it is a list ("network; SQL; apply early"), not a clause."""
+    parts = [p.strip() for p in text.split(";")]
+    if len(parts) >= 3 or (len(parts) == 2 and all(len(p.split()) <= 4 for p in parts)):
+        return [p for p in parts if p]
+    return [text]
+
+
 @dataclass
 class _Found:
     """What has been read so far, per field, within the item budget."""
@@ -56,7 +69,7 @@ class _Found:
     promises: list[PromiseMention] = field(default_factory=list)
 
     def add(self, name: str, text: str) -> None:
-        text = clean_line(text).strip(" *_")
+        text = _NONE_BUT.sub("", clean_line(text)).strip(" *_")
         if not text or is_empty_answer(text):
             return
         if name == "people":
@@ -70,8 +83,10 @@ class _Found:
                 due = due_date(text, self.today)
                 default = self.today + timedelta(days=self.promise_days)
                 self.promises.append(PromiseMention(text, due or default))
-        elif len(self.texts[name]) < MAX_ITEMS:
-            self.texts[name].append(text)
+        else:
+            for part in _list_parts(text):
+                if len(self.texts[name]) < MAX_ITEMS:
+                    self.texts[name].append(part)
 
     def extend_last(self, name: str, text: str) -> bool:
         """Join a wrapped line to the item before it; False when there is none to join."""

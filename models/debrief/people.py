@@ -24,6 +24,11 @@ _NOT_NAMES = frozenset({
     "linkedin", "slack", "email", "cto", "ceo", "vp", "hr", "recruiting", "people",
     "sie", "er", "ihr", "ihre", "jemand", "jemandem", "elle", "il", "quelqu'un", "son", "sa",
 })
+_NOT_LOWER_NAMES = frozenset({
+    "anyone", "everyone", "folks", "recruiters", "recruiter", "team", "hiring", "manager",
+    "ask", "later", "none", "not", "sure", "unknown", "lots", "several", "some", "few", "both",
+    "friends", "colleagues", "her", "his", "someone", "nobody", "check", "find", "see",
+})
 _NOTE_OPENERS = frozenset({"at", "from", "of", "@", "-", "–", "—", "bei", "von", "chez", "de", ""})
 _NAME_TOKEN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]{0,40}")
 _SPLIT_MANY = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|&|/)\s*")
@@ -63,14 +68,30 @@ def _name_at(words: list[str]) -> tuple[str, int]:
     return " ".join(taken), len(taken)
 
 
+def _lower_name_at(words: list[str]) -> tuple[str, int]:
+    """A name typed in lower case on a phone ("priya", "priya raman", "priya from data")."""
+    bare = [w.strip(",.;:()") for w in words[:3]]
+    if not bare or not all(w.isalpha() and w.islower() for w in bare[:2]):
+        return "", 0
+    if any(w in _NOT_NAMES or w in _NOT_LOWER_NAMES for w in bare[:2]) or len(bare[0]) < 3:
+        return "", 0
+    if len(words) == 1 or (len(words) > 1 and bare[1] in _NOTE_OPENERS | {"in", "on"}):
+        return bare[0], 1
+    if len(words) == 2:
+        return " ".join(bare), 2
+    return "", 0
+
+
 def _is_whole_name(part: str) -> bool:
     words = part.split()
     return bool(words) and _name_at(words)[1] == len(words)
 
 
 def named(person: PersonMention) -> bool:
-    """True when the mention has an address or starts like a name (capitalised)."""
-    return person.address is not None or person.name[:1].isupper()
+    """True when the mention has an address, starts like a name, or is one or two plain words."""
+    words = person.name.split()
+    lower = 1 <= len(words) <= 2 and all(w.isalpha() and w.islower() for w in words)
+    return person.address is not None or person.name[:1].isupper() or lower
 
 
 def _looks_like_name(part: str) -> bool:
@@ -102,6 +123,8 @@ def person_in_item(item: str) -> PersonMention | None:
         if sep and _is_whole_name(tail) and not _is_whole_name(head):
             return PersonMention(" ".join(tail.split()).rstrip("."), address, head.strip()[:200])
     name, used = _name_at(item.split())
+    if not name:
+        name, used = _lower_name_at(item.split())
     if not name:
         return None if address is None else PersonMention(name=address, address=address)
     rest = " ".join(item.split()[used:]).strip(" ()-–—,:")

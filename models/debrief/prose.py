@@ -21,7 +21,8 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|je (?:lui )?(?:ai dit que je|vais lui envoyer|lui enverrai|enverrai))\b", re.I)),
     ("offers", re.compile(
         r"\b(offered|offers to|(?:she|he|they)(?:'ll| will| would| can| could)"
-        r" (?:intro|introduce|connect|forward|refer|pass|review|look over|send me)"
+        r" (?:intro|introduce|connect|forward|refer|pass|review|look over|send me|ask around"
+        r"|put in a word|keep me in mind)"
         r"|happy to (?:intro|introduce|review|connect"
         r"|forward|refer|look)|(?:she|he|they) said (?:she|he|they)'?d (?:intro|introduce|connect"
         r"|forward|refer|review|send)|bot an|hat angeboten|angeboten|a proposé|m'a proposé"

@@ -76,3 +76,7 @@ def test_sign_offs_at_the_end_only() -> None:
 def test_line_budget() -> None:
     assert len(reply_lines("word\n" * 10_000, max_lines=50)) == 50
     assert len(reply_lines("y" * 10_000, max_lines=50)[0].text) == 2000
+
+
+def test_german_sign_off_with_sharp_s() -> None:
+    assert own("Tipps: x\n\nBeste Grüße\n") == ["Tipps: x"]

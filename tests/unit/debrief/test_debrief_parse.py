@@ -106,3 +106,33 @@ def test_budget_caps_items_and_text() -> None:
 def test_people_are_deduplicated_and_gain_an_address() -> None:
     found = parse("People: Grace Hopper\nShe said to talk to Grace Hopper <g@n.mil>.\n")
     assert found.people == (PersonMention("Grace Hopper", "g@n.mil"),)
+
+
+def test_semicolons_split_a_list_not_a_clause() -> None:
+    assert parse("Advice: network; learn SQL; apply early\n").advice == (
+        "network",
+        "learn SQL",
+        "apply early",
+    )
+    clause = "Get the AWS cert; it gets you past the screen"
+    assert parse(f"Advice: {clause}\n").advice == (clause,)
+
+
+def test_a_postscript_after_the_sign_off_is_kept() -> None:
+    found = parse("Learned: x\n\nThanks,\nJo\n\nP.S. She offered to send me her slides.\n")
+    assert found.offers == ("She offered to send me her slides.",)
+    assert found.unplaced == ()
+
+
+def test_lower_case_names_only_under_a_people_heading() -> None:
+    assert parse("People: priya from the data team\n").people == (
+        PersonMention("priya", None, "from the data team"),
+    )
+    assert parse("talk to priya about it").people == ()
+    assert parse("People: anyone in finance\n").people == ()
+
+
+def test_none_but_keeps_what_follows() -> None:
+    assert parse("People to talk to: none yet, she'll ask around\n").offers == (
+        "she'll ask around",
+    )
