@@ -62,10 +62,11 @@ def _is_attribution(lines: list[Line], i: int) -> bool:
     text = lines[i].text
     if len(text) > 400:
         return False
+    dated = "@" in text or any(ch.isdigit() for ch in text)  # not "On the call she wrote:"
     if _ATTRIBUTION_END.search(text):
-        return bool(_ATTRIBUTION_START.match(text)) or "@" in text
+        return dated and (bool(_ATTRIBUTION_START.match(text)) or "@" in text)
     if _ATTRIBUTION_START.match(text) and text.endswith(":") and _ATTRIBUTION_WORD.search(text):
-        return True
+        return dated
     nxt = lines[i + 1].text if i + 1 < len(lines) else ""
     return (
         bool(_ATTRIBUTION_START.match(text))
@@ -131,7 +132,7 @@ def _cut_signature(lines: list[Line]) -> list[Line]:
             break
     filled = [i for i, line in enumerate(lines) if line.text and not line.quoted]
     for i in filled[-_SIGNATURE_TAIL:]:
-        short_tail = all(len(line.text.split()) <= 4 for line in lines[i:])
+        short_tail = all(len(line.text.split()) <= 4 for line in lines[i:] if not line.quoted)
         if short_tail and _is_signoff(lines[i].text.strip(" ,.!-–—")):
             return lines[:i]
     if filled and re.match(r"^[-–—~]\s?\w+$", lines[filled[-1]].text):

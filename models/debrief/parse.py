@@ -7,7 +7,8 @@ quoted to the contact. People come with any addresses (``people``), promises wit
 they name (``dates``) or ``today + promise_days``.
 
 Budget: at most ``MAX_TEXT`` characters of text (``MAX_HTML`` of markup), ``MAX_LINES`` lines of
-at most 2,000 characters, ``MAX_ITEMS`` items per field; every pattern runs on one capped line
+at most 2,000 characters, paragraphs of prose of at most ``MAX_PARAGRAPH``, ``MAX_ITEMS`` items
+per field; every pattern runs on one capped line
 with no nested repetition, so the cost is linear in the (capped) input.
 """
 
@@ -30,6 +31,7 @@ MAX_TEXT = 64_000
 MAX_HTML = 512_000
 MAX_LINES = 2_000
 MAX_ITEMS = 50
+MAX_PARAGRAPH = 16_000
 _TEXT_FIELDS = ("learned", "advice", "offers", "next_step", "unplaced")
 # Lines of the request's own reply template, left in by the user, and hints under a heading.
 _PROMPT = re.compile(
@@ -113,7 +115,7 @@ class _Found:
             self.people.append(person)
 
     def prose(self, paragraph: str) -> None:
-        for sentence in sentences(clean_line(paragraph, limit=4000))[:MAX_ITEMS]:
+        for sentence in sentences(clean_line(paragraph, limit=MAX_PARAGRAPH))[:MAX_ITEMS]:
             where = place(sentence)
             people = people_in_sentence(sentence)
             for person in people:
@@ -149,7 +151,7 @@ def parse_debrief(
 
     def flush() -> None:
         if paragraph:
-            found.prose(" ".join(paragraph))
+            found.prose(" ".join(paragraph)[:MAX_PARAGRAPH])
             paragraph.clear()
 
     for line in reply_lines(reply_text(text, html), max_lines=MAX_LINES):

@@ -80,3 +80,13 @@ def test_line_budget() -> None:
 
 def test_german_sign_off_with_sharp_s() -> None:
     assert own("Tipps: x\n\nBeste Grüße\n") == ["Tipps: x"]
+
+
+def test_a_sentence_ending_in_wrote_is_not_an_attribution() -> None:
+    text = "On the call she wrote:\nnetworking beats applying\n"
+    assert own(text) == ["On the call she wrote:", "networking beats applying"]
+
+
+def test_sign_off_before_the_quoted_rest_of_an_inline_reply() -> None:
+    text = "On 4 Dec, c <a@b.c> wrote:\n> Next step:\nApply\n\nThanks\nJo\n> Only their advice\n"
+    assert own(text) == ["Apply"]
