@@ -88,5 +88,6 @@ def test_a_sentence_ending_in_wrote_is_not_an_attribution() -> None:
 
 
 def test_sign_off_before_the_quoted_rest_of_an_inline_reply() -> None:
-    text = "On 4 Dec, c <a@b.c> wrote:\n> Next step:\nApply\n\nThanks\nJo\n> Only their advice\n"
+    tail = "> Only their advice and the people they named may be quoted\n"
+    text = "On 4 Dec, c <a@b.c> wrote:\n> Next step:\nApply\n\nThanks\nJo\n" + tail
     assert own(text) == ["Apply"]
