@@ -125,7 +125,11 @@ def _cut_signature(lines: list[Line]) -> list[Line]:
         if not line.quoted and (found := _POSTSCRIPT.match(line.text)):
             # "Thanks, Jo" then "P.S. she offered...": the sign-off goes, the P.S. stays
             rest = Line(line.text[found.end() :].strip(), False)
-            return [*_cut_signature(lines[:i]), rest, *_cut_signature(lines[i + 1 :])]
+            return [*_cut_tail(lines[:i]), rest, *_cut_tail(lines[i + 1 :])]
+    return _cut_tail(lines)
+
+
+def _cut_tail(lines: list[Line]) -> list[Line]:
     for i, line in enumerate(lines):
         if not line.quoted and (line.text in ("--", "-- ", "__") or _DEVICE.match(line.text)):
             lines = lines[:i]

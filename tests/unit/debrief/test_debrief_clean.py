@@ -91,3 +91,9 @@ def test_sign_off_before_the_quoted_rest_of_an_inline_reply() -> None:
     tail = "> Only their advice and the people they named may be quoted\n"
     text = "On 4 Dec, c <a@b.c> wrote:\n> Next step:\nApply\n\nThanks\nJo\n" + tail
     assert own(text) == ["Apply"]
+
+
+def test_many_postscripts_do_not_recurse() -> None:
+    lines = reply_lines("P.S. she offered to help\n" * 5000, max_lines=2000)
+    assert len(lines) == 2000
+    assert lines[0].text == "she offered to help"
