@@ -29,6 +29,11 @@ _NOT_LOWER_NAMES = frozenset({
     "ask", "later", "none", "not", "sure", "unknown", "lots", "several", "some", "few", "both",
     "friends", "colleagues", "her", "his", "someone", "nobody", "check", "find", "see",
 })
+_OWN_PLAN = re.compile(
+    r"\b(?:i'?ll|i will|i need to|i want to|i have to|i hope to|i plan to|i'd like to|we'?ll)"
+    r"(?: also| again)?\s+$",
+    re.I,
+)
 _NOTE_OPENERS = frozenset({"at", "from", "of", "@", "-", "–", "—", "bei", "von", "chez", "de", ""})
 _NAME_TOKEN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]{0,40}")
 _SPLIT_MANY = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|&|/)\s*")
@@ -145,6 +150,8 @@ def people_in_sentence(sentence: str) -> list[PersonMention]:
     """People a sentence tells the user to contact ("talk to X", "intro me to X <x@y>")."""
     found: list[PersonMention] = []
     for cue in _PROSE_CUE.finditer(sentence[:2000]):
+        if _OWN_PLAN.search(sentence, max(0, cue.start() - 24), cue.start()):
+            continue  # "I'll talk to Ada again": the user's plan, not someone they were sent to
         tail = sentence[cue.end(): cue.end() + 200]
         address = ADDRESS.match(tail)
         if address is not None:

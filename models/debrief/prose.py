@@ -26,10 +26,11 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|happy to (?:intro|introduce|review|connect"
         r"|forward|refer|look)|(?:she|he|they) said (?:she|he|they)'?d (?:intro|introduce|connect"
         r"|forward|refer|review|send)|bot an|hat angeboten|angeboten|a proposé|m'a proposé"
-        r"|propose de|proposé de)\b", re.I)),
+        r"|propose de|proposé de|recommend(?:ed)? me|refer(?:red)? me|put my name forward"
+        r"|pass(?:ed)? (?:on )?my (?:cv|name|resume|details))\b", re.I)),
     ("advice", re.compile(
         r"\b(suggested|suggests|advised|advises|recommended|recommends|told me to|said i should"
-        r"|thinks i should|her advice|his advice|their advice|the advice|tip was|main tip"
+        r"|thinks i should|her advice|his advice|their advice|tip was|main tip"
         r"|riet mir|rät mir|empfahl|empfohlen|empfiehlt|meinte,? ich sollte|m'a conseillé"
         r"|conseille de|conseillé de|suggère|a suggéré|recommande)\b", re.I)),
     ("next_step", re.compile(
@@ -47,9 +48,18 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+# "I suggested we meet again" is not their advice: the cue must not follow "I" or "we".
+_OWN_SUBJECT = re.compile(r"\b(?:i|we)\s+$", re.I)
+
+
 def place(sentence: str) -> str:
     """The field a sentence of prose belongs to, by its first cue, else "unplaced"."""
     for field, cue in _CUES:
-        if cue.search(sentence):
-            return field
+        found = cue.search(sentence)
+        if found is None:
+            continue
+        before = max(0, found.start() - 4)
+        if field == "advice" and _OWN_SUBJECT.search(sentence, before, found.start()):
+            continue
+        return field
     return "unplaced"

@@ -136,3 +136,15 @@ def test_none_but_keeps_what_follows() -> None:
     assert parse("People to talk to: none yet, she'll ask around\n").offers == (
         "she'll ask around",
     )
+
+
+def test_the_users_own_plans_and_suggestions_are_not_public() -> None:
+    found = parse(
+        "I suggested we meet again in March. I'll talk to Ada again after the interview. "
+        "The advice from the careers office was useless. She recommended me to the hiring manager."
+    )
+    assert found.advice == () and found.people == ()
+    assert found.offers == ("She recommended me to the hiring manager.",)
+    assert parse("She said I should talk to Charles Babbage.").people == (
+        PersonMention("Charles Babbage"),
+    )
