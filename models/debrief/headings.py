@@ -60,7 +60,7 @@ _LONGEST = max(len(p) for p in HEADINGS)
 
 # A list marker: "-", "*", "•", "–", "1.", "2)", "(3)", "a)", "#", markdown emphasis.
 _MARKER = re.compile(r"(?:[-*•·–—+>#]+|\(?\d{1,2}[.)]|[a-f]\))\s*")
-_SEPARATOR = re.compile(r"\s*(?::|\s[-–—]\s|[-–—]$)\s*")
+_SEPARATOR = re.compile(r"\s*(?::|\?\s|\s[-–—]\s|[-–—]$)\s*")
 # Field words that open a list item without a colon ("- promised to send the deck").
 _BARE_WORDS = frozenset({
     "learned", "learnt", "promised", "offered", "gelernt", "versprochen", "angeboten",

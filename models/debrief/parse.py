@@ -21,9 +21,19 @@ from datetime import date, timedelta
 from coffeechat.models.classify.htmltext import html_to_text
 from coffeechat.models.debrief.clean import reply_lines
 from coffeechat.models.debrief.dates import due_date
-from coffeechat.models.debrief.fields import DebriefFields, PersonMention, PromiseMention
+from coffeechat.models.debrief.fields import (
+    PUBLIC_FIELDS,
+    DebriefFields,
+    PersonMention,
+    PromiseMention,
+)
 from coffeechat.models.debrief.headings import is_empty_answer, split_heading, strip_marker
-from coffeechat.models.debrief.people import named, people_in_item, people_in_sentence
+from coffeechat.models.debrief.people import (
+    is_name_list,
+    named,
+    people_in_item,
+    people_in_sentence,
+)
 from coffeechat.models.debrief.prose import place, sentences
 from coffeechat.models.text import clean_line
 
@@ -182,6 +192,14 @@ def parse_debrief(
                 found.prose(body)
             else:
                 paragraph.append(body)
+        elif (
+            current in PUBLIC_FIELDS
+            and inline_section
+            and not bulleted
+            and (blank_before or not body[:1].islower())
+            and not (current == "people" and is_name_list(body))
+        ):
+            found.prose(body)  # a new sentence after "Advice: x" is placed by its own cues
         elif not (not bulleted and not blank_before and body[:1].islower()
                   and found.extend_last(current, body)):
             found.add(current, body)

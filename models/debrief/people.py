@@ -40,6 +40,7 @@ _SPLIT_MANY = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|&|/)\s*")
 _PROSE_CUE = re.compile(
     r"\b(?:talk(?:ing)? to|talk with|speak(?:ing)? (?:to|with)|reach(?:ing)? out to"
     r"|get in touch with|contact|introduc(?:e|ing) me to|intro(?:duce|ing)? (?:me )?to"
+    r"|pass(?:ed)? (?:on )?my (?:name|cv|resume|details) to|forward(?:ed)? my (?:cv|resume) to"
     r"|connect(?:ing)? me (?:to|with)|put(?:ting)? me in touch with|"
     r"should meet|should also meet|"
     r"sprich mit|sprechen mit|reden mit|kontakt zu|melden bei|vorstellen|parler à|contacter|"
@@ -134,6 +135,12 @@ def person_in_item(item: str) -> PersonMention | None:
         return None if address is None else PersonMention(name=address, address=address)
     rest = " ".join(item.split()[used:]).strip(" ()-–—,:")
     return PersonMention(name=name, address=address, note=rest[:200])
+
+
+def is_name_list(text: str) -> bool:
+    """True when the text is only names and addresses ("Grace Hopper, cb@x.org")."""
+    parts = [p for p in _SPLIT_MANY.split(text[:2000]) if p.strip()]
+    return bool(parts) and all(_looks_like_name(p) for p in parts)
 
 
 def people_in_item(item: str) -> list[PersonMention]:

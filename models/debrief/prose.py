@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(A-ZÀ-Þ0-9])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A full stop after these is no end of sentence ("e.g. Rust", "Dr. Okafor", "A. Lovelace").
+_ABBREVIATIONS = frozenset({
+    "e.g.", "i.e.", "etc.", "vs.", "approx.", "dr.", "mr.", "mrs.", "ms.", "prof.", "st.",
+    "no.", "z.b.", "bzw.", "ca.", "u.a.", "p.ex.", "cf.", "mme.", "m.", "inc.", "ltd.", "co.",
+})
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("promises", re.compile(
         r"\b(i promised|i said i'?d|i said i would|i told (?:her|him|them) i'?d"
@@ -45,7 +50,14 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def sentences(text: str) -> list[str]:
     """The sentences of a line of prose, each trimmed."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    found: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        last = found[-1].rsplit(None, 1)[-1].casefold() if found else ""
+        if found and (last in _ABBREVIATIONS or (len(last) == 2 and last[0].isalpha())):
+            found[-1] = f"{found[-1]} {piece}"
+        elif piece.strip():
+            found.append(piece)
+    return [s.strip() for s in found if s.strip()]
 
 
 # "I suggested we meet again" is not their advice: the cue must not follow "I" or "we".

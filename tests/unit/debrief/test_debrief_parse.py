@@ -148,3 +148,28 @@ def test_the_users_own_plans_and_suggestions_are_not_public() -> None:
     assert parse("She said I should talk to Charles Babbage.").people == (
         PersonMention("Charles Babbage"),
     )
+
+
+def test_lower_case_sentences_split_but_not_after_abbreviations() -> None:
+    from coffeechat.models.debrief.prose import sentences
+
+    assert sentences("ok walking home. she offered help. e.g. Rust is hot. Dr. Okafor left.") == [
+        "ok walking home.",
+        "she offered help.",
+        "e.g. Rust is hot.",
+        "Dr. Okafor left.",
+    ]
+
+
+def test_question_headings_with_their_answer() -> None:
+    found = parse("Any advice? Practise SQL.\nWho should I contact? Maya Brooks\n")
+    assert found.advice == ("Practise SQL.",)
+    assert found.people == (PersonMention("Maya Brooks"),)
+
+
+def test_a_new_sentence_after_an_inline_public_heading_is_placed_by_its_cues() -> None:
+    found = parse("Advice: aim at small firms.\nElle m'a proposé de transmettre mon CV.\n")
+    assert found.advice == ("aim at small firms.",)
+    assert found.offers == ("Elle m'a proposé de transmettre mon CV.",)
+    names = parse("People to talk to: Charles Babbage\nGrace Hopper <g@n.mil>\n").people
+    assert [p.name for p in names] == ["Charles Babbage", "Grace Hopper"]
