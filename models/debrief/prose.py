@@ -50,14 +50,16 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def sentences(text: str) -> list[str]:
     """The sentences of a line of prose, each trimmed."""
-    found: list[str] = []
+    found: list[list[str]] = []
+    last = ""  # the last word of the previous piece: linear, whatever is merged
     for piece in _SENTENCE_END.split(text):
-        last = found[-1].rsplit(None, 1)[-1].casefold() if found else ""
         if found and (last in _ABBREVIATIONS or (len(last) == 2 and last[0].isalpha())):
-            found[-1] = f"{found[-1]} {piece}"
+            found[-1].append(piece)
         elif piece.strip():
-            found.append(piece)
-    return [s.strip() for s in found if s.strip()]
+            found.append([piece])
+        words = piece.rsplit(None, 1)
+        last = words[-1].casefold() if words else last
+    return [" ".join(parts).strip() for parts in found]
 
 
 # "I suggested we meet again" is not their advice: the cue must not follow "I" or "we".
