@@ -133,7 +133,7 @@ def hostile_shapes() -> dict[str, tuple[str, str | None]]:
         "dates": ("I'll send it by 12 Dec in two weeks next week " * (mb // 46), None),
         "capitals": ("Talk to " + "Aaaa " * (mb // 5), None),
         "attribution": ("On " + "x " * (mb // 2) + "\nwrote:\n", None),
-        "abbreviations": ((("e.g. " * 390) + "\n") * (mb // 1950), None),
+        "abbreviations": ((("x vs. " * 325) + "\n") * (mb // 1950), None),
         "initials": ((("She suggested A. " * 110) + "\n") * (mb // 1870), None),
         "postscripts": ("P.S. she offered to help\n" * (mb // 26), None),
         "spaces": ((" " * 5000 + "\n") * 200, None),
