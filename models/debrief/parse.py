@@ -150,60 +150,76 @@ def reply_text(text: str, html: str | None) -> str:
     return text[:MAX_TEXT]
 
 
+@dataclass
+class _Reader:
+    """Where the reading is: the open section, how it was written, the prose paragraph."""
+
+    found: _Found
+    current: str | None = None
+    bulleted_section: bool = False
+    inline_section: bool = False  # "Advice: x" rather than "Advice:" above its lines
+    blank_before: bool = False
+    paragraph: list[str] = field(default_factory=list)
+
+    def flush(self) -> None:
+        if self.paragraph:
+            self.found.prose(" ".join(self.paragraph)[:MAX_PARAGRAPH])
+            self.paragraph.clear()
+
+    def open(self, name: str, rest: str, *, quoted: bool = False) -> None:
+        self.flush()
+        self.current, self.bulleted_section, self.inline_section = name, False, bool(rest)
+        self.blank_before = quoted
+        if rest and not quoted:
+            self.found.add(name, rest)
+
+    def skip(self, text: str, quoted: bool) -> None:
+        """A blank, quoted or template line: it only separates (or, quoted, opens a section)."""
+        if quoted and (head := split_heading(text)) is not None:
+            self.open(head[0], "", quoted=True)
+        self.blank_before = self.blank_before or not text or quoted
+        if not text:
+            self.flush()
+
+    def line(self, text: str) -> None:
+        """One line the user wrote."""
+        body, bulleted = strip_marker(text)
+        if self.current is not None and self.blank_before and not bulleted and (
+            self.bulleted_section or self.inline_section
+        ):
+            self.current = None  # a closing remark after a list, not one more item
+        continued = not bulleted and not self.blank_before and body[:1].islower()
+        if self.current is None:
+            if bulleted:
+                self.flush()
+                self.found.prose(body)
+            else:
+                self.paragraph.append(body)
+        elif (
+            self.current in PUBLIC_FIELDS
+            and self.inline_section
+            and not bulleted
+            and not continued
+            and not (self.current == "people" and is_name_list(body))
+        ):
+            self.found.prose(body)  # a new sentence after "Advice: x" is placed by its own cues
+        elif not (continued and self.found.extend_last(self.current, body)):
+            self.found.add(self.current, body)
+            self.bulleted_section = self.bulleted_section or bulleted
+        self.blank_before = False
+
+
 def parse_debrief(
     text: str, *, html: str | None = None, today: date, promise_days: int = 7
 ) -> DebriefFields:
     """Parse a debrief reply (plain text, or HTML when that is all there is)."""
-    found = _Found(today, promise_days)
-    current: str | None = None
-    bulleted_section = blank_before = inline_section = False
-    paragraph: list[str] = []
-
-    def flush() -> None:
-        if paragraph:
-            found.prose(" ".join(paragraph)[:MAX_PARAGRAPH])
-            paragraph.clear()
-
+    reader = _Reader(_Found(today, promise_days))
     for line in reply_lines(reply_text(text, html), max_lines=MAX_LINES):
         if line.quoted or not line.text or _PROMPT.match(line.text):
-            if line.quoted and (head := split_heading(line.text)) is not None:
-                flush()
-                current, bulleted_section = head[0], False
-            blank_before = blank_before or not line.text or line.quoted
-            if not line.text:
-                flush()
-            continue
-        head = split_heading(line.text)
-        if head is not None:
-            flush()
-            current, bulleted_section, blank_before = head[0], False, False
-            inline_section = bool(head[1])
-            if head[1]:
-                found.add(current, head[1])
-            continue
-        body, bulleted = strip_marker(line.text)
-        if current is not None and blank_before and not bulleted and (
-            bulleted_section or inline_section
-        ):
-            current = None  # a closing remark after a list, not one more item
-        if current is None:
-            if bulleted:
-                flush()
-                found.prose(body)
-            else:
-                paragraph.append(body)
-        elif (
-            current in PUBLIC_FIELDS
-            and inline_section
-            and not bulleted
-            and (blank_before or not body[:1].islower())
-            and not (current == "people" and is_name_list(body))
-        ):
-            found.prose(body)  # a new sentence after "Advice: x" is placed by its own cues
-        elif not (not bulleted and not blank_before and body[:1].islower()
-                  and found.extend_last(current, body)):
-            found.add(current, body)
-            bulleted_section = bulleted_section or bulleted
-        blank_before = False
-    flush()
-    return found.result()
+            reader.skip(line.text, line.quoted)
+        elif (head := split_heading(line.text)) is not None:
+            reader.open(*head)
+        else:
+            reader.line(line.text)
+    reader.flush()
+    return reader.found.result()
