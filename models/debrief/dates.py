@@ -112,7 +112,21 @@ def _in_n(count: str, unit: str, today: date) -> date | None:
 
 def due_date(text: str, today: date) -> date | None:
     """The first due date written in the text, or None when it names none."""
-    text = text[:2000]
+    try:
+        return _first_date(text[:2000], today)
+    except (OverflowError, ValueError):  # past date.max: no date rather than no debrief
+        return None
+
+
+def default_due(today: date, days: int) -> date:
+    """``today`` plus ``days``, kept inside the calendar."""
+    try:
+        return today + timedelta(days=days)
+    except OverflowError:
+        return date.max
+
+
+def _first_date(text: str, today: date) -> date | None:
     if found := _ISO.search(text):
         return _dated(int(found[1]), int(found[2]), int(found[3]))
     for found in _DAY_MONTH.finditer(text):

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from coffeechat.models.classify.htmltext import html_to_text
 from coffeechat.models.debrief.clean import reply_lines
-from coffeechat.models.debrief.dates import due_date
+from coffeechat.models.debrief.dates import default_due, due_date
 from coffeechat.models.debrief.fields import (
     PUBLIC_FIELDS,
     DebriefFields,
@@ -93,7 +93,7 @@ class _Found:
         elif name == "promises":
             if len(self.promises) < MAX_ITEMS:
                 due = due_date(text, self.today)
-                default = self.today + timedelta(days=self.promise_days)
+                default = default_due(self.today, self.promise_days)
                 self.promises.append(PromiseMention(text, due or default))
         else:
             for part in _list_parts(text):
@@ -106,7 +106,7 @@ class _Found:
         if name == "promises" and self.promises:
             last = self.promises[-1]
             joined = f"{last.text} {text}"
-            default = self.today + timedelta(days=self.promise_days)
+            default = default_due(self.today, self.promise_days)
             self.promises[-1] = PromiseMention(joined, due_date(joined, self.today) or default)
             return True
         if self.texts.get(name):

@@ -54,3 +54,10 @@ def test_phrases(text: str, today: date, expected: date) -> None:
 )
 def test_no_date_written(text: str) -> None:
     assert due_date(text, SATURDAY) is None
+
+
+def test_the_end_of_the_calendar_gives_no_date_rather_than_an_error() -> None:
+    from coffeechat.models.debrief.dates import default_due
+
+    assert due_date("in two weeks", date(9999, 12, 30)) is None
+    assert default_due(date(9999, 12, 30), 7) == date.max
