@@ -34,6 +34,12 @@ _OWN_PLAN = re.compile(
     r"(?: also| again)?\s+$",
     re.I,
 )
+_THEIR_PLAN = re.compile(
+    r"\b(?:she|he|they)(?:'d|'ll| will| would| can| could| might)(?: also)?\s+$", re.I
+)
+_INTRO = re.compile(
+    r"(?:introduc|intro|connect|put|pass|forward|me présenter|présenter|vorstellen)", re.I
+)
 _NOTE_OPENERS = frozenset({"at", "from", "of", "@", "-", "–", "—", "bei", "von", "chez", "de", ""})
 _NAME_TOKEN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]{0,40}")
 _SPLIT_MANY = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|&|/)\s*")
@@ -157,8 +163,11 @@ def people_in_sentence(sentence: str) -> list[PersonMention]:
     """People a sentence tells the user to contact ("talk to X", "intro me to X <x@y>")."""
     found: list[PersonMention] = []
     for cue in _PROSE_CUE.finditer(sentence[:2000]):
-        if _OWN_PLAN.search(sentence, max(0, cue.start() - 24), cue.start()):
+        before = max(0, cue.start() - 24)
+        if _OWN_PLAN.search(sentence, before, cue.start()):
             continue  # "I'll talk to Ada again": the user's plan, not someone they were sent to
+        if _THEIR_PLAN.search(sentence, before, cue.start()) and not _INTRO.match(cue.group(0)):
+            continue  # "she'll talk to Priya about my CV": an offer, Priya is not for the user
         tail = sentence[cue.end(): cue.end() + 200]
         address = ADDRESS.match(tail)
         if address is not None:

@@ -67,3 +67,11 @@ def test_people_in_prose_need_a_cue_and_a_name(sentence: str, names: list[str]) 
 def test_address_after_a_name_in_prose() -> None:
     found = people_in_sentence("talk to Grace Hopper <grace@n.mil> soon")
     assert found == [PersonMention("Grace Hopper", "grace@n.mil")]
+
+
+def test_the_contacts_own_plans_name_nobody_but_introductions_do() -> None:
+    assert people_in_sentence("She'll talk to Priya Raman about my CV.") == []
+    assert [p.name for p in people_in_sentence("She'll introduce me to Priya Raman.")] == [
+        "Priya Raman"
+    ]
+    assert people_in_sentence("I'll talk to Ada again in spring.") == []
