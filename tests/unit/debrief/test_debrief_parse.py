@@ -173,3 +173,8 @@ def test_a_new_sentence_after_an_inline_public_heading_is_placed_by_its_cues() -
     assert found.offers == ("Elle m'a proposé de transmettre mon CV.",)
     names = parse("People to talk to: Charles Babbage\nGrace Hopper <g@n.mil>\n").people
     assert [p.name for p in names] == ["Charles Babbage", "Grace Hopper"]
+
+
+def test_a_sentence_ends_after_a_closing_quote() -> None:
+    found = parse('Her words: "nobody reads cover letters." She recommended I pin two repos.')
+    assert found.advice == ("She recommended I pin two repos.",)
