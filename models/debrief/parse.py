@@ -7,9 +7,9 @@ quoted to the contact. People come with any addresses (``people``), promises wit
 they name (``dates``) or ``today + promise_days``.
 
 Budget: at most ``MAX_TEXT`` characters of text (``MAX_HTML`` of markup), ``MAX_LINES`` lines of
-at most 2,000 characters, paragraphs of prose of at most ``MAX_PARAGRAPH``, ``MAX_ITEMS`` items
-per field; every pattern runs on one capped line
-with no nested repetition, so the cost is linear in the (capped) input.
+at most 2,000 characters, prose paragraphs of at most ``MAX_PARAGRAPH``, ``MAX_ITEMS`` items per
+field, each item one line of at most 998 characters; every pattern runs on one capped line with
+no nested repetition, so the cost is linear in the (capped) input.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class _Found:
         text = clean_line(text)
         if name == "promises" and self.promises:
             last = self.promises[-1]
-            joined = f"{last.text} {text}"
+            joined = clean_line(f"{last.text} {text}")  # an item stays one capped line
             default = default_due(self.today, self.promise_days)
             self.promises[-1] = PromiseMention(joined, due_date(joined, self.today) or default)
             return True
