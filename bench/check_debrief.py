@@ -136,6 +136,7 @@ def hostile_shapes() -> dict[str, tuple[str, str | None]]:
         "abbreviations": ((("x vs. " * 325) + "\n") * (mb // 1950), None),
         "initials": ((("She suggested A. " * 110) + "\n") * (mb // 1870), None),
         "wrapped promise": ("Promised:\n- x\n" + "and then some more words\n" * (mb // 25), None),
+        "name lists": ("People:\n" + (("Aa Bb, " * 280) + "\n") * (mb // 1960), None),
         "postscripts": ("P.S. she offered to help\n" * (mb // 26), None),
         "spaces": ((" " * 5000 + "\n") * 200, None),
         "wide name lines": ((("talk to Aa " * 180) + "\n") * (mb // 1980), None),

@@ -78,7 +78,7 @@ class _Found:
     promise_days: int
     texts: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in _TEXT_FIELDS})
     people: list[PersonMention] = field(default_factory=list)
-    promises: list[PromiseMention] = field(default_factory=list)
+    promises: list[str] = field(default_factory=list)  # dated once, at the end
 
     def add(self, name: str, text: str) -> None:
         text = _NONE_BUT.sub("", clean_line(text)).strip(" *_")
@@ -92,9 +92,7 @@ class _Found:
                 self.prose(text)  # no name to show: a note, not a person to quote
         elif name == "promises":
             if len(self.promises) < MAX_ITEMS:
-                due = due_date(text, self.today)
-                default = default_due(self.today, self.promise_days)
-                self.promises.append(PromiseMention(text, due or default))
+                self.promises.append(text)
         else:
             for part in _list_parts(text):
                 if len(self.texts[name]) < MAX_ITEMS:
@@ -104,10 +102,7 @@ class _Found:
         """Join a wrapped line to the item before it; False when there is none to join."""
         text = clean_line(text)
         if name == "promises" and self.promises:
-            last = self.promises[-1]
-            joined = clean_line(f"{last.text} {text}")  # an item stays one capped line
-            default = default_due(self.today, self.promise_days)
-            self.promises[-1] = PromiseMention(joined, due_date(joined, self.today) or default)
+            self.promises[-1] = clean_line(f"{self.promises[-1]} {text}")  # one capped line
             return True
         if self.texts.get(name):
             self.texts[name][-1] = clean_line(f"{self.texts[name][-1]} {text}")
@@ -136,9 +131,11 @@ class _Found:
 
     def result(self) -> DebriefFields:
         t = self.texts
+        default = default_due(self.today, self.promise_days)
+        promises = [PromiseMention(p, due_date(p, self.today) or default) for p in self.promises]
         return DebriefFields(
             learned=tuple(t["learned"]), advice=tuple(t["advice"]), people=tuple(self.people),
-            promises=tuple(self.promises), offers=tuple(t["offers"]),
+            promises=tuple(promises), offers=tuple(t["offers"]),
             next_step=tuple(t["next_step"]), unplaced=tuple(t["unplaced"]),
         )
 
