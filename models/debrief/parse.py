@@ -70,6 +70,11 @@ def _list_parts(text: str) -> list[str]:
     return [text]
 
 
+def _same_name(known: str, new: str) -> bool:
+    """ "Tom" and "Tom Reyes" are one person within one debrief."""
+    return known == new or known.startswith(f"{new} ") or new.startswith(f"{known} ")
+
+
 @dataclass
 class _Found:
     """What has been read so far, per field, within the item budget."""
@@ -94,6 +99,9 @@ class _Found:
             if len(self.promises) < MAX_ITEMS:
                 self.promises.append(text)
         else:
+            if name == "offers":  # "Offered: an intro to Charles" names someone to meet
+                for person in people_in_sentence(text):
+                    self.person(person)
             for part in _list_parts(text):
                 if len(self.texts[name]) < MAX_ITEMS:
                     self.texts[name].append(part)
@@ -110,11 +118,14 @@ class _Found:
         return False
 
     def person(self, person: PersonMention) -> None:
-        key = (person.name.casefold(), (person.address or "").casefold())
+        name, address = person.name.casefold(), (person.address or "").casefold()
         for i, known in enumerate(self.people):
-            if known.name.casefold() == key[0] or (key[1] and known.address == person.address):
-                if known.address is None and person.address:
-                    self.people[i] = PersonMention(known.name, person.address, known.note)
+            same_address = bool(address) and known.address == person.address
+            if same_address or _same_name(known.name.casefold(), name):
+                longer = person.name if len(person.name) > len(known.name) else known.name
+                self.people[i] = PersonMention(
+                    longer, known.address or person.address, known.note or person.note
+                )
                 return
         if len(self.people) < MAX_ITEMS:
             self.people.append(person)

@@ -178,3 +178,12 @@ def test_a_new_sentence_after_an_inline_public_heading_is_placed_by_its_cues() -
 def test_a_sentence_ends_after_a_closing_quote() -> None:
     found = parse('Her words: "nobody reads cover letters." She recommended I pin two repos.')
     assert found.advice == ("She recommended I pin two repos.",)
+
+
+def test_an_offered_introduction_names_the_person_once() -> None:
+    found = parse("People: Tom Reyes <tom@l.io>\nOffered: an intro to Tom\n")
+    assert found.people == (PersonMention("Tom Reyes", "tom@l.io"),)
+    assert found.offers == ("an intro to Tom",)
+    assert parse("Offered: an intro to Charles\n").people == (PersonMention("Charles"),)
+    found = parse("She offered an intro to Tom.\nPeople: Tom Reyes\n")
+    assert [p.name for p in found.people] == ["Tom Reyes"]
