@@ -60,7 +60,12 @@ def run_demo(
             "write its story into it; choose another --data-dir"
         )
     root = data_dir or Path(tempfile.mkdtemp(prefix="coffeechat-demo-"))
-    console.print(f"[bold]coffeechat demo[/bold] — data in {root}")
+    # SIGTERM (a service manager, `kill`) stops the world as cleanly as Ctrl-C does. SIGINT is
+    # handled here too, from the first step: Python leaves it ignored when the demo was
+    # started with it ignored (`cmd &` in a script), and a stop asked for while the world
+    # starts would otherwise be lost.
+    handlers = _stop_on_signals()
+    console.print(f"[bold]coffeechat demo[/bold] — data in {root}")  # tests wait for this line
     try:
         with ExitStack() as stack:
             with _step(console, "starting IMAP + SMTP (pymap, aiosmtpd) and CalDAV (Radicale)"):
@@ -90,6 +95,7 @@ def run_demo(
         console.print(f"stopped (Ctrl-C) before the end of the story; {kept}")
         return {"problems": [], "interrupted": True}
     finally:
+        _restore(handlers)
         if data_dir is None and not keep:
             shutil.rmtree(root, ignore_errors=True)
     return dataclasses.asdict(summary)
@@ -163,16 +169,22 @@ def _keep_running(console: Console, world: World) -> None:
         "directly; `coffeechat run` starts one)",
     )
     console.print(table)
-    # SIGTERM (a service manager, `kill`) stops the world as cleanly as Ctrl-C does; SIGINT is
-    # handled here too, as Python does not when it started with SIGINT ignored (`cmd &`).
-    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         console.print(f"stopping the demo world; its files stay in {world.root}")
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """Make SIGINT and SIGTERM raise KeyboardInterrupt; the previous handlers, to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # signals reach only the main thread (a test may run the demo elsewhere)
+    return {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+
+def _restore(handlers: dict[int, Any]) -> None:
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -127,11 +127,24 @@ def test_demo_keep_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     assert "stopping the demo world" in output, output
 
 
-def test_demo_stops_cleanly_on_ctrl_c_while_its_world_starts(tmp_path: Path) -> None:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a script's `cmd &` starts it
+
+
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_demo_stops_cleanly_on_ctrl_c_while_its_world_starts(
+    tmp_path: Path, inherited: str
+) -> None:
     log = tmp_path / "demo.log"
     argv = [sys.executable, "-c", LAUNCH, "demo", "--keep", "--data-dir", str(tmp_path / "w")]
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=_env(tmp_path))
+        proc = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_env(tmp_path),
+            preexec_fn=_ignore_sigint if inherited == "ignored" else None,
+        )
     try:
         _wait_for(lambda: "data in" in log.read_text(errors="replace"), 60, "the start", log)
         code = _interrupt(proc)
