@@ -252,7 +252,7 @@ def _reminders(inp: PrepInputs, when: When | None) -> tuple[str, ...]:
 
 def _referral(r: Referral) -> str:
     name = clean_line(r.name, limit=200)
-    return f"{name} ({r.address})" if name else r.address
+    return f"{name} ({r.address})" if name and r.address else name or r.address or ""
 
 
 def _norm(text: str) -> str:
