@@ -242,8 +242,12 @@ def decline(uow: UnitOfWork, referral_id: int, *, now: datetime) -> Referral:
     return ref
 
 
-def outcome(session: Session, contact_id: int | None, now: datetime) -> dict[str, bool]:
-    """What came of a referral's contact: written to (an outreach went), and met."""
+def outcome(session: Session, contact_id: int | None, now: datetime | None) -> dict[str, bool]:
+    """What came of a referral's contact: written to (an outreach went), and met.
+
+    Met: a meeting that was not cancelled and has ended (by ``now``; without a clock, one the
+    calendar sync has already handled as ended).
+    """
     if contact_id is None:
         return {"contacted": False, "met": False}
     contacted = session.scalar(
@@ -256,13 +260,10 @@ def outcome(session: Session, contact_id: int | None, now: datetime) -> dict[str
         )
         .limit(1)
     )
+    ended = Meeting.ended_handled.is_(True) if now is None else Meeting.end_utc <= now
     met = session.scalar(
         select(Meeting.id)
-        .where(
-            Meeting.contact_id == contact_id,
-            Meeting.status != "CANCELLED",
-            Meeting.end_utc <= now,
-        )
+        .where(Meeting.contact_id == contact_id, Meeting.status != "CANCELLED", ended)
         .limit(1)
     )
     return {"contacted": contacted is not None, "met": met is not None}
@@ -284,10 +285,11 @@ def next_command(ref: Referral) -> str:
     return f"coffeechat outreach #{ref.to_contact_id}"
 
 
-def describe(session: Session, ref: Referral, now: datetime) -> dict[str, Any]:
+def describe(session: Session, ref: Referral, now: datetime | None) -> dict[str, Any]:
     """One referral, JSON-friendly: who suggested whom, where it stands, what came of it."""
     by = session.get(Contact, ref.from_contact_id)
     to = session.get(Contact, ref.to_contact_id) if ref.to_contact_id else None
+    came = outcome(session, ref.to_contact_id, now)
     return {
         "id": ref.id,
         "introducer": {"id": ref.from_contact_id, "name": by.name if by else ""},
@@ -298,10 +300,13 @@ def describe(session: Session, ref: Referral, now: datetime) -> dict[str, Any]:
         "origin": ref.origin,
         "status": status_word(ref),
         "contact": {"id": to.id, "name": to.name} if to else None,
-        **outcome(session, ref.to_contact_id, now),
+        **came,
         "created_at": ref.created_at.isoformat(),
         "decided_at": ref.decided_at.isoformat() if ref.decided_at else None,
-        "next": next_command(ref),
+        # Once written to, the conversation itself is where it goes on.
+        "next": f"coffeechat contacts show #{ref.to_contact_id}"
+        if came["contacted"]
+        else next_command(ref),
     }
 
 
