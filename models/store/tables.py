@@ -93,6 +93,9 @@ class Contact(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When whoever introduced this contact was told (in an update) that the user met them:
+    # the introducer hears it once, whenever the meeting became known.
+    introduction_reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,4 +1,5 @@
-"""referrals by name only (no address yet), with company, note, origin and decision time
+"""referrals by name only (no address yet), with company, note, origin and decision time;
+when an introducer was told that the person they introduced was met
 
 Revision ID: 0007
 Revises: 0006
@@ -34,10 +35,16 @@ def upgrade() -> None:
             sa.Column("origin", sa.String(length=20), nullable=False, server_default="reply")
         )
         batch_op.add_column(sa.Column("decided_at", UtcDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("introduction_reported_at", UtcDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
     """Revert this revision (referrals without an address are dropped: the old schema needs one)."""
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.drop_column("introduction_reported_at")
     op.execute(sa.text("DELETE FROM referral WHERE address IS NULL"))
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.drop_column("decided_at")
