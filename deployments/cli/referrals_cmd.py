@@ -82,13 +82,16 @@ def accept_cmd(
     contact: Annotated[
         str, typer.Option("--contact", help="The contact it is about, when several fit.")
     ] = "",
+    name: Annotated[
+        str, typer.Option("--name", help="Their full name, if the reply lacked it.")
+    ] = "",
 ) -> None:
     """Accept a referral: the person becomes a contact introduced by whoever suggested them."""
     rt = runtime(ctx)
     with rt.uow() as uow:
         try:
             ref, person, created = accept(
-                uow, referral_id, now=utcnow(), email=email, contact_ref=contact
+                uow, referral_id, now=utcnow(), email=email, contact_ref=contact, name=name
             )
         except ReferralRefused as err:
             _refused(err)

@@ -9,6 +9,7 @@ creates the contact or links the one it is about (referral_links.choose), with t
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -109,6 +110,7 @@ def accept(
     now: datetime,
     email: str = "",
     contact_ref: str = "",
+    name: str = "",
 ) -> tuple[Referral, Contact, bool]:
     """Accept a referral: link or create its contact; True when the contact is new.
 
@@ -120,12 +122,14 @@ def accept(
     ref = get_referral(s, uow.account_id, referral_id)
     if email.strip():
         _set_address(s, ref, normalise_address(email))
+    if name.strip():
+        ref.name = clean_line(name, limit=200)
     target = _target(uow, ref, contact_ref)
     created = target is None
     if target is None:
         row = ContactRow(
             line=0,
-            name=ref.name or (ref.address or "").partition("@")[0],
+            name=ref.name or name_from_address(ref.address or ""),
             emails=(ref.address,) if ref.address else (),
             company=ref.company,
         )
@@ -140,6 +144,13 @@ def accept(
     ref.to_contact_id, ref.status, ref.decided_at = target.id, "approved", now
     s.flush()
     return ref, target, created
+
+
+def name_from_address(address: str) -> str:
+    """A readable stand-in name from an address: ``charles.babbage@x`` is Charles Babbage."""
+    local = address.partition("@")[0].partition("+")[0]
+    parts = [p for p in re.split(r"[._\-]+", local) if p]
+    return " ".join(p[:1].upper() + p[1:] for p in parts) or address
 
 
 def _add_address(s: Session, target: Contact, address: str) -> None:

@@ -3,10 +3,11 @@
 News for a contact: someone they introduced has been met (told once: the contact records when
 the introducer heard it, so a meeting learned late is still news and none is told twice); since
 the last thank-you or update they got, a note the user marked ``--for-update`` and not yet
-reported; a milestone the user recorded (which goes to everyone who helped: interviews ``thanked`` or ``updated``). The
-interval counts from that last thank-you or update, so nobody hears from the user twice in a
-few days; news waits, it is never dropped. Occurrence ``milestone:<id>`` when a milestone is
-in it (so one milestone reaches each person once), else ``update:<local date>``.
+reported; a milestone the user recorded (which goes to everyone who helped: interviews
+``thanked`` or ``updated``). The interval counts from that last thank-you or update, so nobody
+hears from the user twice in a few days; news waits, it is never dropped. Occurrence
+``milestone:<id>`` when a milestone is in it (so one milestone reaches each person once), else
+``update:<local date>``.
 """
 
 from __future__ import annotations
