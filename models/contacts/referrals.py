@@ -65,15 +65,37 @@ def refer(
     note: str = "",
     origin: str = "manual",
 ) -> Referral:
-    """Record that the contact ``introducer_ref`` suggested ``name`` (returns an existing one)."""
+    """Record that the contact ``introducer_ref`` (#id, address or name) suggested ``name``."""
+    introducer = find_contact(uow.session, uow.account_id, introducer_ref)
+    return propose(
+        uow, introducer.id, name, now=now, email=email, company=company, note=note, origin=origin
+    )
+
+
+def propose(
+    uow: UnitOfWork,
+    introducer_id: int,
+    name: str,
+    *,
+    now: datetime,
+    email: str = "",
+    company: str = "",
+    note: str = "",
+    origin: str = "manual",
+    source_message_id: str | None = None,
+) -> Referral:
+    """A proposed referral from contact ``introducer_id`` (the existing one when already made).
+
+    The one way to record a referral by name and/or address, whatever its origin (by hand, a
+    debrief): the same person suggested twice by the same contact is one referral.
+    """
     s = uow.session
-    introducer = find_contact(s, uow.account_id, introducer_ref)
     address = normalise_address(email) if email.strip() else None
     name = clean_line(name, limit=200)
     if not name and not address:
         raise ReferralRefused("a referral needs a name or an address")
     same = select(Referral).where(
-        Referral.account_id == uow.account_id, Referral.from_contact_id == introducer.id
+        Referral.account_id == uow.account_id, Referral.from_contact_id == introducer_id
     )
     if address:
         same = same.where(Referral.address == address)
@@ -84,20 +106,21 @@ def refer(
         return existing
     ref = Referral(
         account_id=uow.account_id,
-        from_contact_id=introducer.id,
+        from_contact_id=introducer_id,
         address=address,
         name=name,
         company=clean_line(company, limit=200),
         note=note.strip(),
         origin=origin,
         status="proposed",
+        source_message_id=source_message_id,
         created_at=now,
     )
     s.add(ref)
     s.flush()
     uow.record(
         ReferralSuggested(
-            occurred_at=now, contact_id=introducer.id, address=address or "", name=name
+            occurred_at=now, contact_id=introducer_id, address=address or "", name=name
         )
     )
     return ref

@@ -24,6 +24,7 @@ def _app() -> typer.Typer:
     app.add_typer(referrals_cmd.app, name="referrals")
     app.command("refer")(referrals_cmd.refer_cmd)
     app.command("status")(records.status)
+    app.command("export")(records.export)
     for name in ("outreach", "queue"):
         app.command(name)(getattr(followup_cmd, name))
     return app
@@ -125,3 +126,18 @@ def test_decline_and_the_introduction_request(cli: Run) -> None:
 
 def test_no_referrals_names_the_command_to_record_one(cli: Run) -> None:
     assert "coffeechat refer INTRODUCER" in cli("referrals")
+
+
+def test_an_address_added_to_a_contact_links_and_the_export_shows_the_chain(cli: Run) -> None:
+    cli("contacts", "add", "Ada Lovelace", "-e", "ada@example.com")
+    cli("refer", "Ada", "Charles Babbage", "babbage@example.org", "--note", "knows engines")
+    cli("contacts", "add", "Charles Babbage", "-e", "charles@home.example")
+    assert _only(cli)["contact"] is None  # same name, but the address decides: not linked yet
+    cli("contacts", "edit", "#2", "--add-email", "babbage@example.org")
+    assert _only(cli)["contact"] == {"id": 2, "name": "Charles Babbage"}
+    exported = json.loads(cli("export"))
+    [chain] = exported["introductions"]
+    assert (chain["introducer"], chain["status"], chain["note"]) == (
+        {"id": 1, "name": "Ada Lovelace"}, "accepted", "knows engines",
+    )  # fmt: skip
+    assert exported["referrals"][0]["to_contact_id"] == 2
