@@ -1,4 +1,5 @@
-"""Introductions: outreach naming the introducer (golden files), and the introducer thanked once.
+"""Introductions: outreach naming the introducer, the request for an introduction (golden
+files), and the introducer thanked once for a referred person met.
 
 To regenerate the golden mail after a deliberate change of a template, run
     COFFEECHAT_GOLDEN_UPDATE=1 python -m pytest tests/integration/followups/test_introductions.py
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from coffeechat.models.contacts.referrals import propose
+from coffeechat.models.followups.introductions import ask_introduction
 from coffeechat.models.store.tables import Contact, Outbox, Referral
-from tests.integration.followups.conftest import T0, World
+from tests.integration.followups.conftest import T0, USER, World, txt
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("COFFEECHAT_GOLDEN_UPDATE") == "1"
@@ -109,3 +112,25 @@ def test_a_declined_referral_met_anyway_by_another_way_is_not_credited(world: Wo
     world.set(Referral, 1, status="dismissed")
     world.meeting(world.interview(charles, "held"), charles, T0 + timedelta(days=20))
     assert world.plan(LATER) == []
+
+
+def test_the_introduction_request_golden_threaded_under_the_introducers_conversation(
+    world: World,
+) -> None:
+    ada, iid = _thanked(world, "Ada Lovelace", "ada@example.com")
+    with world.uow() as uow:
+        ref = propose(uow, ada, "Grace Hopper", company="Navy", now=T0)
+        row = ask_introduction(
+            uow, ref.id, now=T0, cadence=world.cadence, mode=world.modes.intro_request,
+            user_email=USER, render=txt,
+        )  # fmt: skip
+        uow.commit()
+        row_id = row.id
+    [row] = world.rows("intro_request")
+    assert (row.id, row.interview_id, row.mode, row.occurrence) == (
+        row_id, iid, "review", "intro:1",
+    )  # fmt: skip
+    assert row.in_reply_to == "<thanks1@example.com>"
+    assert "<thanks1@example.com>" in row.references
+    _golden("intro-request.txt", _mail(row))
+    assert "Would you be willing to introduce me to Grace?" in row.body_text
