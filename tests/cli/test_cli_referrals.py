@@ -122,6 +122,9 @@ def test_decline_and_the_introduction_request(cli: Run) -> None:
     assert "declined" in cli("referrals", "decline", "1")
     assert "was declined" in cli("referrals", "ask", "1", code=2)
     assert "no referral #9" in cli("referrals", "accept", "9", code=2)
+    shown = cli("contacts", "show", "Ada")
+    assert "suggested talking to Grace Hopper\n" in shown
+    assert "introduced Grace Hopper: declined" in shown
 
 
 def test_no_referrals_names_the_command_to_record_one(cli: Run) -> None:
