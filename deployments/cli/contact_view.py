@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from coffeechat.deployments.cli.present import grouped_words, local, out, relative
 from coffeechat.deployments.cli.records import next_text
-from coffeechat.models.contacts.referrals import chain
+from coffeechat.models.contacts.referral_report import chain
 from coffeechat.models.followups.cadence import CadenceRules
 from coffeechat.models.reports.export import record
 from coffeechat.models.reports.people import bounced_only, next_step, timeline

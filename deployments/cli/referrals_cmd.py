@@ -14,12 +14,11 @@ from rich.markup import escape
 from coffeechat.deployments.cli.followup_cmd import text_renderer
 from coffeechat.deployments.cli.review_drafts import to_drafts
 from coffeechat.deployments.cli.runtime import console, err_console, print_json, runtime, utcnow
+from coffeechat.models.contacts.referral_report import list_referrals, next_command
 from coffeechat.models.contacts.referrals import (
     ReferralRefused,
     accept,
     decline,
-    list_referrals,
-    next_command,
     refer,
     status_word,
 )

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from coffeechat.models.contacts.referrals import describe
+from coffeechat.models.contacts.referral_report import describe
 from coffeechat.models.store.tables import (
     Account,
     Base,
