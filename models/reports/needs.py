@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Outbox, Referral
 
 SHOWN = 10
-_KIND = {"outreach": "request", "thank_you": "thank-you", "prep_sheet": "prep sheet"}
+_KIND = {
+    "outreach": "request",
+    "thank_you": "thank-you",
+    "prep_sheet": "prep sheet",
+    "intro_request": "introduction request",
+}
 
 
 def _item(kind: str, text: str, command: str | None) -> dict[str, Any]:
