@@ -155,6 +155,8 @@ class ModesConfig(_Section):
     thank_you: Mode = "auto"
     update: Mode = "auto"
     prep_sheet: Mode = "auto"
+    # A request to a contact to introduce you to someone they suggested.
+    intro_request: Mode = "review"
 
 
 class DigestConfig(_Section):

@@ -15,6 +15,7 @@ from coffeechat.deployments.cli import (
     inspect_cmd,
     prep_cmd,
     records,
+    referrals_cmd,
     run_cmd,
 )
 from coffeechat.deployments.cli.runtime import Runtime, err_console
@@ -70,6 +71,8 @@ app.command("review")(followup_cmd.review)
 app.command("queue")(followup_cmd.queue)
 app.command("plan")(followup_cmd.plan)
 app.command("thank")(followup_cmd.thank)
+app.add_typer(referrals_cmd.app, name="referrals")
+app.command("refer")(referrals_cmd.refer_cmd)
 
 
 @app.command("mcp")

@@ -7,6 +7,7 @@ always say the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coffeechat.deployments.cli.present import grouped_words, local, out, relative
 from coffeechat.deployments.cli.records import next_text
+from coffeechat.models.contacts.referral_report import chain
 from coffeechat.models.followups.cadence import CadenceRules
 from coffeechat.models.reports.export import record
 from coffeechat.models.reports.people import bounced_only, next_step, timeline
@@ -66,6 +68,8 @@ def contact_document(
         ],
         "timeline_left_out": left_out,
         "timezone": zone.key,
+        # Who introduced them, and whom they introduced with what came of it.
+        "chain": chain(session, found, now),
     }
 
 
@@ -85,6 +89,7 @@ def print_contact(doc: dict[str, Any], now: datetime) -> None:
         line(f"  email: {e['address']}" + ("" if e["status"] == "ok" else f" ({e['status']})"))
     for text in doc["notes"]:
         line(f"  note: {text}")
+    _print_chain(doc.get("chain"), line)
     for c in doc["conversations"]:
         since = relative(datetime.fromisoformat(c["since"]), now)
         line(f"  {c['state']} {since}; next: {next_text(c['next'], now, zone)}")
@@ -94,3 +99,17 @@ def print_contact(doc: dict[str, Any], now: datetime) -> None:
         line(f"  ({doc['timeline_left_out']} older events: `coffeechat export`)")
     for item in doc["lines"]:
         line(f"  {local(datetime.fromisoformat(item['at']), now, zone)}  {item['text']}")
+
+
+def _print_chain(chain: dict[str, Any] | None, line: Callable[[str], None]) -> None:
+    if not chain:
+        return
+    by = chain["introduced_by"]
+    if by:
+        line(f"  introduced by {by['name']} (#{by['id']})")
+    for r in chain["introduced"]:
+        who = r["name"] or r["address"] or "someone"
+        if r["contact"]:
+            who = f"{who} (#{r['contact']['id']})"
+        came = [w for w in ("contacted", "met") if r[w]]
+        line(f"  introduced {who}: {', '.join([r['status'], *came])}; next: {r['next']}")

@@ -32,6 +32,7 @@ from coffeechat.models.contacts.records import (
     import_rows,
     upsert_contact,
 )
+from coffeechat.models.contacts.referral_links import link_by_address
 from coffeechat.models.reports.people import bounced_only
 from coffeechat.models.store.events import NoteAdded
 from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Note
@@ -287,6 +288,10 @@ def _add_addresses(session: Session, account_id: int, contact: Contact, emails: 
                 )
             )
     session.flush()
+    # A referral waiting for one of these addresses finds its person now.
+    link_by_address(
+        session, account_id, {e.address: contact.id for e in contact.emails}, now=utcnow()
+    )
 
 
 def note(

@@ -140,7 +140,11 @@ def event_words(
         "EmailSent": lambda: f"{mail_kind(str(p.get('kind', '')))} sent to {p.get('to', name)}",
         "ReferralSuggested": lambda: (
             "suggested talking to "
-            + (f"{p['name']} <{p.get('address', '')}>" if p.get("name") else str(p.get("address")))
+            + (
+                f"{p['name']} <{p['address']}>"
+                if p.get("name") and p.get("address")
+                else str(p.get("name") or p.get("address"))
+            )
         ),
         "NoteAdded": lambda: f"note: {p.get('text', '')}",
         "AssistantCalled": lambda: f"assistant called {p.get('tool', '')} ({p.get('outcome', '')})",

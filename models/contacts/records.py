@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coffeechat.models.classify.address import normalise_address
 from coffeechat.models.contacts.importing import ContactRow, RowError
+from coffeechat.models.contacts.referral_links import link_by_address
 from coffeechat.models.store.events import ContactAdded
 from coffeechat.models.store.tables import Account, Contact, ContactEmail
 from coffeechat.models.store.uow import UnitOfWork
@@ -96,6 +97,10 @@ def upsert_contact(
         introducer = find_contact_or_none(session, uow.account_id, row.introduced_by)
         if introducer is not None and introducer.id != contact.id:
             contact.introduced_by_id = introducer.id
+    session.flush()
+    # Someone a contact suggested, added now: the referral finds its person by address.
+    owners = {e.address: contact.id for e in contact.emails}
+    link_by_address(session, uow.account_id, owners, now=now)
     return contact, created
 
 
@@ -183,6 +188,9 @@ def import_rows(
         introducer = find_contact_or_none(uow.session, uow.account_id, ref)
         if introducer is not None and introducer.id != contact.id:
             _set_introducer(uow.session, contact, introducer.id)
+    uow.session.flush()
+    owners = {a: c.id for a, c in index.by_address.items() if c.id}
+    link_by_address(uow.session, uow.account_id, owners, now=now)
     return report
 
 

@@ -16,7 +16,6 @@ from coffeechat.models.followups.cadence import CadenceRules, next_send_time
 from coffeechat.models.followups.mail import (
     Planned,
     Renderer,
-    first_name,
     insert_once,
     introducer,
     people,
@@ -27,6 +26,7 @@ from coffeechat.models.interviews.moves import open_interview
 from coffeechat.models.outbox.states import WAITING, Kind, Mode
 from coffeechat.models.store.tables import Account, Contact, Outbox
 from coffeechat.models.store.uow import UnitOfWork
+from coffeechat.models.text import clean_line
 
 # The tag that opts a contact in to the one polite follow-up.
 NUDGE_TAG = "nudge"
@@ -118,6 +118,7 @@ def _first_ask_time(account: Account, cadence: CadenceRules, now: datetime) -> d
 
 def _subject(contact: Contact, intro: Contact | None) -> str:
     if intro is not None:
-        return f"{first_name(intro.name) or intro.name} suggested I get in touch"
+        # The full name: a stranger may know several people called Ada.
+        return f"{clean_line(intro.name)} suggested I get in touch"
     company = contact.company.strip()
     return f"A quick question about your work at {company}" if company else "A quick question"

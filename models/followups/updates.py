@@ -1,11 +1,13 @@
 """Updates: telling people who helped how it went, only when there is news.
 
-News for a contact, since the last thank-you or update they got: someone they introduced has
-since been met; a note the user marked ``--for-update`` and not yet reported; a milestone the
-user recorded (which goes to everyone who helped: interviews ``thanked`` or ``updated``). The
-interval counts from that last thank-you or update, so nobody hears from the user twice in a
-few days; news waits, it is never dropped. Occurrence ``milestone:<id>`` when a milestone is
-in it (so one milestone reaches each person once), else ``update:<local date>``.
+News for a contact: someone they introduced has been met (told once: the contact records when
+the introducer heard it, so a meeting learned late is still news and none is told twice); since
+the last thank-you or update they got, a note the user marked ``--for-update`` and not yet
+reported; a milestone the user recorded (which goes to everyone who helped: interviews
+``thanked`` or ``updated``). The interval counts from that last thank-you or update, so nobody
+hears from the user twice in a few days; news waits, it is never dropped. Occurrence
+``milestone:<id>`` when a milestone is in it (so one milestone reaches each person once), else
+``update:<local date>``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class News:
     """What there is to tell one contact."""
 
     met: list[str] = field(default_factory=list)
+    met_ids: list[int] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
 
@@ -115,17 +118,24 @@ def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
         Referral.to_contact_id.is_not(None),
         Referral.status != "dismissed",
     )
-    met = s.scalars(
-        select(Contact.name)
-        .join(Meeting, Meeting.contact_id == Contact.id)
+    held = [
+        Meeting.contact_id == Contact.id,
+        Meeting.status != "CANCELLED",
+        Meeting.end_utc <= now,
+    ]
+    if ctx.account.connected_at is not None:
+        # History from before coffeechat watched is not news it discovered.
+        held.append(Meeting.end_utc > ctx.account.connected_at)
+    met = s.execute(
+        select(Contact.id, Contact.name)
         .where(
             or_(Contact.id.in_(introduced), Contact.id.in_(referred)),
-            Meeting.status != "CANCELLED",
-            Meeting.end_utc > since,
-            Meeting.end_utc <= now,
+            Contact.introduction_reported_at.is_(None),
+            Contact.id != contact.id,
+            select(Meeting.id).where(*held).exists(),
         )
-        .distinct()
-    )
+        .order_by(Contact.name, Contact.id)
+    ).all()
     notes = s.scalars(
         select(Note)
         .where(
@@ -145,7 +155,7 @@ def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
         )
         .order_by(Milestone.id)
     )
-    return News(sorted(met), list(notes), list(milestones))
+    return News([n for _, n in met], [i for i, _ in met], list(notes), list(milestones))
 
 
 def _plan_one(
@@ -183,6 +193,13 @@ def _plan_one(
     )
     if ctx.add(planned) is None:
         return False
+    if news.met_ids:
+        # Told once, in this email: a later update will not thank them for the same person.
+        ctx.uow.session.execute(
+            update(Contact)
+            .where(Contact.id.in_(news.met_ids))
+            .values(introduction_reported_at=ctx.now)
+        )
     if news.notes:
         # Reported once it is in an email: the next update will not repeat it.
         ctx.uow.session.execute(

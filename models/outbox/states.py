@@ -49,6 +49,7 @@ class Kind(StrEnum):
     REPLY = "reply"  # written by the assistant (deployments/mcp), reviewed by the user
     PREP_SHEET = "prep_sheet"  # to the user, never to a contact
     DIGEST = "digest"  # to the user, about the account: the one kind with no interview
+    INTRO_REQUEST = "intro_request"  # to an introducer: "would you introduce me to ...?"
 
 
 class Mode(StrEnum):

@@ -301,7 +301,7 @@ def _thank_you_line(inp: PrepInputs) -> str:
 
 def _referral(r: Referral) -> str:
     name = clean_line(r.name, limit=200)
-    return f"{name} ({r.address})" if name else r.address
+    return f"{name} ({r.address})" if name and r.address else name or r.address or ""
 
 
 def _excerpt(text: str) -> str:

@@ -6,7 +6,8 @@ Shape (version 1)::
      "account": {...}, "contacts": [{..., "emails": [{address, is_primary, status}]}],
      "interviews": [...], "messages": [...], "meetings": [...], "prep_sheets": [...],
      "outbox": [...], "referrals": [...], "notes": [...], "milestones": [...],
-     "sync_cursors": [...], "skipped_items": [...], "event_log": [...]}
+     "sync_cursors": [...], "skipped_items": [...], "event_log": [...],
+     "introductions": [{id, introducer, name, address, status, contact, contacted, met, ...}]}
 
 Each record carries its table's columns by name, one record per line; times are ISO 8601 in
 UTC; lists are ordered by id. New columns may be added to records; existing keys are never
@@ -23,6 +24,7 @@ from typing import Any, TextIO
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from coffeechat.models.contacts.referral_report import describe
 from coffeechat.models.store.tables import (
     Account,
     Base,
@@ -104,7 +106,19 @@ def write_export(
     _section(out, "contacts", contacts)
     for name, table in _SECTIONS:
         _section(out, name, _rows(session, table.__table__, account_id))
+    _section(out, "introductions", _introductions(session, account_id))
     out.write("\n}\n")
+
+
+def _introductions(session: Session, account_id: int) -> Iterator[dict[str, Any]]:
+    """The referrals as a chain: who introduced whom, its status in words, and what came of it."""
+    ids = session.scalars(
+        select(Referral.id).where(Referral.account_id == account_id).order_by(Referral.id)
+    ).all()
+    for referral_id in ids:
+        ref = session.get(Referral, referral_id)
+        if ref is not None:
+            yield describe(session, ref, None)
 
 
 def _rows(session: Session, table: Any, account_id: int) -> Iterator[dict[str, Any]]:

@@ -11,11 +11,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coffeechat.models.reports.people import contact_ref
 from coffeechat.models.store.tables import Contact, ContactEmail, Interview, Outbox, Referral
 
 SHOWN = 10
-_KIND = {"outreach": "request", "thank_you": "thank-you", "prep_sheet": "prep sheet"}
+_KIND = {
+    "outreach": "request",
+    "thank_you": "thank-you",
+    "prep_sheet": "prep sheet",
+    "intro_request": "introduction request",
+}
 
 
 def _item(kind: str, text: str, command: str | None) -> dict[str, Any]:
@@ -138,12 +142,9 @@ def _referrals(session: Session, account_id: int) -> list[dict[str, Any]]:
     ).all()
     items = []
     for ref, by in rows:
-        who = f"{ref.name} <{ref.address}>" if ref.name else ref.address
-        name = ref.name or ref.address.partition("@")[0]
-        command = (
-            f'coffeechat contacts add "{name}" --email {ref.address} '
-            f"--introduced-by {contact_ref(by)}"
-        )
+        who = f"{ref.name} <{ref.address}>" if ref.name and ref.address else ref.name
+        who = who or ref.address or "someone"
+        command = f"coffeechat referrals accept {ref.id}"
         items.append(_item("referral", f"{by.name} suggested talking to {who}", command))
     return items
 

@@ -98,6 +98,9 @@ class Contact(Base):
     goal: Mapped[str] = mapped_column(Text, default="", server_default="")
     pinned_questions: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When whoever introduced this contact was told (in an update) that the user met them:
+    # the introducer hears it once, whenever the meeting became known.
+    introduction_reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -339,13 +342,20 @@ class Referral(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     from_contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
     to_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
-    address: Mapped[str] = mapped_column(String(320))
+    # None for someone suggested by name only (NULLs never collide in the unique key).
+    address: Mapped[str | None] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
+    company: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    origin: Mapped[str] = mapped_column(
+        String(20), default="reply", server_default="reply"
+    )  # reply | debrief | manual
     status: Mapped[str] = mapped_column(
         String(20), default="proposed"
-    )  # proposed|approved|dismissed
+    )  # proposed|approved|dismissed (shown as proposed, accepted, declined)
     source_message_id: Mapped[str | None] = mapped_column(String(998))
     created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
 
 
 class Note(Base):

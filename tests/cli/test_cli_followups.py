@@ -54,7 +54,7 @@ def test_outreach_is_queued_once_for_review_and_listed(cli: Run) -> None:
         "review",
         "ada@example.com",
     )
-    assert row["subject"] == "Grace suggested I get in touch"
+    assert row["subject"] == "Grace Hopper suggested I get in touch"
     assert "outreach" in cli("queue")
 
 

@@ -124,6 +124,7 @@ def test_json_shapes(cli: Run) -> None:
     shown = json.loads(cli("contacts", "show", "Ada", "--json"))
     assert set(shown) == {
         "contact", "notes", "conversations", "timeline", "lines", "timeline_left_out", "timezone",
+        "chain",
     }  # fmt: skip
     times = [t["at"] for t in shown["timeline"]]
     assert times == sorted(times)

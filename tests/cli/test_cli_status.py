@@ -126,8 +126,7 @@ def test_needs_you_lists_drafts_referrals_paused_sending_and_failing_sources(app
     needs = {n["kind"]: n["command"] for n in report["needs_you"]}
     assert needs == {
         "draft": "coffeechat approve 1",
-        "referral": 'coffeechat contacts add "Charles Babbage" --email cb@engines.example '
-        f'--introduced-by "#{cid}"',
+        "referral": "coffeechat referrals accept 1",
         "sending_paused": "coffeechat resume-sending",
         "source_failing": "coffeechat connect",
     }

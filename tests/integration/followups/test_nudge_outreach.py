@@ -122,7 +122,7 @@ def test_outreach_credits_the_introducer_waits_for_review_and_is_queued_once(
         "review",
         "pending",
     )
-    assert row.subject == "Grace suggested I get in touch"
+    assert row.subject == "Grace Hopper suggested I get in touch"
     assert "Grace Hopper suggested I get in touch with you" in row.body_text
     # Monday 08:00 Berlin, not the weekend.
     assert row.not_before == datetime(2026, 3, 9, 7, 0, tzinfo=UTC)

@@ -1,0 +1,108 @@
+"""The introduction request: asking a contact to introduce the user to someone they suggested.
+
+For a referral made by name only (nobody knows the address), the polite way in is through the
+introducer. The request is an outbox row of its own kind (``intro_request``, occurrence
+``intro:<referral id>``, so one per referral), threaded under the introducer's conversation and
+in review mode unless the user's [modes] say otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from coffeechat.models.contacts.referrals import ReferralRefused, get_referral
+from coffeechat.models.followups.cadence import CadenceRules, next_send_time
+from coffeechat.models.followups.mail import (
+    Planned,
+    Renderer,
+    first_name,
+    insert_once,
+    people,
+    recipient,
+    thread_of,
+)
+from coffeechat.models.outbox.states import Kind
+from coffeechat.models.store.tables import Account, Contact, Interview, Outbox
+from coffeechat.models.store.uow import UnitOfWork
+from coffeechat.models.text import clean_line
+
+
+def ask_introduction(
+    uow: UnitOfWork,
+    referral_id: int,
+    *,
+    now: datetime,
+    cadence: CadenceRules,
+    mode: str,
+    user_email: str,
+    render: Renderer,
+) -> Outbox:
+    """Queue the request to the introducer of ``referral_id`` (or return the one queued)."""
+    s = uow.session
+    ref = get_referral(s, uow.account_id, referral_id)
+    if ref.status == "dismissed":
+        raise ReferralRefused(
+            f"referral #{ref.id} was declined: `coffeechat referrals accept {ref.id}` first"
+        )
+    if ref.address:
+        raise ReferralRefused(
+            f"referral #{ref.id} has an address ({ref.address}): write to them directly with "
+            f"`coffeechat referrals accept {ref.id}`, then `coffeechat outreach`"
+        )
+    introducer = s.get(Contact, ref.from_contact_id)
+    account = s.get(Account, uow.account_id)
+    assert introducer is not None and account is not None
+    to = recipient(introducer)
+    if to is None:
+        raise ReferralRefused(f"#{introducer.id} {introducer.name} cannot be written to")
+    interview = s.scalars(
+        select(Interview).where(Interview.contact_id == introducer.id).order_by(Interview.id.desc())
+    ).first()
+    if interview is None:
+        raise ReferralRefused(
+            f"there is no conversation with {introducer.name} to ask in: "
+            f"`coffeechat outreach #{introducer.id}` first"
+        )
+    occurrence = f"intro:{ref.id}"
+    queued = s.scalars(
+        select(Outbox).where(
+            Outbox.interview_id == interview.id,
+            Outbox.kind == Kind.INTRO_REQUEST,
+            Outbox.occurrence == occurrence,
+        )
+    ).first()
+    if queued is not None:
+        return queued
+    name = clean_line(ref.name)
+    context = {
+        **people(account, introducer, None),
+        "referred": {
+            "name": name,
+            "first_name": first_name(name) or name,
+            "company": clean_line(ref.company),
+        },
+    }
+    planned = Planned(
+        interview_id=interview.id,
+        kind=Kind.INTRO_REQUEST,
+        occurrence=occurrence,
+        to_addr=to,
+        subject=f"An introduction to {name}?",
+        body=render("mail/intro_request", context),
+        mode=mode,
+        not_before=next_send_time(
+            now,
+            zone=ZoneInfo(account.timezone),
+            window_start=cadence.send_window_start,
+            window_end=cadence.send_window_end,
+            weekdays_only=True,
+        ),
+        thread=thread_of(uow, interview),
+        reason=f"referral #{ref.id}",
+    )
+    row = insert_once(uow, planned, now=now, user_email=user_email)
+    assert row is not None  # checked above, in this transaction
+    return row
