@@ -1,8 +1,8 @@
 """referrals by name only (no address yet), with company, note, origin and decision time;
 when an introducer was told that the person they introduced was met
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-05
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from coffeechat.models.store.types import UtcDateTime
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
