@@ -129,7 +129,10 @@ def print_summary(console: Console, s: Summary, *, temp: bool) -> None:
         table.add_row(d["contact"], d["kind"], d["rule"], note)
     console.print(table)
     for address in s.referrals:
-        console.print(f"referral suggested in a reply: {address} (proposed, for you to accept)")
+        console.print(
+            f"referral suggested in a reply: {address} "
+            "(proposed: `coffeechat referrals` lists it to accept or decline)"
+        )
     for sheet in s.prep_sheets:
         gone = "  [dim](deleted at exit: use --data-dir or --keep to keep it)[/dim]" if temp else ""
         console.print(f"prep sheet: {sheet['path']} (email to you: {sheet['email']}){gone}")

@@ -209,9 +209,10 @@ def _needs_you(
         .limit(MAX_NEEDS + 1)
     ):
         name = clean_line(ref.name) or ref.address
+        who = f"{name} <{ref.address}>" if ref.address and name != ref.address else name
         out.append(
-            f'{clean_line(by)} suggested {name} <{ref.address}>: `coffeechat contacts add "{name}" '
-            f'-e {ref.address} --introduced-by "{clean_line(by)}"`, then `coffeechat outreach`'
+            f"{clean_line(by)} suggested {who}: `coffeechat referrals accept {ref.id}` "
+            f"(or `coffeechat referrals decline {ref.id}`)"
         )
     unreadable = session.scalar(
         select(func.count())

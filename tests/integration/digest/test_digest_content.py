@@ -238,7 +238,7 @@ def test_what_needs_the_user_names_the_command_for_each(world: World) -> None:
         f"Ada Lovelace waits in Drafts for your approval: `coffeechat approve {draft_id}`" in needs
     )
     assert "follow-up to Bob Kahn waits for your approval: `coffeechat approve" in needs
-    assert '`coffeechat contacts add "Grace Hopper" -e grace@example.net' in needs
+    assert "Grace Hopper <grace@example.net>: `coffeechat referrals accept 1`" in needs
     assert "calendar work is failing (3 tries): HTTP 401" in needs
     assert digest.has_news and digest.meetings[0].prep_sheet == "/data/prep/ada.md"
 
