@@ -13,86 +13,38 @@ import re
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+")
 # A full stop after these is no end of sentence ("e.g. Rust", "Dr. Okafor", "A. Lovelace").
-_ABBREVIATIONS = frozenset(
-    {
-        "e.g.",
-        "i.e.",
-        "etc.",
-        "vs.",
-        "approx.",
-        "dr.",
-        "mr.",
-        "mrs.",
-        "ms.",
-        "prof.",
-        "st.",
-        "no.",
-        "z.b.",
-        "bzw.",
-        "ca.",
-        "u.a.",
-        "p.ex.",
-        "cf.",
-        "mme.",
-        "m.",
-        "inc.",
-        "ltd.",
-        "co.",
-    }
-)
+_ABBREVIATIONS = frozenset({
+    "e.g.", "i.e.", "etc.", "vs.", "approx.", "dr.", "mr.", "mrs.", "ms.", "prof.", "st.",
+    "no.", "z.b.", "bzw.", "ca.", "u.a.", "p.ex.", "cf.", "mme.", "m.", "inc.", "ltd.", "co.",
+})
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "promises",
-        re.compile(
-            r"\b(i promised|i said i'?d|i said i would|i told (?:her|him|them) i'?d"
-            r"|i owe (?:her|him|them)|i'?ll send|i will send|i'?ll share|i will share|i'?ll forward"
-            r"|i'?ll get back|i agreed to|i'?m (?:going to|gonna) send|ich habe versprochen"
-            r"|ich schicke (?:ihr|ihm)|versprochen|j'ai promis"
-            r"|je (?:lui )?(?:ai dit que je|vais lui envoyer|lui enverrai|enverrai))\b",
-            re.I,
-        ),
-    ),
-    (
-        "offers",
-        re.compile(
-            r"\b(offered|offers to|(?:she|he|they)(?:'ll| will| would| can| could)"
-            r" (?:intro|introduce|connect|forward|refer|pass|review|look over|send me|ask around"
-            r"|put in a word|keep me in mind)"
-            r"|happy to (?:intro|introduce|review|connect"
-            r"|forward|refer|look)|(?:she|he|they) said (?:she|he|they)'?d (?:intro|introduce|connect"
-            r"|forward|refer|review|send)|bot an|hat angeboten|angeboten|a proposé|m'a proposé"
-            r"|propose de|proposé de|recommend(?:ed)? me|refer(?:red)? me|put my name forward"
-            r"|pass(?:ed)? (?:on )?my (?:cv|name|resume|details))\b",
-            re.I,
-        ),
-    ),
-    (
-        "advice",
-        re.compile(
-            r"\b(suggested|suggests|advised|advises|recommended|recommends|told me to|said i should"
-            r"|thinks i should|her advice|his advice|their advice|tip was|main tip"
-            r"|riet mir|rät mir|empfahl|empfohlen|empfiehlt|meinte,? ich sollte|m'a conseillé"
-            r"|conseille de|conseillé de|suggère|a suggéré|recommande)\b",
-            re.I,
-        ),
-    ),
-    (
-        "next_step",
-        re.compile(
-            r"\b(next step|next steps|next,? i|i'?m going to|i'?m gonna|i plan to|i'?ll (?:apply|try"
-            r"|look|read|go|start|update|reach|write|sign|follow)|als nächstes|nächster schritt"
-            r"|prochaine étape|je vais)\b",
-            re.I,
-        ),
-    ),
-    (
-        "learned",
-        re.compile(
-            r"\b(i learned|i learnt|learned that|turns out|found out|apparently|ich habe gelernt"
-            r"|gelernt|erfahren|j'ai appris|appris que)\b",
-            re.I,
-        ),
-    ),
+    ("promises", re.compile(
+        r"\b(i promised|i said i'?d|i said i would|i told (?:her|him|them) i'?d"
+        r"|i owe (?:her|him|them)|i'?ll send|i will send|i'?ll share|i will share|i'?ll forward"
+        r"|i'?ll get back|i agreed to|i'?m (?:going to|gonna) send|ich habe versprochen"
+        r"|ich schicke (?:ihr|ihm)|versprochen|j'ai promis"
+        r"|je (?:lui )?(?:ai dit que je|vais lui envoyer|lui enverrai|enverrai))\b", re.I)),
+    ("offers", re.compile(
+        r"\b(offered|offers to|(?:she|he|they)(?:'ll| will| would| can| could)"
+        r" (?:intro|introduce|connect|forward|refer|pass|review|look over|send me|ask around"
+        r"|put in a word|keep me in mind)"
+        r"|happy to (?:intro|introduce|review|connect"
+        r"|forward|refer|look)|(?:she|he|they) said (?:she|he|they)'?d (?:intro|introduce|connect"
+        r"|forward|refer|review|send)|bot an|hat angeboten|angeboten|a proposé|m'a proposé"
+        r"|propose de|proposé de|recommend(?:ed)? me|refer(?:red)? me|put my name forward"
+        r"|pass(?:ed)? (?:on )?my (?:cv|name|resume|details))\b", re.I)),
+    ("advice", re.compile(
+        r"\b(suggested|suggests|advised|advises|recommended|recommends|told me to|said i should"
+        r"|thinks i should|her advice|his advice|their advice|tip was|main tip"
+        r"|riet mir|rät mir|empfahl|empfohlen|empfiehlt|meinte,? ich sollte|m'a conseillé"
+        r"|conseille de|conseillé de|suggère|a suggéré|recommande)\b", re.I)),
+    ("next_step", re.compile(
+        r"\b(next step|next steps|next,? i|i'?m going to|i'?m gonna|i plan to|i'?ll (?:apply|try"
+        r"|look|read|go|start|update|reach|write|sign|follow)|als nächstes|nächster schritt"
+        r"|prochaine étape|je vais)\b", re.I)),
+    ("learned", re.compile(
+        r"\b(i learned|i learnt|learned that|turns out|found out|apparently|ich habe gelernt"
+        r"|gelernt|erfahren|j'ai appris|appris que)\b", re.I)),
 )
 
 
