@@ -30,49 +30,15 @@ _DEVICE = re.compile(
     r"sent from mail for windows.{0,20}|download outlook for \S.{0,20})$",
     re.I,
 )
-_SIGNOFFS = frozenset(
-    {
-        "thanks",
-        "thank you",
-        "thx",
-        "ta",
-        "best",
-        "best wishes",
-        "cheers",
-        "regards",
-        "best regards",
-        "kind regards",
-        "warm regards",
-        "all the best",
-        "talk soon",
-        "speak soon",
-        "many thanks",
-        "love",
-        "xx",
-        "x",
-        "viele grüße",
-        "viele grüsse",
-        "liebe grüße",
-        "beste grüße",
-        "grüße",
-        "gruß",
-        "lg",
-        "vg",
-        "mit freundlichen grüßen",
-        "danke",
-        "bis bald",
-        "merci",
-        "cordialement",
-        "bien à vous",
-        "bien à toi",
-        "à bientôt",
-        "bises",
-        "bisous",
-        "amitiés",
-        "bonne journée",
-        "merci beaucoup",
-    }
-)
+_SIGNOFFS = frozenset({
+    "thanks", "thank you", "thx", "ta", "best", "best wishes", "cheers", "regards",
+    "best regards", "kind regards", "warm regards", "all the best", "talk soon", "speak soon",
+    "many thanks", "love", "xx", "x",
+    "viele grüße", "viele grüsse", "liebe grüße", "beste grüße", "grüße", "gruß", "lg", "vg",
+    "mit freundlichen grüßen", "danke", "bis bald",
+    "merci", "cordialement", "bien à vous", "bien à toi", "à bientôt", "bises", "bisous",
+    "amitiés", "bonne journée", "merci beaucoup",
+})
 _POSTSCRIPT = re.compile(r"^p\.\s?s\.?:?\s+|^ps:\s*", re.I)
 _SIGNATURE_TAIL = 6  # a sign-off counts only among this many last lines
 

@@ -145,13 +145,9 @@ class _Found:
         default = default_due(self.today, self.promise_days)
         promises = [PromiseMention(p, due_date(p, self.today) or default) for p in self.promises]
         return DebriefFields(
-            learned=tuple(t["learned"]),
-            advice=tuple(t["advice"]),
-            people=tuple(self.people),
-            promises=tuple(promises),
-            offers=tuple(t["offers"]),
-            next_step=tuple(t["next_step"]),
-            unplaced=tuple(t["unplaced"]),
+            learned=tuple(t["learned"]), advice=tuple(t["advice"]), people=tuple(self.people),
+            promises=tuple(promises), offers=tuple(t["offers"]),
+            next_step=tuple(t["next_step"]), unplaced=tuple(t["unplaced"]),
         )
 
 
@@ -196,11 +192,8 @@ class _Reader:
     def line(self, text: str) -> None:
         """One line the user wrote."""
         body, bulleted = strip_marker(text)
-        if (
-            self.current is not None
-            and self.blank_before
-            and not bulleted
-            and (self.bulleted_section or self.inline_section)
+        if self.current is not None and self.blank_before and not bulleted and (
+            self.bulleted_section or self.inline_section
         ):
             self.current = None  # a closing remark after a list, not one more item
         continued = not bulleted and not self.blank_before and body[:1].islower()

@@ -17,92 +17,18 @@ ADDRESS = re.compile(r"[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _PARTICLES = frozenset(
     {"van", "von", "de", "da", "del", "der", "den", "le", "la", "du", "di", "bin", "al"}
 )
-_NOT_NAMES = frozenset(
-    {
-        "i",
-        "the",
-        "their",
-        "her",
-        "his",
-        "she",
-        "he",
-        "they",
-        "them",
-        "someone",
-        "somebody",
-        "a",
-        "an",
-        "my",
-        "our",
-        "your",
-        "it",
-        "this",
-        "that",
-        "also",
-        "and",
-        "or",
-        "maybe",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "linkedin",
-        "slack",
-        "email",
-        "cto",
-        "ceo",
-        "vp",
-        "hr",
-        "recruiting",
-        "people",
-        "sie",
-        "er",
-        "ihr",
-        "ihre",
-        "jemand",
-        "jemandem",
-        "elle",
-        "il",
-        "quelqu'un",
-        "son",
-        "sa",
-    }
-)
-_NOT_LOWER_NAMES = frozenset(
-    {
-        "anyone",
-        "everyone",
-        "folks",
-        "recruiters",
-        "recruiter",
-        "team",
-        "hiring",
-        "manager",
-        "ask",
-        "later",
-        "none",
-        "not",
-        "sure",
-        "unknown",
-        "lots",
-        "several",
-        "some",
-        "few",
-        "both",
-        "friends",
-        "colleagues",
-        "her",
-        "his",
-        "someone",
-        "nobody",
-        "check",
-        "find",
-        "see",
-    }
-)
+_NOT_NAMES = frozenset({
+    "i", "the", "their", "her", "his", "she", "he", "they", "them", "someone", "somebody",
+    "a", "an", "my", "our", "your", "it", "this", "that", "also", "and", "or", "maybe",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "linkedin", "slack", "email", "cto", "ceo", "vp", "hr", "recruiting", "people",
+    "sie", "er", "ihr", "ihre", "jemand", "jemandem", "elle", "il", "quelqu'un", "son", "sa",
+})
+_NOT_LOWER_NAMES = frozenset({
+    "anyone", "everyone", "folks", "recruiters", "recruiter", "team", "hiring", "manager",
+    "ask", "later", "none", "not", "sure", "unknown", "lots", "several", "some", "few", "both",
+    "friends", "colleagues", "her", "his", "someone", "nobody", "check", "find", "see",
+})
 _OWN_PLAN = re.compile(
     r"\b(?:i'?ll|i will|i need to|i want to|i have to|i hope to|i plan to|i'd like to|we'?ll)"
     r"(?: also| again)?\s+$",
@@ -200,7 +126,7 @@ def person_in_item(item: str) -> PersonMention | None:
     found = ADDRESS.search(item)
     address = found.group(0) if found else None
     if found is not None:
-        item = f"{item[: found.start()].rstrip(' <([')} {item[found.end() :].lstrip(' >)]')}"
+        item = f"{item[: found.start()].rstrip(' <([')} {item[found.end():].lstrip(' >)]')}"
         item = item.strip(" -–—,;:.")
     if not item:
         return None if address is None else PersonMention(name=address, address=address)
@@ -242,7 +168,7 @@ def people_in_sentence(sentence: str) -> list[PersonMention]:
             continue  # "I'll talk to Ada again": the user's plan, not someone they were sent to
         if _THEIR_PLAN.search(sentence, before, cue.start()) and not _INTRO.match(cue.group(0)):
             continue  # "she'll talk to Priya about my CV": an offer, Priya is not for the user
-        tail = sentence[cue.end() : cue.end() + 200]
+        tail = sentence[cue.end(): cue.end() + 200]
         address = ADDRESS.match(tail)
         if address is not None:
             found.append(PersonMention(name=address.group(0), address=address.group(0)))
