@@ -48,7 +48,9 @@ class Kind(StrEnum):
     UPDATE = "update"
     REPLY = "reply"  # written by the assistant (deployments/mcp), reviewed by the user
     PREP_SHEET = "prep_sheet"  # to the user, never to a contact
-    DIGEST = "digest"  # to the user, about the account: the one kind with no interview
+    DIGEST = "digest"  # to the user, about the account: no interview
+    # To the user after a meeting, asking how it went (no interview: it is never to a contact).
+    DEBRIEF_REQUEST = "debrief_request"
 
 
 class Mode(StrEnum):
@@ -120,7 +122,9 @@ OUT_OR_GOING: Final = (*WAITING, S.SENT)
 CLAIMED: Final = (S.SENDING, S.SENT, S.NEEDS_REVIEW)
 """Rows that were handed to the server (sent, or possibly sent)."""
 
-TO_CONTACT: Final = tuple(k for k in Kind if k is not Kind.PREP_SHEET)
+TO_CONTACT: Final = tuple(
+    k for k in Kind if k not in (Kind.PREP_SHEET, Kind.DEBRIEF_REQUEST, Kind.DIGEST)
+)
 """Kinds written to a contact; a prep sheet goes to the user and is never part of a thread."""
 
 
