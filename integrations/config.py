@@ -167,8 +167,6 @@ class DebriefConfig(_Section):
     enabled: bool = True
     # One reminder this long after the request when no answer came; then nothing more.
     reminder_hours: float = Field(default=24.0, gt=0, le=24 * 14)
-    # A promise with no date written gets this many days.
-    promise_days: int = Field(default=7, ge=1, le=365)
 
 
 def default_data_dir() -> Path:
