@@ -11,6 +11,7 @@ from rich.markup import escape
 from coffeechat.deployments.cli import (
     connect_cmd,
     contacts,
+    debrief_cmd,
     followup_cmd,
     inspect_cmd,
     prep_cmd,
@@ -70,6 +71,7 @@ app.command("review")(followup_cmd.review)
 app.command("queue")(followup_cmd.queue)
 app.command("plan")(followup_cmd.plan)
 app.command("thank")(followup_cmd.thank)
+app.command("debrief")(debrief_cmd.debrief)
 
 
 @app.command("mcp")

@@ -107,7 +107,7 @@ def test_request_answered_by_the_user_stored_stranger_refused(
     assert "Their advice:" in body and "any form" in body
     parent = request["Message-ID"]
 
-    mailbox.append(reply(f"Eve <eve@example.org>", "<eve-1@example.org>", parent,
+    mailbox.append(reply("Eve <eve@example.org>", "<eve-1@example.org>", parent,
                          "People to talk to: Mallory <mallory@evil.example>\n",
                          AFTER + timedelta(hours=1)))  # fmt: skip
     mailbox.append(reply(f"Sam Seeker <{USER}>", "<sam-answer-1@example.net>", parent, ANSWER,

@@ -52,9 +52,7 @@ def test_one_reminder_a_day_after_the_request_went_then_silence() -> None:
     sent = DebriefFacts(ended=END, requested=True, request_sent_at=END + timedelta(minutes=5))
     assert due(sent, END + DAY) is None
     assert due(sent, END + DAY + timedelta(minutes=5)) is Ask.REMINDER
-    reminded = DebriefFacts(
-        ended=END, requested=True, request_sent_at=END, reminded=True
-    )
+    reminded = DebriefFacts(ended=END, requested=True, request_sent_at=END, reminded=True)
     assert due(reminded, END + 10 * DAY) is None
     assert due(DebriefFacts(ended=END, requested=True, request_sent_at=END,
                             cancelled=True), END + 2 * DAY) is None  # fmt: skip
