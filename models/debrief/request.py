@@ -206,7 +206,7 @@ def _queue(
 
 
 def _stop_unwanted(uow: UnitOfWork) -> list[str]:
-    """Unsent requests for a meeting now cancelled, or already answered, are cancelled."""
+    """Unsent mail about a meeting now cancelled is stopped, and an answered one's reminder."""
     labels = []
     answered = set(
         uow.session.scalars(select(Debrief.meeting_id).where(Debrief.account_id == uow.account_id))
@@ -226,8 +226,9 @@ def _stop_unwanted(uow: UnitOfWork) -> list[str]:
         )
     ):
         meeting_id = meeting_of(row.occurrence)
-        if meeting_id in answered or meeting_id in cancelled:
-            reason = "answered" if meeting_id in answered else "meeting cancelled"
+        reminder = row.occurrence.endswith("reminder")
+        if (reminder and meeting_id in answered) or meeting_id in cancelled:
+            reason = "meeting cancelled" if meeting_id in cancelled else "answered"
             if move(uow.session, Move.CANCEL, Outbox.id == row.id, frm=UNSENT, last_error=reason):
                 labels.append("debrief-stopped")
     return labels

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from coffeechat.models.classify.address import normalise_address
 from coffeechat.models.debrief.fields import DebriefFields
 from coffeechat.models.debrief.parse import parse_debrief
-from coffeechat.models.debrief.request import meeting_of
+from coffeechat.models.debrief.request import Ask, meeting_of, occurrence
 from coffeechat.models.outbox.rows import move
 from coffeechat.models.outbox.states import UNSENT, Kind, Move
 from coffeechat.models.store.events import DebriefReceived, DebriefRefused, PromiseMade
@@ -131,10 +131,11 @@ def store_debrief(
                                contact_id=meeting.contact_id, text=promise.text[:500],
                                due=promise.due))  # fmt: skip
     people = _referrals(uow, meeting, fields, source, now)
-    # An answer makes the reminder pointless: one not sent yet is stopped here.
+    # An answer makes the reminder pointless: one not sent yet is stopped here. (The request
+    # itself is left alone: an answer to it shows it went, whatever its row says.)
     move(s, Move.CANCEL, Outbox.account_id == uow.account_id,
          Outbox.kind == Kind.DEBRIEF_REQUEST,
-         Outbox.occurrence.like(f"meeting:{meeting_id}:debrief%"), frm=UNSENT,
+         Outbox.occurrence == occurrence(meeting_id, Ask.REMINDER), frm=UNSENT,
          last_error="answered")  # fmt: skip
     uow.record(
         DebriefReceived(occurred_at=now, interview_id=meeting.interview_id,
