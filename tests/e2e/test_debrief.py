@@ -156,3 +156,27 @@ def test_no_request_for_a_cancelled_meeting(
     for later in (AFTER, AFTER + timedelta(hours=30)):
         run_cycle(app, later)
     assert asked(smtp) == []
+
+
+def test_an_html_only_answer_from_webmail_is_read(
+    app: App, mailbox: BedMailbox, smtp: SmtpServer
+) -> None:
+    run_cycle(app, AFTER)
+    (request,) = asked(smtp)
+    html = (
+        "<html><body><div>Their advice: ask about the <b>on-call</b> rota</div>"
+        "<div>What they offered: an intro to Charles</div>"
+        "<blockquote>What I learned:</blockquote></body></html>"
+    )
+    raw = (
+        f"From: {USER}\r\nTo: {USER}\r\nSubject: Re: {SUBJECT}\r\n"
+        f"Date: {format_datetime(AFTER + timedelta(hours=1))}\r\n"
+        f"Message-ID: <webmail-1@example.net>\r\nIn-Reply-To: {request['Message-ID']}\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n"
+    ).encode()
+    mailbox.append(raw)
+    sync_inbox(app, AFTER + timedelta(hours=2))
+    with app.factory() as s:
+        (debrief,) = s.scalars(select(Debrief)).all()
+        assert debrief.fields["advice"] == ["ask about the on-call rota"]
+        assert debrief.fields["offers"] == ["an intro to Charles"]
