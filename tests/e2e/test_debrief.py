@@ -103,7 +103,9 @@ def test_request_answered_by_the_user_stored_stranger_refused(
     request = requests[0]
     assert request["Subject"] == SUBJECT and request["To"].endswith(f"<{USER}>")
     assert not any(ADA in m.rcpt_tos and "How did it go" in str(m.raw) for m in smtp.messages)
-    body = request.get_payload(decode=True).decode()
+    payload = request.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    body = payload.decode()
     assert "Their advice:" in body and "any form" in body
     parent = request["Message-ID"]
 

@@ -24,7 +24,8 @@ from coffeechat.models.outbox.states import Move
 from coffeechat.models.store.db import session_factory
 from coffeechat.models.store.tables import Debrief, EventLog, Message, Outbox, Promise
 from coffeechat.models.store.uow import UnitOfWork
-from tests.property.facts import NOW, PEOPLE, USER, USERS, Scratch, _calendar, event
+from tests.property.facts import NOW, PEOPLE, USERS, Scratch, _calendar, event
+from tests.simulation.scenario import USER
 
 ADA = PEOPLE[0]
 ENDED = NOW - timedelta(hours=3)
