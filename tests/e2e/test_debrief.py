@@ -102,6 +102,7 @@ def test_request_answered_by_the_user_stored_stranger_refused(
     assert len(requests) == 1
     request = requests[0]
     assert request["Subject"] == SUBJECT and request["To"].endswith(f"<{USER}>")
+    assert request["Auto-Submitted"] == "auto-generated"  # no vacation responder answers it
     assert not any(ADA in m.rcpt_tos and "How did it go" in str(m.raw) for m in smtp.messages)
     payload = request.get_payload(decode=True)
     assert isinstance(payload, bytes)
