@@ -43,6 +43,31 @@ def event(status: str = "CONFIRMED", seq: int = 0) -> str:
     )
 
 
+def make_app(
+    tmp_path: Path,
+    mailbox: BedMailbox,
+    smtp: SmtpServer,
+    ics_http_server: IcsFeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    **sections: object,
+) -> App:
+    """The account on the test bed, Ada's meeting known, the account connected."""
+    monkeypatch.setenv("E2E_IMAP_PASSWORD", mailbox.password)
+    monkeypatch.setenv("E2E_SMTP_PASSWORD", smtp.password)
+    smtp.deliver_to(mailbox)
+    app = build_app(
+        bed.settings(
+            tmp_path, mailbox=mailbox, relay=smtp, feed_url=ics_http_server.url,
+            imap_env="E2E_IMAP_PASSWORD", smtp_env="E2E_SMTP_PASSWORD", **sections,
+        )
+    )  # fmt: skip
+    bed.seed_outreach(app, "Ada Lovelace", ADA, mid=OUTREACH, sent_at=NOW - timedelta(days=5),
+                        company="Engines Ltd")  # fmt: skip
+    ics_http_server.set_body(event())
+    run_cycle(app, NOW)
+    return app
+
+
 @pytest.fixture
 def app(
     tmp_path: Path,
@@ -51,20 +76,7 @@ def app(
     ics_http_server: IcsFeedServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> App:
-    monkeypatch.setenv("E2E_IMAP_PASSWORD", mailbox.password)
-    monkeypatch.setenv("E2E_SMTP_PASSWORD", smtp.password)
-    smtp.deliver_to(mailbox)
-    app = build_app(
-        bed.settings(
-            tmp_path, mailbox=mailbox, relay=smtp, feed_url=ics_http_server.url,
-            imap_env="E2E_IMAP_PASSWORD", smtp_env="E2E_SMTP_PASSWORD",
-        )
-    )  # fmt: skip
-    bed.seed_outreach(app, "Ada Lovelace", ADA, mid=OUTREACH, sent_at=NOW - timedelta(days=5),
-                        company="Engines Ltd")  # fmt: skip
-    ics_http_server.set_body(event())
-    run_cycle(app, NOW)  # the meeting is known, the account connected
-    return app
+    return make_app(tmp_path, mailbox, smtp, ics_http_server, monkeypatch)
 
 
 def sync_inbox(app: App, now: datetime) -> None:
@@ -183,3 +195,18 @@ def test_an_html_only_answer_from_webmail_is_read(
         (debrief,) = s.scalars(select(Debrief)).all()
         assert debrief.fields["advice"] == ["ask about the on-call rota"]
         assert debrief.fields["offers"] == ["an intro to Charles"]
+
+
+def test_turned_off_nothing_is_asked(
+    tmp_path: Path,
+    mailbox: BedMailbox,
+    smtp: SmtpServer,
+    ics_http_server: IcsFeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = make_app(tmp_path, mailbox, smtp, ics_http_server, monkeypatch,
+                   debrief={"enabled": False})  # fmt: skip
+    for later in (AFTER, AFTER + timedelta(hours=30)):
+        run_cycle(app, later)
+    assert asked(smtp) == []
+    assert any(ADA in m.rcpt_tos for m in smtp.messages)  # the thank-you still went
