@@ -210,3 +210,17 @@ def test_turned_off_nothing_is_asked(
         run_cycle(app, later)
     assert asked(smtp) == []
     assert any(ADA in m.rcpt_tos for m in smtp.messages)  # the thank-you still went
+
+
+def test_the_daily_cap_holds_mail_to_contacts_not_the_request(
+    tmp_path: Path,
+    mailbox: BedMailbox,
+    smtp: SmtpServer,
+    ics_http_server: IcsFeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = make_app(tmp_path, mailbox, smtp, ics_http_server, monkeypatch,
+                   cadence={"daily_cap": 0})  # fmt: skip
+    run_cycle(app, AFTER)
+    assert len(asked(smtp)) == 1  # to the user's own address: no contact's inbox to protect
+    assert not any(ADA in m.rcpt_tos for m in smtp.messages)  # the thank-you waits
