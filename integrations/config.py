@@ -167,6 +167,14 @@ class DigestConfig(_Section):
     hour: int = Field(default=8, ge=0, le=23)
 
 
+class DebriefConfig(_Section):
+    """Asking the user, after each meeting, how it went (by email to their own address)."""
+
+    enabled: bool = True
+    # One reminder this long after the request when no answer came; then nothing more.
+    reminder_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+
+
 def default_data_dir() -> Path:
     """The user's data directory (database, prep sheets)."""
     return Path(platformdirs.user_data_dir(APP))
@@ -194,6 +202,7 @@ class Settings(BaseSettings):
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
     modes: ModesConfig = Field(default_factory=ModesConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    debrief: DebriefConfig = Field(default_factory=DebriefConfig)
 
     @classmethod
     def settings_customise_sources(

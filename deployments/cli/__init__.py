@@ -11,6 +11,7 @@ from rich.markup import escape
 from coffeechat.deployments.cli import (
     connect_cmd,
     contacts,
+    debrief_cmd,
     followup_cmd,
     inspect_cmd,
     prep_cmd,
@@ -73,6 +74,7 @@ app.command("plan")(followup_cmd.plan)
 app.command("thank")(followup_cmd.thank)
 app.add_typer(referrals_cmd.app, name="referrals")
 app.command("refer")(referrals_cmd.refer_cmd)
+app.command("debrief")(debrief_cmd.debrief)
 
 
 @app.command("mcp")

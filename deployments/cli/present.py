@@ -151,6 +151,16 @@ def event_words(
         "MessageSuspected": lambda: (
             f"suspicious mail from {p.get('sender', '?')}: {p.get('reason', '')}"
         ),
+        "DebriefRequested": lambda: (
+            "asked you how it went" + (" (reminder)" if p.get("reminder") else "")
+        ),
+        "DebriefReceived": lambda: (
+            "your debrief stored" + (", replacing an earlier one" if p.get("replaced") else "")
+        ),
+        "DebriefRefused": lambda: (
+            f"mail from {p.get('sender', '?')} about a debrief refused: {p.get('reason', '')}"
+        ),
+        "PromiseMade": lambda: f"you promised: {p.get('text', '')}",
     }
     said = words.get(kind)
     return str(said()) if said else kind

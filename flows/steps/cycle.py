@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from coffeechat.flows.steps import calendar, digest, plan, prep_sheets, send
+from coffeechat.flows.steps import calendar, debrief, digest, plan, prep_sheets, send
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
 from coffeechat.flows.steps.failures import record_failure
 from coffeechat.flows.steps.inbox import sync_account_mail
@@ -32,6 +32,7 @@ STEPS: tuple[Step, ...] = (
     calendar.STEP,
     prep_sheets.STEP,
     plan.STEP,
+    debrief.STEP,
     digest.STEP,
     send.STEP,
 )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from coffeechat.models.classify import Kind, Relation, ThreadContext, Verdict, match_reply
+from coffeechat.models.debrief.store import take_answer
 from coffeechat.models.inbox.draft_match import is_sent_draft
 from coffeechat.models.interviews.authority import MessageSuspected, complaint_has_authority
 from coffeechat.models.interviews.fact_times import (
@@ -132,6 +133,9 @@ def apply_verdict(fx: Effects, message: Message, verdict: Verdict, *, outgoing: 
     if verdict.kind is Kind.SUSPICIOUS:  # first: a forged From of the user's is no sent mail
         message.direction = "in"  # the provider judged it on arrival; its id is none of ours
         return _suspected(fx, message, verdict.notes[0] if verdict.notes else "suspicious")
+    debriefed = _debrief_answer(fx, message, verdict)
+    if debriefed is not None:  # about a debrief request: the user's answer, or refused
+        return debriefed
     if outgoing:
         return _outgoing(fx, message)
     if verdict.kind is Kind.HUMAN:
@@ -145,6 +149,26 @@ def apply_verdict(fx: Effects, message: Message, verdict: Verdict, *, outgoing: 
             return _suspected(fx, message, "complaint that names no mail of ours")
         return _opt_out(fx, _contacts_for(fx, message, verdict.complainants), "complaint")
     return []  # delay notices, read receipts, attendee responses: recorded, nothing changes
+
+
+def _debrief_answer(fx: Effects, message: Message, verdict: Verdict) -> list[str] | None:
+    """Mail naming a debrief request is the user's answer or nothing; never a contact's reply."""
+    if not {verdict.mail.in_reply_to, *verdict.mail.references} & fx.ctx.our_message_ids:
+        return None  # names no mail of ours at all (most mail): no query
+    account = fx.uow.session.get(Account, fx.uow.account_id)
+    assert account is not None
+    at = message_time(message.date, fx.now)
+    labels = take_answer(
+        fx.uow, message_id=message.message_id, in_reply_to=verdict.mail.in_reply_to,
+        references=verdict.mail.references, from_addrs=verdict.mail.from_addrs,
+        by_person=verdict.kind is Kind.HUMAN, text=verdict.mail.text_body,
+        own=(account.email, *account.other_addresses), written_at=at,
+        today=at.astimezone(fx.zone).date(), now=fx.now,
+    )  # fmt: skip
+    if labels is not None:
+        message.flags = [*message.flags, "debrief" if "debrief-refused" not in labels else
+                         "debrief-refused"]  # fmt: skip
+    return labels
 
 
 def _suspected(fx: Effects, message: Message, reason: str) -> list[str]:

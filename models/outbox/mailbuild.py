@@ -137,7 +137,8 @@ def build_message(mail: OutgoingMail, *, date: datetime) -> EmailMessage:
         message["In-Reply-To"] = parent
     if refs:
         message["References"] = " ".join(refs)
-    if mail.kind == Kind.PREP_SHEET:
+    if mail.kind in (Kind.PREP_SHEET, Kind.DEBRIEF_REQUEST):
+        # RFC 3834: no vacation responder answers it (the user's own would, to a debrief).
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(_body(mail.body_text), charset="utf-8", cte="quoted-printable")
     if mail.body_html:

@@ -50,6 +50,8 @@ class Kind(StrEnum):
     PREP_SHEET = "prep_sheet"  # to the user, never to a contact
     DIGEST = "digest"  # to the user, about the account: the one kind with no interview
     INTRO_REQUEST = "intro_request"  # to an introducer: "would you introduce me to ...?"
+    # To the user after a meeting, asking how it went (no interview: it is never to a contact).
+    DEBRIEF_REQUEST = "debrief_request"
 
 
 class Mode(StrEnum):
@@ -127,7 +129,7 @@ NEEDS_USER: Final = (S.DRAFT, S.NEEDS_REVIEW, S.FAILED)
 OPEN: Final = (S.PENDING, S.SENDING, S.DRAFT, S.NEEDS_REVIEW, S.FAILED)
 """Rows not finished: neither sent nor cancelled."""
 
-TO_USER: Final = (Kind.PREP_SHEET, Kind.DIGEST)
+TO_USER: Final = (Kind.PREP_SHEET, Kind.DIGEST, Kind.DEBRIEF_REQUEST)
 """Kinds written to the user themself: never part of a thread with a contact."""
 
 TO_CONTACT: Final = tuple(k for k in Kind if k not in TO_USER)

@@ -21,7 +21,7 @@ from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.outbox.effects import record_sent
 from coffeechat.models.outbox.mailbuild import OutgoingMail
 from coffeechat.models.outbox.rows import move
-from coffeechat.models.outbox.states import CLAIMED, Kind, Mode, Move, Status
+from coffeechat.models.outbox.states import CLAIMED, TO_CONTACT, Kind, Mode, Move, Status
 from coffeechat.models.store.events import DomainEvent
 from coffeechat.models.store.tables import Account, Contact, ContactEmail, Interview, Outbox
 from coffeechat.models.store.uow import UnitOfWork
@@ -65,6 +65,8 @@ def sent_today(session: Session, account_id: int, now: datetime, zone: ZoneInfo)
         .where(
             Outbox.account_id == account_id,
             Outbox.mode == Mode.AUTO,
+            # The cap protects the contacts' inboxes: mail to the user's own is not counted.
+            Outbox.kind.in_(TO_CONTACT),
             # Counted against the daily cap: whatever was (or may have been) sent.
             Outbox.status.in_(CLAIMED),
             Outbox.claimed_at >= start,
@@ -143,10 +145,14 @@ def claim_due(
         assert account is not None
         room = daily_cap - sent_today(session, account_id, now, ZoneInfo(account.timezone))
         claimed: list[int] = []
+        capped = 0  # claimed rows to contacts (mail to the user waits for no cap)
         # Cancelled rows make room for later ones, so look a little further than limit.
         for row in _due(session, account_id, now, Mode.AUTO, limit + 50):
-            if len(claimed) >= min(limit, room):
+            if len(claimed) >= limit:
                 break
+            counts = row.kind in TO_CONTACT
+            if counts and capped >= room:
+                continue  # over the cap: it waits for tomorrow, untouched
             reason = refusal(session, row, account, now)
             if reason is not None:
                 _cancel(session, row.id, Status.PENDING, reason)
@@ -154,6 +160,7 @@ def claim_due(
             if move(session, Move.CLAIM, Outbox.id == row.id, frm=Status.PENDING,
                     claimed_at=now, attempts=Outbox.attempts + 1):  # fmt: skip
                 claimed.append(row.id)
+                capped += int(counts)
         session.commit()
         return claimed
 

@@ -160,8 +160,8 @@ def describe(kind: str, payload: dict[str, Any], contact: str) -> str:
         return ""
     if kind == "EmailSent":
         sent = str(payload.get("kind", ""))
-        if sent in (KIND, Kind.OUTREACH, Kind.PREP_SHEET):
-            return ""  # the digest itself; the others have their own events
+        if sent in (KIND, Kind.OUTREACH, Kind.PREP_SHEET, Kind.DEBRIEF_REQUEST):
+            return ""  # the digest itself; the others have their own events (or are to you)
         return f"{_KIND_WORDS.get(sent, sent)} sent to {who}"
     words = {
         "OutreachSent": f"request sent to {who}"

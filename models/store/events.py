@@ -217,3 +217,48 @@ class AssistantCalled(DomainEvent):
     tool: str
     arguments: str
     outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DebriefRequested(DomainEvent):
+    """The user was asked how a meeting went (``reminder``: the one follow-up ask)."""
+
+    noun: ClassVar[str] = "debrief"
+    verb: ClassVar[str] = "requested"
+    meeting_id: int
+    message_id: str
+    reminder: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DebriefReceived(DomainEvent):
+    """The user's debrief of a meeting was stored (``replaced``: it superseded an older one)."""
+
+    noun: ClassVar[str] = "debrief"
+    verb: ClassVar[str] = "received"
+    meeting_id: int
+    source: str  # the answer's Message-ID, or "cli:..."
+    replaced: bool = False
+    promises: int = 0
+    people: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class DebriefRefused(DomainEvent):
+    """Mail naming a debrief request that is no debrief answer (not the user's, or automatic)."""
+
+    noun: ClassVar[str] = "debrief"
+    verb: ClassVar[str] = "refused"
+    message_id: str
+    sender: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromiseMade(DomainEvent):
+    """The user promised a contact something (read from a debrief)."""
+
+    noun: ClassVar[str] = "promise"
+    verb: ClassVar[str] = "made"
+    text: str
+    due: date | None = None

@@ -403,3 +403,39 @@ class EventLog(Base):
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Debrief(Base):
+    """What the user said about one meeting (by email or the terminal); the newest answer wins."""
+
+    __tablename__ = "debrief"
+    __table_args__ = (UniqueConstraint("account_id", "meeting_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interview.id", ondelete="SET NULL")
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    # The answer's Message-ID, or "cli:<time>" for one typed at the terminal.
+    source_message_id: Mapped[str] = mapped_column(String(998))
+    written_at: Mapped[datetime]  # the answer's Date: the newest one is kept, in any read order
+    received_at: Mapped[datetime]
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Promise(Base):
+    """Something the user told a contact they would do (from a debrief)."""
+
+    __tablename__ = "promise"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debrief.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    due: Mapped[calendar_date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
+    done_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]

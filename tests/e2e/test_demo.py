@@ -64,8 +64,9 @@ def check_story(summary: dict[str, Any]) -> None:
 def test_demo_story_and_rerun(tmp_path: Path) -> None:
     first, text = demo(tmp_path, WEDNESDAY)
     check_story(first)
-    assert first["sent_this_run"] == 2  # the prep sheet (to Jo) and the thank-you (to Grace)
-    assert first["delivered_this_run"] == 2
+    # The prep sheet and the debrief request (to Jo), the thank-you (to Grace).
+    assert first["sent_this_run"] == 3
+    assert first["delivered_this_run"] == 3
     nudge = first["nudge"]
     assert nudge["status"] == "draft" and nudge["in_drafts"] == 1  # review mode: for approval
     assert "waiting in your Drafts" in text and "dsn_failed" in text

@@ -10,6 +10,8 @@ The rules, as the README states them for a first run over an account with histor
   for the user, unless it had ended more than two days before the calendar was first read
   (then it is history, not recorded at all).
 - A meeting that starts within the prep lead time gets its prep sheet, mailed to the user.
+- Every meeting (not cancelled) that ended inside the horizon gets a debrief request, mailed
+  to the user: how did it go?
 - Nothing else goes anywhere: no mail to people outside the address book, none about
   newsletters, bounces or auto-replies, and nothing to contacts without a recent meeting.
 """
@@ -30,6 +32,7 @@ class Verdict:
     drafts_to: frozenset[str]  # thank-yous put in Drafts for review
     prep_sheets: int  # emails to the user (prep sheets)
     not_thanked: frozenset[str]  # contacts met before the horizon, still owed nothing by us
+    debriefs: int = 0  # emails to the user asking how a meeting went
 
 
 def first_run(
@@ -70,7 +73,12 @@ def first_run(
         and not m.cancelled
         and facts.now < m.start <= facts.now + prep_lead
     )
-    return Verdict(frozenset(sent), frozenset(drafts), prep, frozenset(old))
+    debriefs = sum(
+        1
+        for m in facts.meetings
+        if m.attendee in contacts and not m.cancelled and connected - horizon < m.end <= facts.now
+    )
+    return Verdict(frozenset(sent), frozenset(drafts), prep, frozenset(old), debriefs)
 
 
 def _wrote(facts: Facts, sender: str, to: str, meeting: MeetingFact, back: timedelta) -> bool:

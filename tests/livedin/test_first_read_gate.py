@@ -28,7 +28,7 @@ from tests.testbed import Mailbox as BedMailbox
 from tests.testbed import world as bed
 
 ALL = [s.name for s in STEPS]
-NO_PLAN = [n for n in ALL if n != "plan-follow-ups"]
+NO_PLAN = [s.name for s in STEPS if not s.needs_mail]  # planning and debrief requests
 
 
 def names(gate: FirstRead, read_before: bool = False) -> list[str]:

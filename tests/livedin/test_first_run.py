@@ -124,7 +124,7 @@ def test_first_run_sends_exactly_what_the_oracle_allows(
     to_contacts = sorted(a for r in mailed for a in r if a != USER)
     assert ada in to_contacts, "the issue's thank-you was lost"
     assert to_contacts == sorted(verdict.sent_to), "thank-yous over SMTP differ from the oracle"
-    assert sum(USER in r for r in mailed) == verdict.prep_sheets
+    assert sum(USER in r for r in mailed) == verdict.prep_sheets + verdict.debriefs
     drafts = sorted(a for m in mailbox.messages("Drafts") for a in recipients(m.raw))
     assert drafts == sorted(verdict.drafts_to), "Drafts differ from the oracle"
     with app.factory() as session:

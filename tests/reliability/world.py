@@ -191,7 +191,10 @@ def settings(
     **overrides: Any,
 ) -> Settings:
     """The test bed world's settings with the user's pitch; ``overrides`` merged in by section."""
-    sections = merged({"account": {"elevator_pitch": PITCH}}, overrides)
+    # Each story counts what it sends to whom; asking the user for debriefs is a story of its
+    # own (tests/e2e/test_debrief.py), kept out of these by default.
+    base = {"account": {"elevator_pitch": PITCH}, "debrief": {"enabled": False}}
+    sections = merged(base, overrides)
     return bed.settings(
         str(data_dir), mailbox=mailbox, relay=smtp, feed_url=feed_url,
         imap_env=imap_env(mailbox), smtp_env=SMTP_ENV, database_url=database_url, **sections,

@@ -45,6 +45,8 @@ _MARKERS = (
     ("I wanted to share some news with you", "update"),
     ("A quick update, since you were so generous", "update"),
 )
+REMINDER = timedelta(hours=24)  # [debrief] reminder_hours
+_DEBRIEF = re.compile(r"^How did it go with (.+)\?$")
 _SHEET = re.compile(r"^(Updated prep|Prep): coffee with (.+), (\w{3} \d{1,2} \w{3} \d\d:\d\d)$")
 
 
@@ -86,6 +88,8 @@ def add_business_days(t: datetime, n: int) -> datetime:
 def kind_of(wire: Wire) -> str:
     """What a sent message is, as its recipient would tell."""
     if wire.to == USER:
+        if _DEBRIEF.match(base_subject(wire.subject)):
+            return "debrief_reminder" if wire.in_reply_to else "debrief_request"
         return "prep_sheet" if wire.message["Auto-Submitted"] else "unknown"
     if wire.in_reply_to is None:
         return "outreach"
@@ -116,6 +120,8 @@ class Oracle:
         self.sent: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, (wire, kind) in enumerate(zip(self.world.wire, self.kinds, strict=True)):
             who = self.sheet_contact(wire) if kind == "prep_sheet" else wire.to
+            if kind.startswith("debrief"):
+                who = self.debrief_contact(wire)
             self.sent[(who, kind)].append(i)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -149,6 +155,14 @@ class Oracle:
                 return email_
         return "?"
 
+    def debrief_contact(self, wire: Wire) -> str:
+        """The contact a debrief request (or its reminder) asks about."""
+        match = _DEBRIEF.match(base_subject(wire.subject))
+        for email_, log in self.world.logs.items():
+            if match is not None and log.persona.person.name == match.group(1):
+                return email_
+        return "?"
+
     def _take(self, who: str, kind: str) -> list[Wire]:
         found = self.sent.get((who, kind), [])
         self.claimed.update(found)
@@ -177,6 +191,7 @@ class Oracle:
             for meeting in log.meetings:
                 sheets_last = self._prep_sheets(email_, meeting)
                 thanked = self._thank_you(email_, meeting, log)
+            self._debriefs(email_, log)
             self._stopped(email_, log)
             updated = self._update(email_, log, thanked)
             self.expected_state[email_] = self._state(log, nudged, sheets_last, thanked, updated)
@@ -264,6 +279,29 @@ class Oracle:
             return "not opted in"
         engaged = self._engaged(log)
         return f"engaged {local(engaged)}" if engaged else "not due within the month"
+
+    def _debriefs(self, who: str, log: ContactLog) -> None:
+        """One request to the user after each meeting held; one reminder a day on; no more.
+
+        Nobody answers in this world, so every request that went a day before the end has its
+        reminder. A meeting whose last version is cancelled gets none.
+        """
+        requests = self._take(who, "debrief_request")
+        reminders = self._take(who, "debrief_reminder")
+        held = [m.versions[-1] for m in log.meetings if not m.versions[-1].cancelled]
+        due = [v for v in held if self.first_step(v.end) is not None]
+        if len(requests) != len(due):
+            self.fail("debriefs", who, f"{len(requests)} debrief requests, expected {len(due)}")
+        ends = sorted(v.end for v in due)
+        for request, end in zip(sorted(requests, key=lambda w: w.at), ends, strict=False):
+            if request.at < end:
+                self.fail("debriefs", who, f"debrief requested {local(request.at)} before the end")
+        owed = [r for r in requests if self.first_step(r.at + REMINDER) is not None]
+        if len(reminders) != len(owed) or any(
+            rem.at < req.at + REMINDER for rem, req in zip(reminders, requests, strict=False)
+        ):
+            got = ", ".join(local(r.at) for r in reminders)
+            self.fail("debriefs", who, f"reminders at {got or 'none'}, {len(owed)} owed")
 
     def _prep_sheets(self, who: str, meeting: MeetingLog) -> bool:
         """Check one meeting's sheets; True when its current version has one by the end."""

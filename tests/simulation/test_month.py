@@ -186,6 +186,11 @@ def test_thank_you_once_after_each_meeting_held(month: Month) -> None:
     month.check("thank_yous")
 
 
+def test_debrief_asked_after_each_meeting_then_one_reminder(month: Month) -> None:
+    """To the user, once after each meeting held, a reminder a day on; never if cancelled."""
+    month.check("debriefs")
+
+
 def test_one_nudge_only_for_the_silent_who_opted_in(month: Month) -> None:
     """After 7 business days and any return date; never after a reply, booking or bounce."""
     month.check("nudge")

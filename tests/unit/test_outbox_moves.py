@@ -121,7 +121,7 @@ def test_values_are_the_strings_in_the_database() -> None:
     ]  # fmt: skip
     assert [k.value for k in Kind] == [
         "outreach", "nudge", "thank_you", "update", "reply", "prep_sheet", "digest",
-        "intro_request",
+        "intro_request", "debrief_request",
     ]  # fmt: skip
     assert [m.value for m in Mode] == ["auto", "review"]
     assert transition("pending", "claim") is S.SENDING  # type: ignore[arg-type]
