@@ -109,27 +109,12 @@ def store_debrief(
         current = Debrief(account_id=uow.account_id, meeting_id=meeting_id)
         s.add(current)
     else:
-        s.execute(delete(Promise).where(Promise.debrief_id == current.id))
-        if meeting.contact_id is not None:
-            s.execute(
-                delete(Referral).where(
-                    Referral.account_id == uow.account_id,
-                    Referral.from_contact_id == meeting.contact_id,
-                    Referral.source_message_id == current.source_message_id,
-                    Referral.status == "proposed",  # one the user acted on stays
-                )
-            )
+        _forget_older_answer(uow, meeting, current)
     current.interview_id, current.contact_id = meeting.interview_id, meeting.contact_id
     current.source_message_id, current.written_at, current.received_at = source, written_at, now
     current.fields = fields_json(fields)
     s.flush()
-    for promise in fields.promises:
-        s.add(Promise(account_id=uow.account_id, debrief_id=current.id,
-                      contact_id=meeting.contact_id, text=promise.text, due=promise.due,
-                      status="open", done_note="", created_at=now))  # fmt: skip
-        uow.record(PromiseMade(occurred_at=now, interview_id=meeting.interview_id,
-                               contact_id=meeting.contact_id, text=promise.text[:500],
-                               due=promise.due))  # fmt: skip
+    _record_promises(uow, meeting, current, fields, now)
     people = _referrals(uow, meeting, fields, source, now)
     # An answer makes the reminder pointless: one not sent yet is stopped here. (The request
     # itself is left alone: an answer to it shows it went, whatever its row says.)
@@ -143,6 +128,35 @@ def store_debrief(
                         replaced=replaced, promises=len(fields.promises), people=people)
     )  # fmt: skip
     return ["debrief-replaced" if replaced else "debrief"]
+
+
+def _forget_older_answer(uow: UnitOfWork, meeting: Meeting, older: Debrief) -> None:
+    """Drop what the older answer made: its promises, and referrals the user has not acted on."""
+    s = uow.session
+    s.execute(delete(Promise).where(Promise.debrief_id == older.id))
+    if meeting.contact_id is not None:
+        s.execute(
+            delete(Referral).where(
+                Referral.account_id == uow.account_id,
+                Referral.from_contact_id == meeting.contact_id,
+                Referral.source_message_id == older.source_message_id,
+                Referral.status == "proposed",  # one the user acted on stays
+            )
+        )
+
+
+def _record_promises(
+    uow: UnitOfWork, meeting: Meeting, debrief: Debrief, fields: DebriefFields, now: datetime
+) -> None:
+    """One open promise row (and event) for each promise the answer names."""
+    for promise in fields.promises:
+        uow.session.add(Promise(account_id=uow.account_id, debrief_id=debrief.id,
+                                contact_id=meeting.contact_id, text=promise.text,
+                                due=promise.due, status="open", done_note="",
+                                created_at=now))  # fmt: skip
+        uow.record(PromiseMade(occurred_at=now, interview_id=meeting.interview_id,
+                               contact_id=meeting.contact_id, text=promise.text[:500],
+                               due=promise.due))  # fmt: skip
 
 
 def _referrals(

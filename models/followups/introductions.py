@@ -25,7 +25,7 @@ from coffeechat.models.followups.mail import (
     thread_of,
 )
 from coffeechat.models.outbox.states import Kind
-from coffeechat.models.store.tables import Account, Contact, Interview, Outbox
+from coffeechat.models.store.tables import Account, Contact, Interview, Outbox, Referral
 from coffeechat.models.store.uow import UnitOfWork
 from coffeechat.models.text import clean_line
 
@@ -42,30 +42,9 @@ def ask_introduction(
 ) -> Outbox:
     """Queue the request to the introducer of ``referral_id`` (or return the one queued)."""
     s = uow.session
-    ref = get_referral(s, uow.account_id, referral_id)
-    if ref.status == "dismissed":
-        raise ReferralRefused(
-            f"referral #{ref.id} was declined: `coffeechat referrals accept {ref.id}` first"
-        )
-    if ref.address:
-        raise ReferralRefused(
-            f"referral #{ref.id} has an address ({ref.address}): write to them directly with "
-            f"`coffeechat referrals accept {ref.id}`, then `coffeechat outreach`"
-        )
-    introducer = s.get(Contact, ref.from_contact_id)
+    ref, introducer, to, interview = _who_to_ask(uow, referral_id)
     account = s.get(Account, uow.account_id)
-    assert introducer is not None and account is not None
-    to = recipient(introducer)
-    if to is None:
-        raise ReferralRefused(f"#{introducer.id} {introducer.name} cannot be written to")
-    interview = s.scalars(
-        select(Interview).where(Interview.contact_id == introducer.id).order_by(Interview.id.desc())
-    ).first()
-    if interview is None:
-        raise ReferralRefused(
-            f"there is no conversation with {introducer.name} to ask in: "
-            f"`coffeechat outreach #{introducer.id}` first"
-        )
+    assert account is not None
     occurrence = f"intro:{ref.id}"
     queued = s.scalars(
         select(Outbox).where(
@@ -106,3 +85,32 @@ def ask_introduction(
     row = insert_once(uow, planned, now=now, user_email=user_email)
     assert row is not None  # checked above, in this transaction
     return row
+
+
+def _who_to_ask(uow: UnitOfWork, referral_id: int) -> tuple[Referral, Contact, str, Interview]:
+    """The referral, its introducer, their address and the conversation to ask in; or why not."""
+    s = uow.session
+    ref = get_referral(s, uow.account_id, referral_id)
+    if ref.status == "dismissed":
+        raise ReferralRefused(
+            f"referral #{ref.id} was declined: `coffeechat referrals accept {ref.id}` first"
+        )
+    if ref.address:
+        raise ReferralRefused(
+            f"referral #{ref.id} has an address ({ref.address}): write to them directly with "
+            f"`coffeechat referrals accept {ref.id}`, then `coffeechat outreach`"
+        )
+    introducer = s.get(Contact, ref.from_contact_id)
+    assert introducer is not None
+    to = recipient(introducer)
+    if to is None:
+        raise ReferralRefused(f"#{introducer.id} {introducer.name} cannot be written to")
+    interview = s.scalars(
+        select(Interview).where(Interview.contact_id == introducer.id).order_by(Interview.id.desc())
+    ).first()
+    if interview is None:
+        raise ReferralRefused(
+            f"there is no conversation with {introducer.name} to ask in: "
+            f"`coffeechat outreach #{introducer.id}` first"
+        )
+    return ref, introducer, to, interview
