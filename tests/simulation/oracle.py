@@ -230,8 +230,10 @@ class Oracle:
             )
         intro = log.persona.introduced_by
         if intro is not None:
-            first = self.world.logs[intro].persona.person.name.split()[0]
-            if not sent[0].subject.startswith(f"{first} suggested"):
+            # The introducer by full name, as the issue asks ("Ada Lovelace suggested I get in
+            # touch"): a first name alone is ambiguous among a user's contacts.
+            full = self.world.logs[intro].persona.person.name
+            if not sent[0].subject.startswith(f"{full} suggested"):
                 self.fail("outreach", who, f"referral not credited: {sent[0].subject!r}")
 
     def _nudge(self, who: str, log: ContactLog) -> bool:
