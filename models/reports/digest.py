@@ -2,9 +2,11 @@
 
 What it holds is decided here, from the database at ``now``: what happened since the last
 digest went out (the event log after that digest's own EmailSent), what waits for the user
-(drafts, referrals, mail to settle, paused sending, failing sources), and the next meetings
-with their prep sheets. Its outbox row is keyed by the user's local date, so one account gets
-at most one digest a day however often the cycle runs or restarts.
+(models/reports/needs.py, the list `status` shows, told since the last digest: drafts, mail to
+settle, promises, referrals, paused sending, failing sources), and the next meetings with their
+prep sheets. An open promise is listed whenever a digest goes out, but only an overdue one or
+one due by tomorrow is a reason to send it. Its outbox row is keyed by the user's local date,
+so one account gets at most one digest a day however often the cycle runs or restarts.
 """
 
 from __future__ import annotations
@@ -15,22 +17,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coffeechat.models.outbox.rows import add_once, new_row
-from coffeechat.models.outbox.states import NEEDS_USER, Kind, Mode, Status
+from coffeechat.models.outbox.states import Kind, Mode
+from coffeechat.models.reports.needs import needs_you
 from coffeechat.models.store.tables import (
     Account,
     Contact,
     EventLog,
-    Interview,
     Meeting,
-    Message,
     Outbox,
     PrepSheet,
-    Referral,
-    SyncCursor,
 )
 from coffeechat.models.store.uow import UnitOfWork
 from coffeechat.models.text import clean_line
@@ -67,14 +66,16 @@ class Digest:
     since: datetime | None
     happened: tuple[tuple[datetime, str], ...]
     more_happened: int
-    needs_you: tuple[str, ...]
+    needs_you: tuple[str, ...]  # each item's text and command, as `status` has them
     more_needs: int
     meetings: tuple[UpcomingMeeting, ...]
+    pressing: bool = False  # one of the needs is reason enough to write (not a far promise)
 
     @property
     def has_news(self) -> bool:
-        """Whether anything happened or waits for the user (meetings alone are no news)."""
-        return bool(self.happened or self.needs_you)
+        """Whether anything happened or something pressing waits for the user (meetings and
+        promises not due yet alone are no news)."""
+        return bool(self.happened or self.pressing)
 
 
 def occurrence(now: datetime, zone: ZoneInfo) -> str:
@@ -102,18 +103,18 @@ def made_today(session: Session, account_id: int, now: datetime, zone: ZoneInfo)
 
 def digest_content(session: Session, account_id: int, now: datetime) -> Digest:
     """What the digest at ``now`` says, read from the database."""
-    account = session.get(Account, account_id)
-    if account is None:
+    if session.get(Account, account_id) is None:
         raise LookupError(f"no account with id {account_id}")
     after_id, since = _last_digest(session, account_id)
     happened = _happened(session, account_id, now, after_id, since)
-    needs = _needs_you(session, account, after_id, since or now - FIRST_LOOKBACK)
+    needs = needs_you(session, account_id, now, since=since or now - FIRST_LOOKBACK)
     return Digest(
         since=since,
         happened=tuple(happened[:MAX_HAPPENED]),
         more_happened=max(len(happened) - MAX_HAPPENED, 0),
-        needs_you=tuple(needs[:MAX_NEEDS]),
+        needs_you=tuple(need.line() for need in needs[:MAX_NEEDS]),
         more_needs=max(len(needs) - MAX_NEEDS, 0),
+        pressing=any(need.pressing for need in needs),
         meetings=tuple(_meetings(session, account_id, now)),
     )
 
@@ -189,82 +190,6 @@ def _names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(wanted)))
     return {cid: clean_line(name) for cid, name in rows}
-
-
-def _needs_you(
-    session: Session, account: Account, after_id: int | None, since: datetime
-) -> list[str]:
-    out: list[str] = []
-    if account.sending_paused:
-        out.append(
-            f"sending is paused: {clean_line(account.sending_paused)[:200]} "
-            "(`coffeechat resume-sending` once fixed)"
-        )
-    out += _outbox_needs(session, account.id)
-    for ref, by in session.execute(
-        select(Referral, Contact.name)
-        .join(Contact, Contact.id == Referral.from_contact_id)
-        .where(Referral.account_id == account.id, Referral.status == "proposed")
-        .order_by(Referral.id)
-        .limit(MAX_NEEDS + 1)
-    ):
-        name = clean_line(ref.name) or ref.address
-        who = f"{name} <{ref.address}>" if ref.address and name != ref.address else name
-        out.append(
-            f"{clean_line(by)} suggested {who}: `coffeechat referrals accept {ref.id}` "
-            f"(or `coffeechat referrals decline {ref.id}`)"
-        )
-    unreadable = session.scalar(
-        select(func.count())
-        .select_from(Message)
-        .where(
-            Message.account_id == account.id,
-            Message.kind == "unreadable",
-            Message.recorded_at >= since,
-        )
-    )
-    if unreadable:
-        out.append(f"{unreadable} message(s) could not be read: `coffeechat status` lists them")
-    for cur in session.scalars(
-        select(SyncCursor)
-        .where(SyncCursor.account_id == account.id, SyncCursor.consecutive_failures > 0)
-        .order_by(SyncCursor.source_kind, SyncCursor.source)
-    ):
-        out.append(
-            f"{cur.source_kind} {cur.source} is failing ({cur.consecutive_failures} tries): "
-            f"{clean_line(cur.last_error)[:200]} (`coffeechat status`)"
-        )
-    return out
-
-
-def _outbox_needs(session: Session, account_id: int) -> list[str]:
-    out = []
-    for row, name in session.execute(
-        select(Outbox, Contact.name)
-        .join(Interview, Interview.id == Outbox.interview_id)
-        .join(Contact, Contact.id == Interview.contact_id)
-        .where(
-            Outbox.account_id == account_id,
-            or_(
-                Outbox.status.in_(NEEDS_USER),
-                # Review mode with no mailbox to put it in Drafts: it waits all the same.
-                and_(Outbox.status == Status.PENDING, Outbox.mode == Mode.REVIEW),
-            ),
-        )
-        .order_by(Outbox.id)
-        .limit(MAX_NEEDS + 1)
-    ):
-        what = f"{_KIND_WORDS.get(row.kind, row.kind)} to {clean_line(name)}"
-        if row.status in (Status.DRAFT, Status.PENDING):
-            where = " in Drafts" if row.status == Status.DRAFT else ""
-            out.append(f"{what} waits{where} for your approval: `coffeechat approve {row.id}`")
-        else:
-            reason = clean_line(row.last_error)[:200]
-            out.append(
-                f"{what} {row.status.replace('_', ' ')}: {reason} "
-                f"(`coffeechat review {row.id} sent|resend|drop`)"
-            )
-    return out
 
 
 def _meetings(session: Session, account_id: int, now: datetime) -> list[UpcomingMeeting]:

@@ -7,9 +7,12 @@ ISO 8601 in UTC; ``timezone`` is the zone the text form shows them in. Besides t
   counts the rest), each ``{contact_id, contact, email, state, since, next}``; ``state`` is
   ``undeliverable`` when every address bounced; ``next`` is ``{who, what, at, command}``
   (``who``: coffeechat, you, them or "").
-- ``needs_you``: what waits for the user, each ``{kind, text, command}``; ``kind`` is one of
-  no_contacts, draft, review, referral, undeliverable, unreadable, suspicious, not_thanked,
-  sending_paused, source_failing; ``command`` names the command that settles it (or null).
+- ``needs_you``: what waits for the user (models/reports/needs.py, the list the digest and the
+  MCP server give too), each ``{kind, text, command, id}``; ``kind`` is one of sending_paused,
+  draft, review, promise, referral, no_contacts, undeliverable, unreadable, suspicious,
+  not_thanked, source_failing; ``command`` names the command that settles it (or null); ``id``
+  the outbox row, promise or referral it is about (or null); a promise adds ``due`` (an ISO
+  date or null) and ``contact_id``.
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ def status_report(
         "people": people,
         "people_more": more,
     }
-    report["needs_you"] = needs_you(session, account_id, report)
+    needs = needs_you(session, account_id, now, horizon_hours=horizon_hours)
+    report["needs_you"] = [need.as_dict() for need in needs]
     return report
 
 

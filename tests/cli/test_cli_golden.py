@@ -118,7 +118,10 @@ def test_json_shapes(cli: Run) -> None:
     status = json.loads(cli("status", "--json"))
     assert {"people", "needs_you", "timezone"} <= set(status)
     for item in status["needs_you"]:
-        assert set(item) == {"kind", "text", "command"}
+        promise = {"due", "contact_id"} if item["kind"] == "promise" else set()
+        assert set(item) == {"kind", "text", "command", "id", *promise}
+    [draft] = [i for i in status["needs_you"] if i["kind"] == "draft"]
+    assert draft["command"] == f"coffeechat approve {draft['id']}"
     [nobody] = [p for p in status["people"] if p["contact"] == "Nobody Here"]
     assert nobody["state"] == "undeliverable" and nobody["next"]["who"] == "you"
     shown = json.loads(cli("contacts", "show", "Ada", "--json"))
