@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coffeechat.models.contacts.records import find_contact
-from coffeechat.models.outbox.states import NEEDS_USER, UNSENT, Mode, Status
+from coffeechat.models.outbox.states import UNSENT, Status
 from coffeechat.models.reports.export import record
 from coffeechat.models.reports.status import status_report
 from coffeechat.models.store.tables import EventLog, Message, Note, Outbox
@@ -45,28 +45,25 @@ def next_meetings(
 
 
 def needs_you(session: Session, account_id: int, now: datetime, horizon: float) -> dict[str, Any]:
-    """What waits for the user: drafts to approve, mail to settle, suspicious and unread mail."""
+    """What waits for the user, as ``status`` lists it (models/reports/needs.py): ``items``
+    with their commands, then the mail, promises and set-aside mail in detail."""
     report = status_report(session, account_id, now, horizon_hours=horizon)
-    waiting = session.scalars(
-        select(Outbox)
-        .where(
-            Outbox.account_id == account_id,
-            (Outbox.status.in_(NEEDS_USER))
-            | ((Outbox.status == Status.PENDING) & (Outbox.mode == Mode.REVIEW)),
-        )
-        .order_by(Outbox.id)
-        .limit(100)
-    ).all()
+    items: list[dict[str, Any]] = report["needs_you"]
+    ids = [i["id"] for i in items if i["kind"] in ("draft", "review") and i["id"] is not None]
+    waiting = session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)).all()
     return {
+        "items": items,
         "drafts_awaiting_approval": [_row(r) for r in waiting if r.status in UNSENT],
         "needs_review": [_row(r) for r in waiting if r.status == Status.NEEDS_REVIEW],
         "failed": [_row(r) for r in waiting if r.status == Status.FAILED],
+        "promises": [i for i in items if i["kind"] == "promise" and i["id"] is not None],
         "suspicious": report["suspicious"],
         "unreadable": report["unreadable"],
         "not_thanked": report["not_thanked"],
         "sending_paused": report["sending_paused"],
-        "how_to_act": "The user approves a draft with `coffeechat approve ID`; "
-        "the assistant cannot send or approve.",
+        "how_to_act": "The user settles each item with its `command` (approve a draft with "
+        "`coffeechat approve ID`, mark a promise kept with `coffeechat done ID`); "
+        "the assistant cannot send, approve or mark anything done.",
     }
 
 
