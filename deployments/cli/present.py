@@ -161,6 +161,16 @@ def event_words(
             f"mail from {p.get('sender', '?')} about a debrief refused: {p.get('reason', '')}"
         ),
         "PromiseMade": lambda: f"you promised: {p.get('text', '')}",
+        # `coffeechat done`: a promise kept, or the contact's advice acted on, with the note.
+        "PromiseKept": lambda: (
+            (
+                "you kept your promise: "
+                if p.get("kind", "promise") == "promise"
+                else "you acted on their advice: "
+            )
+            + str(p.get("text", ""))
+            + (f" ({p['note']})" if p.get("note") else "")
+        ),
     }
     said = words.get(kind)
     return str(said()) if said else kind

@@ -76,3 +76,16 @@ def test_meeting_times_are_local() -> None:
         "MeetingScheduled", {"meeting_id": 1, "start": start, "end": start}, "Ada", NOW, PARIS
     )
     assert text == "meeting booked for Sun 6 Dec 10:00"
+
+
+def test_a_kept_promise_and_advice_acted_on_in_words() -> None:
+    kept = {"kind": "promise", "ref": "P3", "text": "send my portfolio", "note": "sent it Monday"}
+    assert (
+        event_words("PromiseKept", kept, "Ada", NOW, PARIS)
+        == "you kept your promise: send my portfolio (sent it Monday)"
+    )
+    advice = {"kind": "advice", "ref": "A1", "text": "try the meetups", "note": ""}
+    assert (
+        event_words("PromiseKept", advice, "Ada", NOW, PARIS)
+        == "you acted on their advice: try the meetups"
+    )
