@@ -235,11 +235,11 @@ def test_what_needs_the_user_names_the_command_for_each(world: World) -> None:
     digest = world.content(NOW)
     needs = " | ".join(digest.needs_you)
     # The same items, words and commands as `status` (models/reports/needs.py).
-    assert (
-        f"request to Ada Lovelace <ada@example.org> waits in Drafts: `coffeechat approve {draft_id}`"
-        in needs
+    ada = "request to Ada Lovelace <ada@example.org>"
+    assert f"{ada} waits in Drafts: `coffeechat approve {draft_id}`" in needs
+    assert "nudge to Bob Kahn <bob@example.org> waits for your approval: `coffeechat approve" in (
+        needs
     )
-    assert "nudge to Bob Kahn <bob@example.org> waits for your approval: `coffeechat approve" in needs
     assert "Grace Hopper <grace@example.net>: `coffeechat referrals accept 1`" in needs
     assert "calendar work is failing (3 tries): HTTP 401: `coffeechat connect`" in needs
     assert digest.has_news and digest.meetings[0].prep_sheet == "/data/prep/ada.md"
