@@ -102,7 +102,7 @@ def item_ref(kind: ItemKind, item_id: int) -> str:
 
 def parse_ref(ref: str | int) -> tuple[ItemKind, int]:
     """The kind and row id an ID names (``P12``, ``#a3``, ``12``); ItemRefused if it names none."""
-    raw = str(ref).strip().lstrip("#").strip().upper()
+    raw = "".join(str(ref).split()).lstrip("#").upper()
     kind = ItemKind.PROMISE
     if raw[:1] in ("P", "A"):
         kind = ItemKind.PROMISE if raw[0] == "P" else ItemKind.ADVICE
