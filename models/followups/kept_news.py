@@ -12,7 +12,7 @@ text is the user's private note to themselves and is never quoted. Nothing is in
 - a kept promise: the NOTE as it is, or "I did what I said I would when we spoke." without one.
 
 Advice is cut at its first ";" (what follows is usually the reason, about the contact in the
-third person) and stripped of surrounding quotes. A line already told to the contact (in an
+third person) and stripped of surrounding quotes. A line the contact already had (a line of an
 earlier email) is not told again.
 """
 
@@ -79,12 +79,13 @@ def news_line(kind: ItemKind, text: str, note: str) -> str:
 
 def news_lines(items: Sequence[Item], told: Iterable[str] = ()) -> list[str]:
     """The lines for ``items``, each once, leaving out any already in ``told`` (earlier mail)."""
-    earlier = [_same(t) for t in told]
-    seen: set[str] = set()
+    # Compared line by line (a bullet's "- " aside): a short note is not "told" merely because
+    # its words occur inside some longer sentence.
+    seen = {_same(line.strip().removeprefix("- ")) for text in told for line in text.splitlines()}
     lines = []
     for item in items:
         line = news_line(item.kind, item.text, item.note)
-        if _same(line) not in seen and not any(_same(line) in t for t in earlier):
+        if _same(line) not in seen:
             seen.add(_same(line))
             lines.append(line)
     return lines

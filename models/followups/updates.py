@@ -161,9 +161,12 @@ def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
         )
         .order_by(Milestone.id)
     )
+    notes_now = list(notes)
     kept = kept_news(s, contact.id, now)
-    lines = news_lines(kept, told_before(ctx, contact.id)) if kept else []
-    return News([n for _, n in met], [i for i, _ in met], list(notes), list(milestones),
+    # Nothing the contact had in an earlier email, nor a line a note in this one already says.
+    told = [*told_before(ctx, contact.id), *(n.text for n in notes_now)]
+    lines = news_lines(kept, told) if kept else []
+    return News([n for _, n in met], [i for i, _ in met], notes_now, list(milestones),
                 kept, lines)  # fmt: skip
 
 

@@ -82,9 +82,12 @@ def test_each_line_once_and_none_the_contact_already_had() -> None:
     assert news_lines(items) == [KEPT_WITHOUT_NOTE, "You suggested I learn dbt; Two courses in."]
     earlier = f"Hi Ada,\n\nA quick update.\n\n{KEPT_WITHOUT_NOTE}\n\nBest,\nJo"
     assert news_lines(items, [earlier]) == ["You suggested I learn dbt; Two courses in."]
-    # Told in other whitespace (a wrapped line) is still told.
-    wrapped = "You suggested I learn\ndbt;  Two courses in."
-    assert news_lines(items, [earlier, wrapped]) == []
+    # Told as a bullet, in other spacing or case, is still told; words inside a longer line
+    # are not the same news.
+    bullet = "Since we spoke:\n-  you suggested I learn dbt;  Two courses in.\n"
+    assert news_lines(items, [earlier, bullet]) == []
+    inside = f"Hi Ada, You suggested I learn dbt; Two courses in. More soon. {KEPT_WITHOUT_NOTE}!"
+    assert len(news_lines(items, [inside])) == 2
 
 
 @pytest.mark.parametrize(

@@ -190,3 +190,14 @@ def test_a_done_item_the_newer_answer_drops_stays_done_and_repeated_ones_keep_th
         (_ref(world, MEETUPS), MEETUPS, "done"),
     ])  # fmt: skip
     assert [i.kind for i in items] == [ItemKind.PROMISE, ItemKind.ADVICE, ItemKind.ADVICE]
+
+
+def test_a_line_a_note_already_says_is_not_written_twice(world: World) -> None:
+    ada, meeting = _thanked(world, "Ada Lovelace", "ada@example.com")
+    _debrief(world, meeting, T0 + timedelta(hours=1), promises=("send the deck",))
+    _done(world, _ref(world, "send the deck"), "Sent the deck over", T0 + timedelta(days=1))
+    world.note(ada, "sent the deck over.", T0 + timedelta(days=2), True)
+    assert world.plan(LATER) == ["update"]
+    [row] = world.rows("update")
+    assert row.body_text.casefold().count("sent the deck over") == 1
+    assert world.get(Promise, 1).reported_at == LATER  # told, by the note's words
