@@ -92,8 +92,12 @@ def news_lines(items: Sequence[Item], told: Iterable[str] = ()) -> list[str]:
 
 
 def _sentence(note: str) -> str:
-    """The note verbatim, with a full stop when it has no closing punctuation."""
-    return note if note[-1:] in ".!?…)\"”'’" else f"{note}."
+    """The note verbatim, with a full stop when it has no closing punctuation (nor ends in an
+    address or link, which a full stop would break)."""
+    last = note.split()[-1]
+    if note[-1:] in ".!?…)\"”'’" or "/" in last or "@" in last:
+        return note
+    return f"{note}."
 
 
 def _lower_first(text: str) -> str:

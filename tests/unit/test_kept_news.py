@@ -64,6 +64,9 @@ def test_the_note_is_verbatim_and_a_promise_text_never_appears() -> None:
     line = news_line(PROMISE, "send her my deck by friday, she seemed unsure", note)
     assert line == note + "."
     assert "friday" not in line.lower()
+    assert news_line(PROMISE, "x", "It is online: https://jo.example.com/work") == (
+        "It is online: https://jo.example.com/work"
+    )  # no full stop glued to a link
     assert news_line(PROMISE, "send her my deck", "") == KEPT_WITHOUT_NOTE
     assert "deck" not in news_line(PROMISE, "send her my deck", "  ")
 
