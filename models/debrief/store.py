@@ -160,8 +160,8 @@ def _record_promises(
     for promise in fields.promises:
         found = _claim(old_promises, promise.text)
         if found is not None:
-            if found.status == "open":
-                found.due = promise.due
+            if found.status == "open":  # the newer words and date; a done one stays as it was
+                found.text, found.due = promise.text, promise.due
             continue
         s.add(Promise(account_id=uow.account_id, debrief_id=debrief.id,
                       contact_id=meeting.contact_id, text=promise.text, due=promise.due,
@@ -171,7 +171,10 @@ def _record_promises(
                                due=promise.due))  # fmt: skip
     old_advice = _by_text(s.scalars(select(Advice).where(Advice.debrief_id == debrief.id)))
     for advice in fields.advice:
-        if _claim(old_advice, advice) is None:
+        kept = _claim(old_advice, advice)
+        if kept is not None:
+            kept.text = advice if kept.status == "open" else kept.text
+        else:
             s.add(Advice(account_id=uow.account_id, debrief_id=debrief.id,
                          contact_id=meeting.contact_id, text=advice, status="open",
                          done_note="", created_at=now))  # fmt: skip

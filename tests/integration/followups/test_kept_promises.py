@@ -181,12 +181,12 @@ def test_a_done_item_the_newer_answer_drops_stays_done_and_repeated_ones_keep_th
              promises=("send the deck", "draft a case study"))  # fmt: skip
     deck, dbt = _ref(world, "send the deck"), _ref(world, "learn dbt")
     _done(world, _ref(world, MEETUPS), MET, T0 + timedelta(hours=2))
-    _debrief(world, meeting, T0 + timedelta(hours=3), advice=("learn dbt",),
-             promises=("send the deck",))  # fmt: skip
+    _debrief(world, meeting, T0 + timedelta(hours=3), advice=("Learn dbt.",),
+             promises=("send  the deck",))  # fmt: skip
     with world.factory() as s:
         items = list_items(s, world.account_id, status=None)
     assert sorted((i.ref, i.text, i.status) for i in items) == sorted([
-        (deck, "send the deck", "open"), (dbt, "learn dbt", "open"),
+        (deck, "send  the deck", "open"), (dbt, "Learn dbt.", "open"),  # the newer words
         (_ref(world, MEETUPS), MEETUPS, "done"),
     ])  # fmt: skip
     assert [i.kind for i in items] == [ItemKind.PROMISE, ItemKind.ADVICE, ItemKind.ADVICE]
