@@ -12,6 +12,7 @@ from coffeechat.deployments.cli import (
     connect_cmd,
     contacts,
     debrief_cmd,
+    done_cmd,
     followup_cmd,
     inspect_cmd,
     prep_cmd,
@@ -75,6 +76,7 @@ app.command("thank")(followup_cmd.thank)
 app.add_typer(referrals_cmd.app, name="referrals")
 app.command("refer")(referrals_cmd.refer_cmd)
 app.command("debrief")(debrief_cmd.debrief)
+app.command("done")(done_cmd.done)
 
 
 @app.command("mcp")

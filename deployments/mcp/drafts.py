@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from coffeechat.models.contacts.records import find_contact
 from coffeechat.models.followups.cadence import CadenceRules
@@ -19,16 +19,21 @@ from coffeechat.models.followups.mail import (
     PlanContext,
     Planned,
     Renderer,
-    introducer,
-    people,
     recipient,
     thread_of,
 )
 from coffeechat.models.followups.outreach import OutreachRefused, create_outreach
-from coffeechat.models.followups.updates import HELPED, gather_news, last_touch
+from coffeechat.models.followups.updates import (
+    HELPED,
+    News,
+    gather_news,
+    last_touch,
+    mark_told,
+    update_context,
+)
 from coffeechat.models.outbox.states import Kind
 from coffeechat.models.outbox.steps import refusal
-from coffeechat.models.store.tables import Account, Contact, Interview, Note, Outbox
+from coffeechat.models.store.tables import Account, Contact, Interview, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 
 REVIEW = "review"
@@ -80,12 +85,7 @@ def draft_update(ctx: PlanContext, ref: str, *, body: str | None = None) -> Outb
             f"no news for #{contact.id} {contact.name} since the last email: write the body, "
             "or add a note with `coffeechat note --for-update`"
         )
-    context = {
-        **people(ctx.account, contact, introducer(ctx.uow, contact)),
-        "met": news.met,
-        "news": [n.text for n in news.notes],
-        "milestones": [m.text for m in news.milestones],
-    }
+    context = update_context(ctx, contact, news)
     planned = Planned(
         interview_id=interview.id,
         kind="update",
@@ -98,11 +98,9 @@ def draft_update(ctx: PlanContext, ref: str, *, body: str | None = None) -> Outb
         thread=thread_of(ctx.uow, interview),
     )
     row = _add(ctx, planned, f"an update to #{contact.id} {contact.name} is already planned today")
-    if body is None and news.notes:
+    if body is None:
         # In the text now: the planner's next update must not repeat them.
-        ctx.uow.session.execute(
-            update(Note).where(Note.id.in_([n.id for n in news.notes])).values(reported_at=ctx.now)
-        )
+        mark_told(ctx, News(notes=news.notes, kept=news.kept))
     return row
 
 

@@ -6,7 +6,8 @@ was written by a person (an auto-reply or a bounce is no answer). Anything else 
 request is refused: recorded, changing nothing. For each meeting the answer with the newest
 Date is kept (ties: the greater Message-ID), so the result does not depend on the order the
 answers are read in; a newer answer replaces the fields, promises and still-proposed referrals
-of the older one.
+of the older one. Promises and advice the user already marked done are never undone: an item
+the newer answer repeats keeps its row (and ID), one it drops is deleted only while still open.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 
@@ -22,11 +23,14 @@ from coffeechat.models.classify.address import normalise_address
 from coffeechat.models.debrief.fields import DebriefFields
 from coffeechat.models.debrief.parse import parse_debrief
 from coffeechat.models.debrief.request import Ask, meeting_of, occurrence
+from coffeechat.models.followups.promises import text_key
 from coffeechat.models.outbox.rows import move
 from coffeechat.models.outbox.states import UNSENT, Kind, Move
 from coffeechat.models.store.events import DebriefReceived, DebriefRefused, PromiseMade
-from coffeechat.models.store.tables import Debrief, Meeting, Outbox, Promise, Referral
+from coffeechat.models.store.tables import Advice, Debrief, Meeting, Outbox, Promise, Referral
 from coffeechat.models.store.uow import UnitOfWork
+
+R = TypeVar("R", Promise, Advice)
 
 REFUSED_NOT_USER = "not from the user's own address"
 REFUSED_AUTOMATIC = "automatic mail (auto-reply, bounce), not an answer"
@@ -131,9 +135,9 @@ def store_debrief(
 
 
 def _forget_older_answer(uow: UnitOfWork, meeting: Meeting, older: Debrief) -> None:
-    """Drop what the older answer made: its promises, and referrals the user has not acted on."""
+    """Drop referrals of the older answer the user has not acted on (its promises and advice are
+    matched against the newer answer by ``_record_promises``)."""
     s = uow.session
-    s.execute(delete(Promise).where(Promise.debrief_id == older.id))
     if meeting.contact_id is not None:
         s.execute(
             delete(Referral).where(
@@ -148,15 +152,57 @@ def _forget_older_answer(uow: UnitOfWork, meeting: Meeting, older: Debrief) -> N
 def _record_promises(
     uow: UnitOfWork, meeting: Meeting, debrief: Debrief, fields: DebriefFields, now: datetime
 ) -> None:
-    """One open promise row (and event) for each promise the answer names."""
+    """The answer's promises and advice as rows: one the debrief has already (same text) stays
+    with its ID, a new one is added open (a promise with its event), an old one the answer no
+    longer names is dropped while open and kept once done (never undone)."""
+    s = uow.session
+    old_promises = _by_text(s.scalars(select(Promise).where(Promise.debrief_id == debrief.id)))
     for promise in fields.promises:
-        uow.session.add(Promise(account_id=uow.account_id, debrief_id=debrief.id,
-                                contact_id=meeting.contact_id, text=promise.text,
-                                due=promise.due, status="open", done_note="",
-                                created_at=now))  # fmt: skip
+        found = _claim(old_promises, promise.text)
+        if found is not None:
+            if found.status == "open":  # the newer words and date; a done one stays as it was
+                found.text, found.due = promise.text, promise.due
+            continue
+        s.add(Promise(account_id=uow.account_id, debrief_id=debrief.id,
+                      contact_id=meeting.contact_id, text=promise.text, due=promise.due,
+                      status="open", done_note="", created_at=now))  # fmt: skip
         uow.record(PromiseMade(occurred_at=now, interview_id=meeting.interview_id,
                                contact_id=meeting.contact_id, text=promise.text[:500],
                                due=promise.due))  # fmt: skip
+    old_advice = _by_text(s.scalars(select(Advice).where(Advice.debrief_id == debrief.id)))
+    for advice in fields.advice:
+        kept = _claim(old_advice, advice)
+        if kept is not None:
+            kept.text = advice if kept.status == "open" else kept.text
+        else:
+            s.add(Advice(account_id=uow.account_id, debrief_id=debrief.id,
+                         contact_id=meeting.contact_id, text=advice, status="open",
+                         done_note="", created_at=now))  # fmt: skip
+    for rows in (_rest(old_promises), _rest(old_advice)):
+        for row in rows:
+            if row.status == "open":
+                s.delete(row)
+    s.flush()
+
+
+def _by_text(rows: Iterable[R]) -> dict[str, list[R]]:
+    found: dict[str, list[R]] = {}
+    for row in rows:
+        found.setdefault(text_key(row.text), []).append(row)
+    return found
+
+
+def _claim(rows: dict[str, list[R]], text: str) -> R | None:
+    """The first unclaimed row with ``text`` (a done one first: it must never be lost)."""
+    same = rows.get(text_key(text))
+    if not same:
+        return None
+    same.sort(key=lambda r: (r.status != "done", r.id))
+    return same.pop(0)
+
+
+def _rest(rows: dict[str, list[R]]) -> list[R]:
+    return [r for same in rows.values() for r in same]
 
 
 def _referrals(

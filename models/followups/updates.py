@@ -3,9 +3,11 @@
 News for a contact: someone they introduced has been met (told once: the contact records when
 the introducer heard it, so a meeting learned late is still news and none is told twice); since
 the last thank-you or update they got, a note the user marked ``--for-update`` and not yet
-reported; a milestone the user recorded (which goes to everyone who helped: interviews
-``thanked`` or ``updated``). The interval counts from that last thank-you or update, so nobody
-hears from the user twice in a few days; news waits, it is never dropped. Occurrence
+reported; a promise the user kept or advice they acted on for this contact (``coffeechat
+done``, told once: ``reported_at``; phrased by ``kept_news``, never a line the contact already
+had in an earlier email); a milestone the user recorded (which goes to everyone who helped:
+interviews ``thanked`` or ``updated``). The interval counts from that last thank-you or update,
+so nobody hears from the user twice in a few days; news waits, it is never dropped. Occurrence
 ``milestone:<id>`` when a milestone is in it (so one milestone reaches each person once), else
 ``update:<local date>``.
 """
@@ -18,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 
 from coffeechat.models.followups.cadence import next_send_time, update_allowed
+from coffeechat.models.followups.kept_news import news_lines
 from coffeechat.models.followups.mail import (
     PlanContext,
     Planned,
@@ -26,6 +29,7 @@ from coffeechat.models.followups.mail import (
     recipient,
     thread_of,
 )
+from coffeechat.models.followups.promises import Item, kept_news, mark_reported
 from coffeechat.models.interviews.fact_times import written_at
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.outbox.states import OUT_OR_GOING, Kind
@@ -51,10 +55,12 @@ class News:
     met_ids: list[int] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
+    kept: list[Item] = field(default_factory=list)  # done, not yet reported: all marked told
+    kept_lines: list[str] = field(default_factory=list)  # their words, none the contact had
 
     def __bool__(self) -> bool:
         """True when there is anything at all to report."""
-        return bool(self.met or self.notes or self.milestones)
+        return bool(self.met or self.notes or self.milestones or self.kept_lines)
 
 
 def plan_updates(ctx: PlanContext) -> list[str]:
@@ -155,18 +161,59 @@ def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
         )
         .order_by(Milestone.id)
     )
-    return News([n for _, n in met], [i for i, _ in met], list(notes), list(milestones))
+    notes_now = list(notes)
+    kept = kept_news(s, contact.id, now)
+    # Nothing the contact had in an earlier email, nor a line a note in this one already says.
+    told = [*told_before(ctx, contact.id), *(n.text for n in notes_now)]
+    lines = news_lines(kept, told) if kept else []
+    return News([n for _, n in met], [i for i, _ in met], notes_now, list(milestones),
+                kept, lines)  # fmt: skip
+
+
+def told_before(ctx: PlanContext, contact_id: int) -> list[str]:
+    """The bodies of the emails the contact got or will get from us (newest 50)."""
+    return list(
+        ctx.uow.session.scalars(
+            select(Outbox.body_text)
+            .join(Interview, Interview.id == Outbox.interview_id)
+            .where(Interview.contact_id == contact_id, Outbox.status.in_(OUT_OR_GOING))
+            .order_by(Outbox.id.desc())
+            .limit(50)
+        )
+    )
+
+
+def update_context(ctx: PlanContext, contact: Contact, news: News) -> dict[str, object]:
+    """What the update template needs to tell ``news`` to ``contact``."""
+    return {
+        **people(ctx.account, contact, introducer(ctx.uow, contact)),
+        "met": news.met,
+        "kept": news.kept_lines,
+        "news": [n.text for n in news.notes],
+        "milestones": [m.text for m in news.milestones],
+    }
+
+
+def mark_told(ctx: PlanContext, news: News) -> None:
+    """Record that an email now tells ``news``: a later update repeats none of it."""
+    if news.met_ids:
+        ctx.uow.session.execute(
+            update(Contact)
+            .where(Contact.id.in_(news.met_ids))
+            .values(introduction_reported_at=ctx.now)
+        )
+    if news.notes:
+        ctx.uow.session.execute(
+            update(Note).where(Note.id.in_([n.id for n in news.notes])).values(reported_at=ctx.now)
+        )
+    # Every kept item, also one whose line the contact had already: it is told either way.
+    mark_reported(ctx.uow.session, news.kept, ctx.now)
 
 
 def _plan_one(
     ctx: PlanContext, interview: Interview, contact: Contact, to: str, news: News
 ) -> bool:
-    context = {
-        **people(ctx.account, contact, introducer(ctx.uow, contact)),
-        "met": news.met,
-        "news": [n.text for n in news.notes],
-        "milestones": [m.text for m in news.milestones],
-    }
+    context = update_context(ctx, contact, news)
     cad = ctx.cadence
     send_at = next_send_time(
         ctx.now,
@@ -193,16 +240,5 @@ def _plan_one(
     )
     if ctx.add(planned) is None:
         return False
-    if news.met_ids:
-        # Told once, in this email: a later update will not thank them for the same person.
-        ctx.uow.session.execute(
-            update(Contact)
-            .where(Contact.id.in_(news.met_ids))
-            .values(introduction_reported_at=ctx.now)
-        )
-    if news.notes:
-        # Reported once it is in an email: the next update will not repeat it.
-        ctx.uow.session.execute(
-            update(Note).where(Note.id.in_([n.id for n in news.notes])).values(reported_at=ctx.now)
-        )
+    mark_told(ctx, news)  # told once, in this email
     return True

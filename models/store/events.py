@@ -262,3 +262,15 @@ class PromiseMade(DomainEvent):
     verb: ClassVar[str] = "made"
     text: str
     due: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromiseKept(DomainEvent):
+    """The user kept a promise or acted on advice (``coffeechat done``), with their note."""
+
+    noun: ClassVar[str] = "promise"
+    verb: ClassVar[str] = "kept"
+    kind: str  # promise | advice
+    ref: str  # P12 | A3
+    text: str
+    note: str = ""

@@ -439,3 +439,28 @@ class Promise(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
     done_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]  # when the user said it was kept (`coffeechat done`)
+    reported_at: Mapped[datetime | None]  # when an update told the contact: told once
+
+
+class Advice(Base):
+    """A piece of advice a contact gave (from a debrief), and whether the user acted on it.
+
+    Kept apart from ``promise``: a promise is a reminder with a due date that status, digest and
+    prep sheets show; advice is no task, only news once acted on. Same life: open, done (with
+    the user's note), reported (told to the contact in an update, once).
+    """
+
+    __tablename__ = "advice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debrief.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
+    done_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]

@@ -2,8 +2,8 @@
 
 The request's copy in Sent, two answers from the user (the later Date wins), a stranger's reply
 naming the request and the user's own auto-reply, read in every order through the real
-recording path (``classify`` then ``record_batch``), end in the same debrief, promises, outbox
-and event kinds.
+recording path (``classify`` then ``record_batch``), end in the same debrief, promises, advice,
+outbox and event kinds.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from coffeechat.models.inbox.record import InboundItem, record_batch
 from coffeechat.models.outbox.rows import move
 from coffeechat.models.outbox.states import Move
 from coffeechat.models.store.db import session_factory
-from coffeechat.models.store.tables import Debrief, EventLog, Message, Outbox, Promise
+from coffeechat.models.store.tables import Advice, Debrief, EventLog, Message, Outbox, Promise
 from coffeechat.models.store.uow import UnitOfWork
 from tests.property.facts import NOW, PEOPLE, USERS, Scratch, _calendar, event
 from tests.simulation.scenario import USER
@@ -91,6 +91,7 @@ def _run(db: Scratch, order: tuple[int, ...]) -> dict[str, Any]:
                 "debriefs": [(d.source_message_id, d.written_at, d.fields)
                              for d in s.scalars(select(Debrief))],
                 "promises": sorted((p.text, p.due, p.status) for p in s.scalars(select(Promise))),
+                "advice": sorted((a.text, a.status) for a in s.scalars(select(Advice))),
                 "outbox": sorted((o.occurrence, o.status) for o in s.scalars(select(Outbox))),
                 "refused": sorted(e.payload["message_id"] for e in s.scalars(
                     select(EventLog).where(EventLog.type == "DebriefRefused"))),
@@ -107,6 +108,7 @@ def test_every_reading_order_gives_the_same_debrief(databases: tuple[Scratch, Sc
     [(source, _when, fields)] = expected["debriefs"]
     assert source == "<a2@example.net>" and fields["advice"] == ["meetups and talks"]
     assert expected["promises"] == []  # the newer answer replaced the older one's promise
+    assert expected["advice"] == [("meetups and talks", "open")]
     assert expected["outbox"] == [("meeting:1:debrief", "sent")]  # answered: no reminder
     assert expected["refused"] == ["<e1@example.org>", "<ooo@example.net>"]
     assert expected["replies"] == []  # none of it is a reply from Ada

@@ -1,0 +1,238 @@
+"""Promises kept and advice acted on: the items the user marks done, and telling each once.
+
+A debrief leaves two kinds of item for a contact: what the user promised (table ``promise``: a
+reminder with a due date) and each piece of the contact's advice (table ``advice``: no task,
+only news once acted on). Both live the same life: ``open``; ``done`` when the user says so
+(``coffeechat done ID [NOTE]``, with ``done_at`` and the note); ``reported_at`` once an update to
+that contact told it, so it is told once.
+
+ID scheme: ``P<n>`` is promise row n and ``A<n>`` advice row n. Input ignores case, spaces and a
+leading ``#``; a bare number is a promise (the reminders in status and the digest are promises).
+Every listing gives each item's ``ref`` and the ``command`` that marks it done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from coffeechat.models.store.events import PromiseKept
+from coffeechat.models.store.tables import Advice, Contact, Debrief, Promise
+from coffeechat.models.store.uow import UnitOfWork
+
+# A note goes into an email verbatim: a few sentences, not a document.
+MAX_NOTE_CHARS = 1000
+
+
+class ItemKind(StrEnum):
+    """What an item is: something the user promised, or advice the contact gave."""
+
+    PROMISE = "promise"
+    ADVICE = "advice"
+
+
+_PREFIX = {ItemKind.PROMISE: "P", ItemKind.ADVICE: "A"}
+_TABLE: dict[ItemKind, type[Promise] | type[Advice]] = {
+    ItemKind.PROMISE: Promise,
+    ItemKind.ADVICE: Advice,
+}
+
+
+class ItemRefused(Exception):
+    """A ``done`` the model will not do: unknown ID, another account's, a note too long."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One promise or piece of advice, as listings and the CLI show it."""
+
+    kind: ItemKind
+    id: int
+    contact_id: int | None
+    contact_name: str
+    text: str
+    due: date | None  # promises only
+    status: str  # open | done
+    note: str
+    created_at: datetime
+    done_at: datetime | None
+    reported_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        """The ID the user types: ``P12`` or ``A3``."""
+        return item_ref(self.kind, self.id)
+
+    @property
+    def command(self) -> str:
+        """The command that marks it done."""
+        return f"coffeechat done {self.ref}"
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-friendly fields (dates as ISO strings)."""
+        return {
+            "ref": self.ref, "kind": self.kind.value, "id": self.id,
+            "contact": {"id": self.contact_id, "name": self.contact_name},
+            "text": self.text, "due": self.due.isoformat() if self.due else None,
+            "status": self.status, "note": self.note,
+            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "reported_at": self.reported_at.isoformat() if self.reported_at else None,
+            "command": self.command,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Marked:
+    """What ``mark_done`` did: the item as it now is; ``already`` when it was done before."""
+
+    item: Item
+    already: bool
+
+
+def item_ref(kind: ItemKind, item_id: int) -> str:
+    """``P12`` for promise 12, ``A3`` for advice 3."""
+    return f"{_PREFIX[kind]}{item_id}"
+
+
+def parse_ref(ref: str | int) -> tuple[ItemKind, int]:
+    """The kind and row id an ID names (``P12``, ``#a3``, ``12``); ItemRefused if it names none."""
+    raw = "".join(str(ref).split()).lstrip("#").upper()
+    kind = ItemKind.PROMISE
+    if raw[:1] in ("P", "A"):
+        kind = ItemKind.PROMISE if raw[0] == "P" else ItemKind.ADVICE
+        raw = raw[1:]
+    if not raw.isdigit() or len(raw) > 12:
+        raise ItemRefused(
+            f"{str(ref)[:40]!r} is no promise or advice ID (P12 for a promise, A3 for advice)"
+        )
+    return kind, int(raw)
+
+
+def list_items(
+    session: Session,
+    account_id: int,
+    *,
+    kinds: Sequence[ItemKind] = (ItemKind.PROMISE, ItemKind.ADVICE),
+    status: str | None = "open",
+    contact_id: int | None = None,
+) -> list[Item]:
+    """Items of the account (``status`` None: any); promises by due date, then advice."""
+    found: list[Item] = []
+    for kind in kinds:
+        table = _TABLE[kind]
+        where = [table.account_id == account_id]
+        if status is not None:
+            where.append(table.status == status)
+        if contact_id is not None:
+            where.append(table.contact_id == contact_id)
+        found += _items(session, kind, *where)
+    far = date.max
+    return sorted(found, key=lambda i: (i.kind != ItemKind.PROMISE, i.due or far, i.id))
+
+
+def open_promises(session: Session, account_id: int) -> list[Item]:
+    """The promises not kept yet, soonest due first: the reminders (status, digest, prep)."""
+    return list_items(session, account_id, kinds=(ItemKind.PROMISE,))
+
+
+def items_of_meeting(session: Session, account_id: int, meeting_id: int) -> list[Item]:
+    """Every item (any status) a meeting's debrief left."""
+    found = []
+    for kind, table in _TABLE.items():
+        debrief = select(Debrief.id).where(
+            Debrief.account_id == account_id, Debrief.meeting_id == meeting_id
+        )
+        found += _items(session, kind, table.debrief_id.in_(debrief))
+    return found
+
+
+def get_item(session: Session, account_id: int, ref: str | int) -> Item:
+    """The item ``ref`` names; ItemRefused for an unknown ID or another account's."""
+    kind, item_id = parse_ref(ref)
+    what = "promise" if kind == ItemKind.PROMISE else "advice"
+    found = _items(session, kind, _TABLE[kind].id == item_id)
+    if not found:
+        raise ItemRefused(f"no {what} {item_ref(kind, item_id)}; `coffeechat done` lists them")
+    owner = session.scalar(select(_TABLE[kind].account_id).where(_TABLE[kind].id == item_id))
+    if owner != account_id:
+        raise ItemRefused(
+            f"{what} {item_ref(kind, item_id)} belongs to another account "
+            "(choose that account with --account)"
+        )
+    return found[0]
+
+
+def mark_done(uow: UnitOfWork, ref: str | int, note: str = "", *, now: datetime) -> Marked:
+    """Mark the item ``ref`` done with the user's ``note``; a second time changes nothing and
+    says ``already``. ItemRefused for an unknown ID, another account's, a note too long."""
+    item = get_item(uow.session, uow.account_id, ref)
+    note = note.strip()
+    if item.status == "done":
+        return Marked(item, already=True)
+    if len(note) > MAX_NOTE_CHARS:
+        raise ItemRefused(f"the note has {len(note)} characters; at most {MAX_NOTE_CHARS}")
+    table = _TABLE[item.kind]
+    uow.session.execute(
+        update(table)
+        .where(table.id == item.id, table.status == "open")
+        .values(status="done", done_note=note, done_at=now)
+    )
+    uow.record(PromiseKept(occurred_at=now, contact_id=item.contact_id, kind=item.kind.value,
+                           ref=item.ref, text=item.text[:500], note=note[:500]))  # fmt: skip
+    return Marked(get_item(uow.session, uow.account_id, item.ref), already=False)
+
+
+def kept_news(session: Session, contact_id: int, now: datetime) -> list[Item]:
+    """Items done for ``contact_id`` by ``now`` that no update told them yet (oldest first)."""
+    found = []
+    for kind, table in _TABLE.items():
+        found += _items(
+            session,
+            kind,
+            table.contact_id == contact_id,
+            table.status == "done",
+            table.done_at <= now,
+            table.reported_at.is_(None),
+        )
+    return sorted(found, key=lambda i: (i.done_at or now, i.kind, i.id))
+
+
+def mark_reported(session: Session, items: Iterable[Item], now: datetime) -> None:
+    """Record that an update told these items: none is told again."""
+    chosen = list(items)
+    for kind, table in _TABLE.items():
+        ids = [i.id for i in chosen if i.kind == kind]
+        if ids:
+            session.execute(update(table).where(table.id.in_(ids)).values(reported_at=now))
+
+
+def _items(session: Session, kind: ItemKind, *where: ColumnElement[bool]) -> list[Item]:
+    table = _TABLE[kind]
+    rows = session.execute(
+        select(table, Contact.name)
+        .outerjoin(Contact, Contact.id == table.contact_id)
+        .where(*where)
+        .order_by(table.id)
+    )
+    return [_item(kind, cast("Promise | Advice", row), name) for row, name in rows]
+
+
+def _item(kind: ItemKind, row: Promise | Advice, contact_name: str | None) -> Item:
+    return Item(
+        kind=kind, id=row.id, contact_id=row.contact_id, contact_name=contact_name or "",
+        text=row.text, due=row.due if isinstance(row, Promise) else None, status=row.status,
+        note=row.done_note, created_at=row.created_at, done_at=row.done_at,
+        reported_at=row.reported_at,
+    )  # fmt: skip
+
+
+def text_key(text: str) -> str:
+    """Two texts are the same item when equal whitespace-collapsed, casefolded, without a final
+    ``.!;,``: a newer debrief answer repeating an item keeps its row."""
+    return " ".join(text.split()).casefold().rstrip(".!;, ")
