@@ -17,6 +17,7 @@ from coffeechat.models.prep.context import (
     PrepContext,
     Question,
     QuestionGroup,
+    Recap,
     ThreadItem,
     When,
     Who,
@@ -65,7 +66,7 @@ class PrepInputs:
     # The first mail either way with this person: (direction "in"/"out", its date).
     first_mail: tuple[str, datetime] | None = None
     asked: Sequence[str] = ()  # questions earlier sheets for this person suggested
-    last_time: Sequence[str] = ()  # models/prep/history.py's lines for a second meeting
+    last_time: Sequence[Recap] = ()  # models/prep/history.py's section for a later meeting
     thank_you_at: datetime | None = None  # when coffeechat's thank-you will go, when known
     thank_you_review: bool = False  # the thank-you waits in Drafts for approval
 
@@ -277,7 +278,11 @@ def _reminders(inp: PrepInputs, when: When | None) -> tuple[str, ...]:
     extra.append(_thank_you_line(inp))
     if inp.introducer is not None:
         name = clean_line(inp.introducer.name, limit=200)
-        extra.append(f"Mention {name}, who introduced you, and tell them how it went.")
+        # coffeechat's own update tells the introducer once this meeting has happened.
+        extra.append(
+            f"Mention {name}, who introduced you; coffeechat's next update to {name} "
+            "tells them you met."
+        )
     return (*extra, *inp.bank.reminders)
 
 
