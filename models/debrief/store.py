@@ -162,30 +162,26 @@ def _record_promises(
 def _referrals(
     uow: UnitOfWork, meeting: Meeting, fields: DebriefFields, source: str, now: datetime
 ) -> int:
-    """People the contact named, as proposed referrals (introducer: this contact)."""
+    """People the contact named, as proposed referrals (introducer: this contact); how many new.
+
+    Someone named without an address is a referral too (one per name and introducer), to be
+    accepted by name or asked about through the introducer; an address given later completes
+    it. Re-reading the same answer finds the referrals it made and adds none.
+    """
+    # Imported here, not at the top: the contacts package is this function's alone.
+    from coffeechat.models.contacts.referrals import ReferralRefused, suggest
+
     if meeting.contact_id is None:
         return 0
     count = 0
     for person in fields.people:
-        # The referral table is keyed by address: someone named without one stays in the
-        # debrief's fields until an address is known.
-        address = normalise_address(person.address) if person.address else ""
-        if not address:
-            continue
-        exists = uow.session.scalar(
-            select(Referral.id).where(
-                Referral.account_id == uow.account_id,
-                Referral.from_contact_id == meeting.contact_id,
-                Referral.address == address,
-            )
-        )
-        if exists is not None:
-            continue
-        uow.session.add(Referral(account_id=uow.account_id, from_contact_id=meeting.contact_id,
-                                 address=address, name=person.name[:200], status="proposed",
-                                 source_message_id=source, created_at=now))  # fmt: skip
-        uow.session.flush()
-        count += 1
+        try:
+            _, new = suggest(uow, meeting.contact_id, person.name, now=now,
+                             email=person.address or "", note=person.note, origin="debrief",
+                             source_message_id=source)  # fmt: skip
+        except (ReferralRefused, ValueError):
+            continue  # nothing usable (no name, an unusable address): the debrief keeps it
+        count += new
     return count
 
 
