@@ -90,8 +90,8 @@ def test_a_name_given_by_hand_first_is_the_same_referral(world: World) -> None:
 def test_an_address_given_later_completes_the_name_only_referral(world: World) -> None:
     ada, iid, first = _ada(world)
     _store(world, first, DebriefFields(people=(PersonMention("Mary Somerville"),)), "<a@x>", 1)
-    with world.uow() as uow:
-        accept(uow, _id(world, "Mary Somerville"), now=T0 + timedelta(hours=2))  # accepted by name: a contact, no address
+    with world.uow() as uow:  # accepted by name: a contact without an address
+        accept(uow, _id(world, "Mary Somerville"), now=T0 + timedelta(hours=2))
         uow.commit()
     second = world.meeting(iid, ada, T0 + timedelta(days=7))
     later = DebriefFields(people=(PersonMention("mary somerville", "mary@example.org"),))
@@ -107,8 +107,15 @@ def test_an_address_given_later_completes_the_name_only_referral(world: World) -
 def _asked(world: World, ada: int) -> Outbox:
     with world.uow() as uow:
         ref = propose(uow, ada, "Grace Hopper", company="Navy", now=T0)
-        row = ask_introduction(uow, ref.id, now=T0, cadence=world.cadence,
-                               mode=world.modes.intro_request, user_email=USER, render=txt)
+        row = ask_introduction(
+            uow,
+            ref.id,
+            now=T0,
+            cadence=world.cadence,
+            mode=world.modes.intro_request,
+            user_email=USER,
+            render=txt,
+        )
         uow.commit()  # fmt: skip
         return row
 
