@@ -89,7 +89,8 @@ def test_name_only_people_from_a_debrief_are_listed_accepted_and_asked_about(
     assert (mary["address"], mary["origin"], mary["status"]) == (None, "debrief", "proposed")
     listed = cli("referrals")
     assert f"#{grace['id']} Ada Lovelace suggested Grace Hopper: proposed; next: " in listed
-    assert f"coffeechat referrals accept {grace['id']} [--email ADDRESS]" in listed
+    assert f"coffeechat referrals accept {grace['id']} [--email ADDRESS], or " in listed
+    assert f"coffeechat referrals ask {grace['id']} (ask for an introduction)" in listed
 
     # Mary is already a contact: accepting links her by name, with Ada as the introducer.
     said = cli("referrals", "accept", str(mary["id"]))
