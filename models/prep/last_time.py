@@ -141,7 +141,7 @@ def _promises(promises: Sequence[OpenPromise], total: int, today: date) -> tuple
             when = "due today"
         else:
             when = f"due {day(p.due)}"
-        lines.append(f"{excerpt(p.text)} ({when}; when done: coffeechat done {p.id})")
+        lines.append(f"{excerpt(p.text)} ({when}; when done: coffeechat done P{p.id})")
     shown = min(len(ordered), PROMISES)
     if total > shown:
         lines.append(f"(and {total - shown} more open: coffeechat status lists them)")

@@ -111,9 +111,9 @@ def test_opens_with_the_debrief_then_open_promises_then_what_happened(app: App) 
     assert parts["Their advice"] == ("Try the community meetups.",)
     assert parts["Your open promises to them"] == (
         "Send Ada my portfolio (OVERDUE: it was due Thu 5 Mar 2026, 11 days ago; "
-        f"when done: coffeechat done {_promise_id(app, 'Send Ada my portfolio')})",
+        f"when done: coffeechat done P{_promise_id(app, 'Send Ada my portfolio')})",
         "Ask Mary about the spring round (due Fri 20 Mar 2026; when done: coffeechat done "
-        f"{_promise_id(app, 'Ask Mary about the spring round')})",
+        f"P{_promise_id(app, 'Ask Mary about the spring round')})",
     )
     assert parts["Since then"] == (
         "You did what you promised: Read the hiring blog post",
