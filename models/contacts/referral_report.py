@@ -45,8 +45,12 @@ def outcome(session: Session, contact_id: int | None, now: datetime | None) -> d
 def next_command(ref: Referral) -> str:
     """The command that moves this referral on."""
     if ref.status == "proposed":
-        return f"coffeechat referrals accept {ref.id}" + (
-            "" if ref.address else " [--email ADDRESS]"
+        if ref.address:
+            return f"coffeechat referrals accept {ref.id}"
+        # Named without an address: accept by name, or ask the introducer to introduce you.
+        return (
+            f"coffeechat referrals accept {ref.id} [--email ADDRESS], or "
+            f"coffeechat referrals ask {ref.id} (ask for an introduction)"
         )
     if ref.status == "dismissed":
         return f"coffeechat referrals accept {ref.id} (if you change your mind)"

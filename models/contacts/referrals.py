@@ -79,26 +79,48 @@ def propose(
     origin: str = "manual",
     source_message_id: str | None = None,
 ) -> Referral:
-    """A proposed referral from contact ``introducer_id`` (the existing one when already made).
+    """A proposed referral from contact ``introducer_id`` (the existing one when already made)."""
+    return suggest(uow, introducer_id, name, now=now, email=email, company=company, note=note,
+                   origin=origin, source_message_id=source_message_id)[0]  # fmt: skip
+
+
+def suggest(
+    uow: UnitOfWork,
+    introducer_id: int,
+    name: str,
+    *,
+    now: datetime,
+    email: str = "",
+    company: str = "",
+    note: str = "",
+    origin: str = "manual",
+    source_message_id: str | None = None,
+) -> tuple[Referral, bool]:
+    """The referral for this suggestion and True when it is new (False: already on record).
 
     The one way to record a referral by name and/or address, whatever its origin (by hand, a
-    debrief): the same person suggested twice by the same contact is one referral.
+    debrief): the same person suggested twice by the same contact is one referral. Someone
+    first named without an address and later with one is still one: the address completes
+    the name-only referral (and the contact it was accepted as, if any).
     """
     s = uow.session
     address = normalise_address(email) if email.strip() else None
     name = clean_line(name, limit=200)
     if not name and not address:
         raise ReferralRefused("a referral needs a name or an address")
-    same = select(Referral).where(
-        Referral.account_id == uow.account_id, Referral.from_contact_id == introducer_id
-    )
+    mine = (Referral.account_id == uow.account_id, Referral.from_contact_id == introducer_id)
     if address:
-        same = same.where(Referral.address == address)
+        existing = s.scalars(select(Referral).where(*mine, Referral.address == address)).first()
+        if existing is None and name:
+            existing = _name_only(s, mine, name)
+            if existing is not None:
+                complete_address(s, existing, address)
+        if existing is not None:
+            return existing, False
     else:
-        same = same.where(Referral.address.is_(None), func.lower(Referral.name) == name.lower())
-    existing = s.scalars(same).first()
-    if existing is not None:
-        return existing
+        existing = _name_only(s, mine, name)
+        if existing is not None:
+            return existing, False
     ref = Referral(
         account_id=uow.account_id,
         from_contact_id=introducer_id,
@@ -118,7 +140,25 @@ def propose(
             occurred_at=now, contact_id=introducer_id, address=address or "", name=name
         )
     )
-    return ref
+    return ref, True
+
+
+def _name_only(s: Session, mine: tuple[ColumnElement[bool], ...], name: str) -> Referral | None:
+    # Both sides lowered by the database, as its unique key on name-only referrals is.
+    return s.scalars(
+        select(Referral)
+        .where(*mine, Referral.address.is_(None), func.lower(Referral.name) == func.lower(name))
+        .order_by(Referral.id)
+    ).first()
+
+
+def complete_address(s: Session, ref: Referral, address: str) -> None:
+    """Give a name-only referral the address learned since (and the contact it became)."""
+    ref.address = address
+    if ref.to_contact_id is not None:
+        target = s.get(Contact, ref.to_contact_id)
+        if target is not None:
+            _add_address(s, target, address)
 
 
 def accept(

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from coffeechat.models.classify.address import normalise_address
 from coffeechat.models.debrief.fields import DebriefFields
@@ -109,17 +109,18 @@ def store_debrief(
     ):
         return ["debrief-older"] if current.source_message_id != source else []
     replaced = current is not None
+    older_source = current.source_message_id if current is not None else None
     if current is None:
         current = Debrief(account_id=uow.account_id, meeting_id=meeting_id)
         s.add(current)
-    else:
-        _forget_older_answer(uow, meeting, current)
     current.interview_id, current.contact_id = meeting.interview_id, meeting.contact_id
     current.source_message_id, current.written_at, current.received_at = source, written_at, now
     current.fields = fields_json(fields)
     s.flush()
     _record_promises(uow, meeting, current, fields, now)
-    people = _referrals(uow, meeting, fields, source, now)
+    people, named = _referrals(uow, meeting, fields, source, now)
+    if older_source is not None:
+        _forget_older_answer(uow, meeting, older_source, source, keep=named)
     # An answer makes the reminder pointless: one not sent yet is stopped here. (The request
     # itself is left alone: an answer to it shows it went, whatever its row says.)
     move(s, Move.CANCEL, Outbox.account_id == uow.account_id,
@@ -134,19 +135,25 @@ def store_debrief(
     return ["debrief-replaced" if replaced else "debrief"]
 
 
-def _forget_older_answer(uow: UnitOfWork, meeting: Meeting, older: Debrief) -> None:
-    """Drop referrals of the older answer the user has not acted on (its promises and advice are
-    matched against the newer answer by ``_record_promises``)."""
-    s = uow.session
-    if meeting.contact_id is not None:
-        s.execute(
-            delete(Referral).where(
-                Referral.account_id == uow.account_id,
-                Referral.from_contact_id == meeting.contact_id,
-                Referral.source_message_id == older.source_message_id,
-                Referral.status == "proposed",  # one the user acted on stays
-            )
-        )
+def _forget_older_answer(
+    uow: UnitOfWork, meeting: Meeting, older: str, newer: str, *, keep: set[int]
+) -> None:
+    """Drop the older answer's referrals the user has not acted on and the newer one no longer
+    names; the ones it names again keep their row and number (``referrals accept 3`` must
+    not reach someone else), now credited to the newer answer. Promises and advice are
+    matched against the newer answer by ``_record_promises``."""
+    if meeting.contact_id is None:
+        return
+    mine = (
+        Referral.account_id == uow.account_id,
+        Referral.from_contact_id == meeting.contact_id,
+        Referral.source_message_id == older,
+        Referral.status == "proposed",  # one the user acted on stays as it is
+    )
+    uow.session.execute(delete(Referral).where(*mine, Referral.id.not_in(keep)))
+    uow.session.execute(
+        update(Referral).where(*mine, Referral.id.in_(keep)).values(source_message_id=newer)
+    )
 
 
 def _record_promises(
@@ -207,32 +214,30 @@ def _rest(rows: dict[str, list[R]]) -> list[R]:
 
 def _referrals(
     uow: UnitOfWork, meeting: Meeting, fields: DebriefFields, source: str, now: datetime
-) -> int:
-    """People the contact named, as proposed referrals (introducer: this contact)."""
+) -> tuple[int, set[int]]:
+    """People the contact named, as proposed referrals (introducer: this contact): how many
+    are new, and the ids of all the answer names.
+
+    Someone named without an address is a referral too (one per name and introducer), to be
+    accepted by name or asked about through the introducer; an address given later completes
+    it. Re-reading the same answer finds the referrals it made and adds none.
+    """
+    # Imported here, not at the top: the contacts package is this function's alone.
+    from coffeechat.models.contacts.referrals import ReferralRefused, suggest
+
     if meeting.contact_id is None:
-        return 0
-    count = 0
+        return 0, set()
+    count, named = 0, set()
     for person in fields.people:
-        # The referral table is keyed by address: someone named without one stays in the
-        # debrief's fields until an address is known.
-        address = normalise_address(person.address) if person.address else ""
-        if not address:
-            continue
-        exists = uow.session.scalar(
-            select(Referral.id).where(
-                Referral.account_id == uow.account_id,
-                Referral.from_contact_id == meeting.contact_id,
-                Referral.address == address,
-            )
-        )
-        if exists is not None:
-            continue
-        uow.session.add(Referral(account_id=uow.account_id, from_contact_id=meeting.contact_id,
-                                 address=address, name=person.name[:200], status="proposed",
-                                 source_message_id=source, created_at=now))  # fmt: skip
-        uow.session.flush()
-        count += 1
-    return count
+        try:
+            referral, new = suggest(uow, meeting.contact_id, person.name, now=now,
+                             email=person.address or "", note=person.note, origin="debrief",
+                             source_message_id=source)  # fmt: skip
+        except (ReferralRefused, ValueError):
+            continue  # nothing usable (no name, an unusable address): the debrief keeps it
+        count += new
+        named.add(referral.id)
+    return count, named
 
 
 def take_answer(

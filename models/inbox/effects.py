@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from coffeechat.models.classify import Kind, Relation, ThreadContext, Verdict, match_reply
 from coffeechat.models.debrief.store import take_answer
+from coffeechat.models.followups.introductions import answered_introduction
 from coffeechat.models.inbox.draft_match import is_sent_draft
 from coffeechat.models.interviews.authority import MessageSuspected, complaint_has_authority
 from coffeechat.models.interviews.fact_times import (
@@ -559,6 +560,12 @@ def _referrals(fx: Effects, message: Message, verdict: Verdict) -> list[str]:
     labels = []
     assert message.contact_id is not None
     own = {a for a, c in fx.ctx.contact_addresses.items() if c == message.contact_id}
+    # An answer to an introduction request completes the name-only referral it was about,
+    # before the loop below would add the same person again under their address.
+    given = [a.lower() for a in verdict.suggested_addresses]
+    given = [a for a in given if a not in own and a not in fx.user_addresses]
+    answered_introduction(fx.uow.session, fx.uow.account_id, message.contact_id,
+                          [message.in_reply_to, *message.references], given)  # fmt: skip
     for address in verdict.suggested_addresses:
         address = address.lower()
         if address in own or address in fx.user_addresses:

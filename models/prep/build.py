@@ -17,6 +17,7 @@ from coffeechat.models.prep.context import (
     PrepContext,
     Question,
     QuestionGroup,
+    Recap,
     ThreadItem,
     When,
     Who,
@@ -65,9 +66,11 @@ class PrepInputs:
     # The first mail either way with this person: (direction "in"/"out", its date).
     first_mail: tuple[str, datetime] | None = None
     asked: Sequence[str] = ()  # questions earlier sheets for this person suggested
-    last_time: Sequence[str] = ()  # models/prep/history.py's lines for a second meeting
+    last_time: Sequence[Recap] = ()  # models/prep/history.py's section for a later meeting
     thank_you_at: datetime | None = None  # when coffeechat's thank-you will go, when known
     thank_you_review: bool = False  # the thank-you waits in Drafts for approval
+    thank_you_wait_hours: float = 0.0  # it waits this long for the debrief answer (0: not)
+    thank_you_without_review: bool = False  # no answer by then: to Drafts, not generic
 
 
 def build_prep_context(inp: PrepInputs) -> PrepContext:
@@ -277,15 +280,22 @@ def _reminders(inp: PrepInputs, when: When | None) -> tuple[str, ...]:
     extra.append(_thank_you_line(inp))
     if inp.introducer is not None:
         name = clean_line(inp.introducer.name, limit=200)
-        extra.append(f"Mention {name}, who introduced you, and tell them how it went.")
+        # coffeechat's own update tells the introducer once this meeting has happened.
+        extra.append(
+            f"Mention {name}, who introduced you; coffeechat's next update to {name} "
+            "tells them you met."
+        )
     return (*extra, *inp.bank.reminders)
 
 
 def _thank_you_line(inp: PrepInputs) -> str:
-    # coffeechat writes the thank-you itself: the user's part is the notes it is made from.
+    # coffeechat writes the thank-you itself: the user's part is what it is made from.
     c = inp.contact
     who = c.name if _PLAIN_NAME.fullmatch(c.name or "") else f"#{c.id}"
-    command = f'coffeechat note "{clean_line(who, limit=80)}" "what you took away"'
+    who = clean_line(who, limit=80)
+    if inp.thank_you_wait_hours > 0:
+        return _debrief_line(inp, who)
+    command = f'coffeechat note "{who}" "what you took away"'
     zone = ZoneInfo(inp.account.timezone)
     when = (
         f"at about {_day_time(inp.thank_you_at.astimezone(zone))}"
@@ -297,6 +307,26 @@ def _thank_you_line(inp: PrepInputs) -> str:
     else:
         does = f"sends the thank-you itself, {when}"
     return f"coffeechat {does}: add notes before then ({command}) and it will mention them."
+
+
+def _debrief_line(inp: PrepInputs, who: str) -> str:
+    # The thank-you waits for the debrief answer (cadence.py's wait): it quotes the advice
+    # and thanks for a suggested person, and goes soon after the answer, or when the wait ends.
+    hours = f"{inp.thank_you_wait_hours:g}"
+    does = (
+        "drafts the thank-you for you to approve"
+        if inp.thank_you_review
+        else "sends the thank-you itself"
+    )
+    without = (
+        "waits in Drafts for you" if inp.thank_you_without_review else "goes in a general form"
+    )
+    return (
+        f"After the meeting coffeechat emails you a debrief (or run coffeechat debrief "
+        f'"{who}"): answer it and it {does}, quoting their advice and thanking them for '
+        f"anyone they suggested. Without an answer within about {hours} hours of the "
+        f"meeting, the thank-you {without}."
+    )
 
 
 def _referral(r: Referral) -> str:

@@ -34,6 +34,14 @@ class Who:
 
 
 @dataclass(frozen=True)
+class Recap:
+    """One part of a later meeting's "last time" section: a title (may be empty), its lines."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EarlierTalk:
     """A conversation the user already had with someone at the same company."""
 
@@ -108,7 +116,7 @@ class PrepContext:
     goals: str
     contact_goal: str
     pitch: str
-    last_time: tuple[str, ...]
+    last_time: tuple[Recap, ...]
     thread: tuple[ThreadItem, ...]
     themes: tuple[QuestionGroup, ...]
     tiara: tuple[QuestionGroup, ...]

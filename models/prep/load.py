@@ -33,10 +33,17 @@ class PrepSourceMissing(LookupError):
 
 @dataclass(frozen=True)
 class ThankYouRules:
-    """How coffeechat's own thank-you goes, so the sheet can say when (config's cadence, mode)."""
+    """How coffeechat's own thank-you goes, so the sheet can say when (config's cadence, mode).
+
+    ``wait_hours``: how long the thank-you waits for the user's debrief answer (0: debriefs
+    off, the thank-you goes at its usual moment); ``without_review``: with no answer by then
+    it waits in Drafts for approval instead of going in its generic form.
+    """
 
     cadence: CadenceRules
     review: bool = False
+    wait_hours: float = 0.0
+    without_review: bool = False
 
 
 def load_prep_context(
@@ -61,8 +68,15 @@ def load_prep_context(
     inputs = _inputs(session, contact, now, bank, meeting, interview, bool(earlier_sheet))
     if thank_you is not None:
         zone = ZoneInfo(inputs.account.timezone)
-        slot = thank_you_moments(meeting.end_utc, thank_you.cadence, zone).first_slot
-        inputs = replace(inputs, thank_you_at=slot, thank_you_review=thank_you.review)
+        # Waiting for a debrief, the moment depends on the answer: the sheet gives the bound.
+        slot = (
+            None
+            if thank_you.wait_hours > 0
+            else thank_you_moments(meeting.end_utc, thank_you.cadence, zone).first_slot
+        )
+        inputs = replace(inputs, thank_you_at=slot, thank_you_review=thank_you.review,
+                         thank_you_wait_hours=thank_you.wait_hours,
+                         thank_you_without_review=thank_you.without_review)  # fmt: skip
     return build_prep_context(inputs)
 
 

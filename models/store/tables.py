@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -337,7 +338,21 @@ class Referral(Base):
     """Someone a contact suggested talking to; never contacted without the user's approval."""
 
     __tablename__ = "referral"
-    __table_args__ = (UniqueConstraint("account_id", "from_contact_id", "address"),)
+    __table_args__ = (
+        # One referral per address and introducer; NULLs never collide in this key, so the
+        # one below keeps people named without an address apart by name (as written, any
+        # case), and re-reading the same answer finds the referral it already made.
+        UniqueConstraint("account_id", "from_contact_id", "address"),
+        Index(
+            "uq_referral_name_only",
+            "account_id",
+            "from_contact_id",
+            func.lower(text("name")),
+            unique=True,
+            sqlite_where=text("address IS NULL"),
+            postgresql_where=text("address IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     from_contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))

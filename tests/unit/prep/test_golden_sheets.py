@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,13 @@ import pytest
 
 from coffeechat.integrations.render import render
 from coffeechat.models.prep import PrepContext, build_prep_context
-from coffeechat.models.prep.history import Happened, describe_last_time
+from coffeechat.models.prep.last_time import (
+    Happened,
+    Introduced,
+    LastTime,
+    OpenPromise,
+    describe_last_time,
+)
 from tests.unit.prep.sample import START, account, contact, inputs, meeting, message
 
 GOLDEN = Path(__file__).parents[2] / "fixtures" / "prep" / "sheets"
@@ -29,19 +35,26 @@ def first() -> PrepContext:
 
 
 def second() -> PrepContext:
-    lines = describe_last_time(
-        LAST,
-        "Coffee with Ada",
-        [
-            Happened(
-                LAST + timedelta(hours=1), "note", "Try the community meetups; apply in spring."
-            ),
+    facts = LastTime(
+        met=LAST,
+        title="Coffee with Ada",
+        debriefed=True,
+        learned=("The team hires twice a year, in spring and autumn.",),
+        advice=("Try the community meetups.", "Apply in spring, not now."),
+        promises=(
+            OpenPromise(4, "Send Ada my forecasting write-up", date(2026, 2, 1)),
+            OpenPromise(5, "Read the team's blog post on hiring"),
+        ),
+        kept=("Send my CV",),
+        introduced=(Introduced("Mary Somerville", "met", LAST + timedelta(days=25), told=True),),
+        happened=(
             Happened(LAST + timedelta(hours=20), "thank_you"),
             Happened(LAST + timedelta(days=3), "reply"),
-            Happened(LAST + timedelta(days=20), "update"),
-        ],
-        BERLIN,
+            Happened(LAST + timedelta(days=30), "update"),
+        ),
+        who="Ada Lovelace",
     )
+    lines = describe_last_time(facts, BERLIN, date(2026, 3, 2))
     return build_prep_context(inputs(last_time=lines, asked=first().question_texts))
 
 
@@ -106,7 +119,13 @@ def test_what_the_goldens_show() -> None:
     one, two = first(), second()
     assert len(one.question_texts) == 6 and len(two.question_texts) == 6
     assert not set(one.question_texts) & set(two.question_texts)  # nothing asked twice
-    assert two.last_time[0] == "You last met on Tue 20 Jan 2026 (Coffee with Ada)."
+    assert two.last_time[0].lines == ("You last met on Tue 20 Jan 2026 (Coffee with Ada).",)
+    assert [p.title for p in two.last_time[1:]] == [
+        "What you learned",
+        "Their advice",
+        "Your open promises to them",
+        "Since then",
+    ]
     assert senior().themes[0].key == "leading" and junior().themes[0].key == "starting"
     assert (
         senior().who.how_known
