@@ -61,7 +61,7 @@ CHARLES_REPLY = (
     "I'll send the link.\n\nCharles"
 )
 PROMISE_NOTE = "I sent you my portfolio, as promised."
-ADVICE_NOTE = "I have started writing a short post each month about the tools I build."
+ADVICE_NOTE = "I published the first one, on the debugger I am building."
 
 
 @dataclass(frozen=True)
