@@ -29,7 +29,7 @@ from coffeechat.deployments.demo.story import ADA, CHARLES, ME, ME_NAME, Story, 
 from coffeechat.integrations.render import render
 from coffeechat.models.contacts.records import find_contact
 from coffeechat.models.contacts.referrals import accept
-from coffeechat.models.followups.outreach import create_outreach
+from coffeechat.models.followups.outreach import OutreachRefused, create_outreach
 from coffeechat.models.store.tables import Referral
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -153,11 +153,14 @@ def accept_referral(world: World, at: datetime) -> str:
         if ref is None:
             return "no referral from Ada to accept"
         ref, charles, _ = accept(uow, ref.id, now=at, name=CHARLES.name)
-        row = create_outreach(
-            uow, charles.id, now=at, cadence=settings.cadence, mode=settings.modes.outreach,
-            user_email=ME, render=partial(render, fmt="txt", user_dir=settings.templates_dir),
-            send_now=True,
-        )  # fmt: skip
+        try:
+            row = create_outreach(
+                uow, charles.id, now=at, cadence=settings.cadence, mode=settings.modes.outreach,
+                user_email=ME, render=partial(render, fmt="txt", user_dir=settings.templates_dir),
+                send_now=True,
+            )  # fmt: skip
+        except OutreachRefused as err:  # a run stopped right after this act: done already
+            return f"you accepted referral #{ref.id}; {err}"
         uow.commit()
         return (
             f"you accepted referral #{ref.id} (`coffeechat referrals accept {ref.id}`) and "
