@@ -63,7 +63,7 @@ def tell(console: Console, world: World, now: datetime, until: str | None) -> li
     clock = max(now, world.progress.clock or now)
     todo = pending(world, until)
     if not todo:
-        todo = [Moment("again", clock, CONTINUED)]
+        todo = [Moment("again", clock, "where the story stopped")]
     steps = []
     for moment in todo:
         clock = max(clock, moment.at)

@@ -181,6 +181,8 @@ def test_thank_yous_cite_the_debrief_or_wait_for_it(told: tuple[dict[str, Any], 
 def test_the_update_tells_the_kept_promise_once(told: tuple[dict[str, Any], ...]) -> None:
     update = one(received(told[0], "charles-ended"), ADA)
     assert PROMISE_NOTE in spaced(update["text"]) and ADVICE_NOTE in spaced(update["text"])
+    everything = [m for s in told[0]["steps"] for m in s["smtp"]]
+    assert [m for m in everything if PROMISE_NOTE in spaced(m["text"])] == [update]
 
 
 def test_a_second_run_sends_nothing_again(told: tuple[dict[str, Any], ...]) -> None:
