@@ -91,7 +91,7 @@ def timeline(story: Story) -> list[Moment]:
         Moment(
             "grace-wait",
             grace_end + 20 * 60 * minute + 10 * minute,
-            "a day after Grace's call, her debrief unanswered",
+            "20 hours after Grace's call, her debrief unanswered",
         ),
         Moment("kept", charles_end + 60 * minute, "you keep your promise", keep_promise),
         Moment("charles-ended", charles_end + 125 * minute, "two hours after the call with him"),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from coffeechat.models.debrief.request import meeting_of
 from coffeechat.models.outbox.states import Kind, Status
-from coffeechat.models.store.tables import Contact, Debrief, Interview, Meeting, Outbox
+from coffeechat.models.store.tables import Contact, Debrief, Interview, Meeting, Outbox, Promise
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -82,9 +82,10 @@ def _why(session: Session, row: Outbox, contact: Contact | None) -> tuple[str, l
         return "a request for a conversation", []
     if row.kind == Kind.UPDATE:
         met = _introductions_told(session, contact, row.created_at)
-        if met:
-            return f"news: you met {', '.join(met)}, whom {name.split()[0]} introduced", met
-        return "news since the thank-you", []
+        kept = _kept_told(session, contact, row.body_text)
+        news = [f"you met {', '.join(met)}, whom {name.split()[0]} introduced"] if met else []
+        news += ["you kept your promise"] if kept else []
+        return "news: " + (" and ".join(news) or "since the thank-you"), met + kept
     return row.kind.replace("_", " "), []
 
 
@@ -103,6 +104,18 @@ def _why_thanks(session: Session, row: Outbox, name: str) -> tuple[str, list[str
 def _name(session: Session, contact_id: int | None) -> str:
     contact = session.get(Contact, contact_id) if contact_id is not None else None
     return contact.name if contact is not None else ""
+
+
+def _kept_told(session: Session, contact: Contact | None, body: str) -> list[str]:
+    """The notes of promises kept for ``contact`` that this email tells."""
+    if contact is None:
+        return []
+    notes = session.scalars(
+        select(Promise.done_note).where(
+            Promise.contact_id == contact.id, Promise.status == "done", Promise.done_note != ""
+        )
+    )
+    return [n for n in notes if _key(n) in _key(body)]
 
 
 def _introductions_told(session: Session, contact: Contact | None, at: datetime) -> list[str]:

@@ -183,6 +183,8 @@ def test_the_update_tells_the_kept_promise_once(told: tuple[dict[str, Any], ...]
     assert PROMISE_NOTE in spaced(update["text"]) and ADVICE_NOTE in spaced(update["text"])
     everything = [m for s in told[0]["steps"] for m in s["smtp"]]
     assert [m for m in everything if PROMISE_NOTE in spaced(m["text"])] == [update]
+    [line] = [s for s in told[0]["sent"] if s["kind"] == "update"]
+    assert "kept your promise" in line["why"]
 
 
 def test_a_second_run_sends_nothing_again(told: tuple[dict[str, Any], ...]) -> None:
