@@ -82,6 +82,7 @@ def tell(console: Console, world: World, now: datetime, until: str | None) -> li
             world.progress.done.append(moment.key)
         world.progress.clock = clock
         world.save_progress()
+    world.mail.clock = None  # a mail client on a kept world writes in real time
     return steps
 
 
