@@ -1,8 +1,10 @@
 """``coffeechat demo``: a local mail and calendar world run through coffeechat's real code paths.
 
 ``world`` starts pymap (IMAP), aiosmtpd (SMTP, delivering into pymap) and Radicale (CalDAV) on
-free loopback ports and seeds the story (``story``); ``run`` syncs the mailbox and runs one cycle
-exactly as production does; ``summary`` reads the outcome back, over IMAP where it can.
+free loopback ports and seeds today's story (``story``); ``sequel`` places what happens next on a
+simulated clock and ``telling`` tells it, reading the mailbox and running one cycle at each stop
+exactly as production does; ``summary`` and ``why`` read the outcome back, over IMAP where they
+can. docs/demo.md describes the story.
 """
 
 from coffeechat.deployments.demo.run import run_demo

@@ -72,6 +72,9 @@ def demo_config(
             # (the default window is 08:00-20:00 in the user's zone).
             "send_window_start": time(0, 0),
             "send_window_end": time(23, 59, 59),
+            # The story's days stand for weeks: Ada hears how her introduction went two days
+            # after her thank-you, not four weeks (the default is 28).
+            "update_interval_days": 2,
         },
         # The defaults: thank-yous go out on their own, nudges wait in Drafts for approval.
         "modes": {"thank_you": "auto", "nudge": "review", "prep_sheet": "auto"},

@@ -64,6 +64,10 @@ class MailServer:
         self.imap_port = 0
         self.smtp_port = 0
         self.deliveries = 0  # messages accepted over SMTP: the "nothing sent twice" witness
+        # What the SMTP server accepted, in order: (envelope sender, recipients, message).
+        self.received: list[tuple[str, list[str], bytes]] = []
+        # The story's simulated clock, when it runs on one: delivered mail is dated by it.
+        self.clock: datetime | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._servers: list[asyncio.Server] = []
@@ -232,7 +236,8 @@ class MailServer:
     async def deliver(self, sender: str, recipients: list[str], raw: bytes) -> None:
         """Deliver into local INBOXes; a local sender gets a bounce for unknown recipients."""
         self.deliveries += 1
-        now = datetime.now(UTC)
+        self.received.append((sender, list(recipients), raw))
+        now = self.clock or datetime.now(UTC)
         unknown = []
         for rcpt in recipients:
             if self.is_local(rcpt):

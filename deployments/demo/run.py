@@ -9,9 +9,7 @@ import shutil
 import signal
 import tempfile
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -22,28 +20,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from coffeechat.deployments.demo.summary import Summary, connection_help, summarize
+from coffeechat.deployments.demo.telling import CONTINUED, step, tell
 from coffeechat.deployments.demo.world import World, open_world
-from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint, utcnow
-from coffeechat.flows.steps.cycle import CycleReport, run_cycle
-from coffeechat.flows.steps.inbox import FolderReport, sync_account_mail
+from coffeechat.flows.steps.app import utcnow
 from coffeechat.integrations.config import ConfigError
-from coffeechat.integrations.imap import connect
-
-
-@contextmanager
-def _step(console: Console, what: str) -> Iterator[None]:
-    started = time.monotonic()
-    with console.status(what):
-        yield
-    console.print(f"[green]✓[/green] {what} [dim]({time.monotonic() - started:.1f} s)[/dim]")
-
-
-def sync_mail(app: App, now: datetime) -> list[FolderReport]:
-    """Sent first, then INBOX: exactly what the sync_inbox flow runs."""
-    cfg = app.settings.imap
-    assert cfg is not None
-    with connect(imap_endpoint(cfg), imap_credential(cfg)) as box:
-        return sync_account_mail(app, box, now)
 
 
 def run_demo(
@@ -52,8 +32,13 @@ def run_demo(
     keep: bool = False,
     *,
     now: datetime | None = None,
+    until: str | None = None,
 ) -> dict[str, Any]:
-    """Run the demo world end to end; print and return the summary (``now``: tests' clock)."""
+    """Run the demo world end to end; print and return the summary.
+
+    ``now``: the tests' clock (the story's anchor on a first run). ``until``: the last moment
+    of the story to tell (sequel.timeline's keys; "today" is the first), None for all of it.
+    """
     if data_dir is not None and _not_a_demo_dir(data_dir):
         raise ConfigError(
             f"{data_dir} holds a coffeechat database that is not the demo's: the demo would "
@@ -68,23 +53,20 @@ def run_demo(
     console.print(f"[bold]coffeechat demo[/bold] — data in {root}")  # tests wait for this line
     try:
         with ExitStack() as stack:
-            with _step(console, "starting IMAP + SMTP (pymap, aiosmtpd) and CalDAV (Radicale)"):
+            with step(console, "starting IMAP + SMTP (pymap, aiosmtpd) and CalDAV (Radicale)"):
                 world = open_world(root, stack, now)
             seeded = "story seeded: outreach went to five people 8 business days ago"
-            console.print("  " + (seeded if world.fresh else "continuing the story in this dir"))
+            console.print("  " + (seeded if world.fresh else CONTINUED))
             delivered = world.mail.deliveries
             now = now or utcnow()
-            with _step(console, "inbox sync over IMAP: Sent, then INBOX"):
-                folders = sync_mail(world.app, now)
-            _print_folders(console, folders)
-            with _step(console, "cycle: calendar (CalDAV), prep sheets, follow-ups, sending"):
-                cycle = run_cycle(world.app, now)
-            _print_cycle(console, cycle)
-            summary = summarize(world, now)
+            steps = tell(console, world, now, until)
+            clock = world.progress.clock or now
+            summary = summarize(world, clock)
             world.mail.save(world.mail_dir)  # now, not only at exit: --keep may end in a kill
-            summary.sent_this_run = len(cycle.sent)
+            summary.steps = steps
+            summary.sent_this_run = sum(s.get("sent", 0) for s in steps)
             summary.delivered_this_run = world.mail.deliveries - delivered
-            summary.problems = cycle.problems
+            summary.problems = [p for s in steps for p in s.get("problems", [])]
             print_summary(console, summary, temp=data_dir is None and not keep)
             if keep:
                 _keep_running(console, world)
@@ -105,44 +87,25 @@ def _not_a_demo_dir(path: Path) -> bool:
     return (path / "coffeechat.db").exists() and not (path / "world" / "story.json").exists()
 
 
-def _print_folders(console: Console, folders: list[FolderReport]) -> None:
-    for r in folders:
-        effects = ", ".join(sorted(set(r.effects), key=r.effects.index)) or "nothing new"
-        console.print(
-            f"  {r.folder}: {r.new} new, {r.stored} about your contacts, "
-            f"{r.counted} ignored -> {effects}"
-        )
-
-
-def _print_cycle(console: Console, cycle: CycleReport) -> None:
-    console.print(f"  {', '.join(cycle.labels) or 'nothing due'}; {len(cycle.sent)} sent")
-    for problem in cycle.problems:
-        console.print(f"  [red]problem:[/red] {escape(problem)}")
-
-
 def print_summary(console: Console, s: Summary, *, temp: bool) -> None:
-    """The story, as the user should read it."""
-    console.rule("what coffeechat found and did")
+    """The story, as the user should read it: what was found, then who got what and why."""
+    console.rule("what coffeechat found")
     table = Table("from", "detected as", "rule", "note", box=None, pad_edge=False)
     for d in s.detected:
         note = f"back on {d['return_date']:%a %d %b}" if d["return_date"] else d["relation"] or ""
         table.add_row(d["contact"], d["kind"], d["rule"], note)
     console.print(table)
-    for address in s.referrals:
-        console.print(
-            f"referral suggested in a reply: {address} "
-            "(proposed: `coffeechat referrals` lists it to accept or decline)"
-        )
+    for r in s.referrals:
+        status = {"approved": "accepted", "dismissed": "declined"}.get(r["status"], r["status"])
+        console.print(f"referral from {r['introducer']}: {r['name'] or r['address']} ({status})")
     for sheet in s.prep_sheets:
         gone = "  [dim](deleted at exit: use --data-dir or --keep to keep it)[/dim]" if temp else ""
         console.print(f"prep sheet: {sheet['path']} (email to you: {sheet['email']}){gone}")
-    t = s.thank_you
-    if t:
-        console.print(
-            f"thank-you to {t['to']}: {t['status']}; in their inbox (read over IMAP): "
-            f"{t['copies_in_mailbox']} copy"
-        )
-        console.print("  " + escape(t["text"].strip()[:400]).replace("\n", "\n  "), style="italic")
+    console.rule("what coffeechat sent, to whom, and why")
+    for line in s.sent:
+        console.print(f"{line['when']}  to {escape(line['to'])}: {escape(line['why'])}")
+        if line["quote"]:
+            console.print(f"        “{escape(line['quote'])}”", style="italic")
     n = s.nudge
     if n and n["status"] == "draft":
         console.print(

@@ -62,8 +62,13 @@ LINUS = Person(
     ("nudge",),
 )
 PEOPLE = (ADA, GRACE, ALAN, NOBODY, LINUS)
+# Not a contact at first: the person Ada suggested in her reply, who becomes one when Jo
+# accepts the referral.
+CHARLES = Person(
+    "Charles Babbage", "babbage@engines.example", "", "", "introduced by Ada; met two days later"
+)
 # Who has a mailbox in the demo world: everyone but the address that bounces.
-MAILBOXES = (ME, *(p.address for p in PEOPLE if p is not NOBODY))
+MAILBOXES = (ME, *(p.address for p in (*PEOPLE, CHARLES) if p is not NOBODY))
 
 
 def local_zone() -> str:
@@ -119,6 +124,15 @@ class Story:
         """Tomorrow 10:00-10:30 in the user's zone."""
         day = self.anchor.astimezone(self.zone).date() + timedelta(days=1)
         start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=self.zone)
+        return start, start + timedelta(minutes=30)
+
+    @property
+    def charles_meeting(self) -> tuple[datetime, datetime]:
+        """15:00-15:30 on the first weekday at least two days after Ada's meeting."""
+        day = self.ada_meeting[0].date() + timedelta(days=2)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        start = datetime(day.year, day.month, day.day, 15, 0, tzinfo=self.zone)
         return start, start + timedelta(minutes=30)
 
     @property
@@ -223,8 +237,8 @@ def _replies(story: Story) -> Seeded:
     return out
 
 
-def calendar_ics(story: Story) -> str:
-    """The user's calendar: the two meetings and a private appointment coffeechat must ignore."""
+def calendar_ics(story: Story, *, with_charles: bool = False) -> str:
+    """The user's calendar: the meetings and a private appointment coffeechat must ignore."""
     stamp = f"{story.anchor:%Y%m%dT%H%M%SZ}"
 
     def event(uid: str, span: tuple[datetime, datetime], who: str, what: str) -> str:
@@ -243,5 +257,15 @@ def calendar_ics(story: Story) -> str:
         + event("demo-ada@seeker.example", story.ada_meeting, ADA.address, "Coffee with Ada")
         + event("demo-grace@seeker.example", story.grace_meeting, GRACE.address, "Call with Grace")
         + event("demo-dentist@seeker.example", dentist, "frontdesk@teeth.example", "Dentist")
+        + (
+            event(
+                "demo-charles@seeker.example",
+                story.charles_meeting,
+                CHARLES.address,
+                "Call with Charles",
+            )
+            if with_charles
+            else ""
+        )
         + "END:VCALENDAR\r\n"
     )

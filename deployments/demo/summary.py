@@ -10,9 +10,11 @@ from email.policy import default
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from coffeechat.deployments.demo.config import SECRET_ENV
 from coffeechat.deployments.demo.story import GRACE, ME
+from coffeechat.deployments.demo.why import story_lines
 from coffeechat.deployments.demo.world import World
 from coffeechat.integrations.imap import Credential, ImapEndpoint, connect
 from coffeechat.models.outbox.states import Kind
@@ -27,12 +29,14 @@ class Summary:
     data_dir: str
     detected: list[dict[str, Any]] = field(default_factory=list)
     prep_sheets: list[dict[str, Any]] = field(default_factory=list)
-    thank_you: dict[str, Any] = field(default_factory=dict)
+    sent: list[dict[str, Any]] = field(default_factory=list)  # the story: who got what, why
+    thank_yous: list[dict[str, Any]] = field(default_factory=list)
     nudge: dict[str, Any] = field(default_factory=dict)
     stages: dict[str, int] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
     sent_this_run: int = 0
     delivered_this_run: int = 0
-    referrals: list[str] = field(default_factory=list)
+    referrals: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
 
@@ -52,7 +56,7 @@ def read_mailbox(world: World, user: str, folder: str, message_id: str) -> list[
 
 
 def summarize(world: World, now: datetime) -> Summary:
-    """Collect what was detected, prepared, sent and drafted."""
+    """Collect what was detected, prepared, sent and drafted, and why each mail went."""
     app = world.app
     out = Summary(str(world.root))
     with app.factory() as session:
@@ -72,30 +76,29 @@ def summarize(world: World, now: datetime) -> Summary:
                     "return_date": message.return_date,
                 }
             )
-        out.referrals = list(session.scalars(select(Referral.address)))
+        out.referrals = _referrals(session)
         for sheet, status in session.execute(
             select(PrepSheet, Outbox.status).join(Outbox, Outbox.id == PrepSheet.outbox_id)
         ):
             out.prep_sheets.append({"path": sheet.path, "email": status})
-        rows = {
-            row.kind: row
-            for row in session.scalars(
-                select(Outbox).where(Outbox.kind.in_((Kind.THANK_YOU, Kind.NUDGE)))
-            )
-        }
+        out.sent = story_lines(session, app.account_id, world.story.zone)
+        thanks = list(session.scalars(select(Outbox).where(Outbox.kind == Kind.THANK_YOU)))
+        nudge = session.scalars(select(Outbox).where(Outbox.kind == Kind.NUDGE)).first()
         out.report = status_report(session, app.account_id, now)
     out.stages = {k: v for k, v in out.report["stages"].items() if v}
-    thanks = rows.get("thank_you")
-    if thanks is not None:
-        copies = read_mailbox(world, thanks.to_addr, "INBOX", thanks.message_id)
-        out.thank_you = {
-            "to": thanks.to_addr,
-            "status": thanks.status,
-            "subject": thanks.subject,
-            "copies_in_mailbox": len(copies),
-            "text": _text(copies[0]) if copies else "",
-        }
-    nudge = rows.get("nudge")
+    for row in sorted(thanks, key=lambda r: r.not_before):
+        copies = read_mailbox(world, row.to_addr, "INBOX", row.message_id)
+        line = next((s for s in out.sent if s["message_id"] == row.message_id), {})
+        out.thank_yous.append(
+            {
+                "to": row.to_addr,
+                "status": row.status,
+                "subject": row.subject,
+                "copies_in_mailbox": len(copies),
+                "text": _text(copies[0]) if copies else "",
+                "quote": line.get("quote", ""),
+            }
+        )
     if nudge is not None:
         drafts = read_mailbox(world, ME, "Drafts", nudge.message_id)
         out.nudge = {
@@ -106,6 +109,18 @@ def summarize(world: World, now: datetime) -> Summary:
             "in_drafts": len(drafts),
         }
     return out
+
+
+def _referrals(session: Session) -> list[dict[str, Any]]:
+    found = []
+    for ref, introducer in session.execute(
+        select(Referral, Contact.name)
+        .join(Contact, Contact.id == Referral.from_contact_id)
+        .order_by(Referral.id)
+    ):
+        found.append({"id": ref.id, "address": ref.address, "name": ref.name,
+                      "status": ref.status, "introducer": introducer})  # fmt: skip
+    return found
 
 
 def _text(raw: bytes) -> str:

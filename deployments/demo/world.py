@@ -6,7 +6,7 @@ import json
 import os
 import secrets
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +32,14 @@ from coffeechat.models.store.uow import UnitOfWork
 
 
 @dataclass
+class Progress:
+    """How far the story went in this data dir: the moments done and the clock they reached."""
+
+    done: list[str] = field(default_factory=list)
+    clock: datetime | None = None
+
+
+@dataclass
 class World:
     """A running demo world and the coffeechat app configured for it."""
 
@@ -44,21 +52,31 @@ class World:
     app: App
     config_path: Path
     mail_dir: Path
+    progress: Progress = field(default_factory=Progress)
+
+    def save_progress(self) -> None:
+        """Write the anchor and how far the story went (a rerun continues from there)."""
+        clock = self.progress.clock.isoformat() if self.progress.clock else None
+        data = {"anchor": self.story.anchor.isoformat(), "zone": self.story.zone.key,
+                "done": self.progress.done, "clock": clock}  # fmt: skip
+        (self.root / "world" / "story.json").write_text(json.dumps(data), encoding="utf-8")
 
 
-def _story(root: Path, now: datetime) -> tuple[Story, bool]:
+def _story(root: Path, now: datetime) -> tuple[Story, bool, Progress]:
     saved = root / "story.json"
     if saved.exists():
         data = json.loads(saved.read_text(encoding="utf-8"))
-        return Story(datetime.fromisoformat(data["anchor"]), ZoneInfo(data["zone"])), False
-    return Story(now.replace(microsecond=0), ZoneInfo(local_zone())), True
+        story = Story(datetime.fromisoformat(data["anchor"]), ZoneInfo(data["zone"]))
+        clock = datetime.fromisoformat(data["clock"]) if data.get("clock") else None
+        return story, False, Progress(list(data.get("done", [])), clock)
+    return Story(now.replace(microsecond=0), ZoneInfo(local_zone())), True, Progress()
 
 
 def open_world(data_dir: Path, stack: ExitStack, now: datetime | None = None) -> World:
     """Start everything (stopped by stack); seed the story unless this data dir has one."""
     root = data_dir / "world"
     root.mkdir(parents=True, exist_ok=True)
-    story, fresh = _story(root, now or datetime.now(UTC))
+    story, fresh, progress = _story(root, now or datetime.now(UTC))
     # One password for every mailbox and the calendar, new each run, never written to disk.
     password = secrets.token_urlsafe(12)
     previous = os.environ.get(SECRET_ENV)
@@ -90,13 +108,12 @@ def open_world(data_dir: Path, stack: ExitStack, now: datetime | None = None) ->
     config_path.write_text(to_toml(config), encoding="utf-8")
     app = build_app(DemoSettings.model_validate(config))
     _seed_contacts(app, story)
+    world = World(
+        data_dir, story, fresh, password, mail, calendar, app, config_path, saved_mail, progress
+    )
     if fresh:
-        # Written last: a first run that failed halfway seeds again next time.
-        (root / "story.json").write_text(
-            json.dumps({"anchor": story.anchor.isoformat(), "zone": story.zone.key}),
-            encoding="utf-8",
-        )
-    return World(data_dir, story, fresh, password, mail, calendar, app, config_path, saved_mail)
+        world.save_progress()  # written last: a first run that failed halfway seeds again
+    return world
 
 
 def _restore_env(previous: str | None) -> None:

@@ -52,7 +52,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("golden")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TZ", ZONE)
-        run_demo(Console(file=io.StringIO(), width=160), root, now=STORY_AT)
+        run_demo(Console(file=io.StringIO(), width=160), root, now=STORY_AT, until="today")
     yield root / "world" / "config.toml"
 
 

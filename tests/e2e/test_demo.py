@@ -1,13 +1,21 @@
 """The README's first command: the demo world, over real local servers, tells its story once.
 
-The clock is fixed so the outcome does not depend on the day the tests run: a Wednesday evening
-(the nudge is placed in Drafts at once) and a Saturday (nudges wait for Monday).
+The story (deployments/demo/sequel.py) runs on a simulated clock from a fixed anchor so the
+outcome does not depend on the day the tests run: a Wednesday evening (the nudge is placed in
+Drafts at once; Ada's meeting is on Thursday, Charles's on Monday) and a Saturday (nudges wait
+for Monday). Each step is checked on what the demo's SMTP server received during it.
+
+Two tests need work from other branches and are marked so until it is merged: the thank-you's
+text citing the debrief (the thank-you-in-the-user's-words change) and the update telling a kept
+promise (the promises change). Each is strict: it must fail without that work and pass with it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +25,32 @@ import pytest
 from rich.console import Console
 
 from coffeechat.deployments.demo import run_demo
-from coffeechat.integrations.config import ConfigError
+from coffeechat.deployments.demo.sequel import ADVICE_NOTE, PROMISE_NOTE
+from coffeechat.integrations.config import ConfigError, DebriefConfig
 
-STORY_STAGES = {"requested": 2, "prepped": 1, "thanked": 1, "undeliverable": 1}
 WEDNESDAY = datetime(2026, 11, 25, 21, 40, tzinfo=UTC)
 SATURDAY = datetime(2026, 11, 28, 9, 15, tzinfo=UTC)
+JO, ADA, GRACE, CHARLES = (
+    "jo@seeker.example",
+    "ada@analytical.example",
+    "grace@compilers.example",
+    "babbage@engines.example",
+)
+CONTACTS = {ADA, GRACE, CHARLES, "alan@objects.example", "linus@quiet.example"}
+ADVICE = "write a short post each month about the tools I build"
+# What Jo's debrief says that is Jo's alone: never in mail to a contact.
+PRIVATE = ("ships a release every week", "reviews everything in pairs", "went really well",
+           "by Friday", "send Ada my portfolio")  # fmt: skip
+THANKS_IN_WORDS = "thank_you_wait_hours" in DebriefConfig.model_fields
+PROMISES = importlib.util.find_spec("coffeechat.models.followups.promises") is not None
+
+
+def spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
+def flat(text: str) -> str:
+    return spaced(text).casefold()
 
 
 @pytest.fixture(autouse=True)
@@ -30,17 +59,146 @@ def paris(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "Europe/Paris")
 
 
-def demo(data_dir: Path, now: datetime) -> tuple[dict[str, Any], str]:
+def demo(data_dir: Path | None, now: datetime, **kw: Any) -> tuple[dict[str, Any], str]:
     out = io.StringIO()
-    summary = run_demo(Console(file=out, width=160), data_dir, now=now)
+    summary = run_demo(Console(file=out, width=160), data_dir, now=now, **kw)
     return summary, out.getvalue()
 
 
-def check_story(summary: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def told(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], ...]]:
+    """The whole story told once from Wednesday evening, then run again ten minutes later."""
+    root = tmp_path_factory.mktemp("story")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TZ", "Europe/Paris")
+        first, text = demo(root, WEDNESDAY)
+        second, again = demo(root, WEDNESDAY + timedelta(minutes=10))
+    yield first, {"text": text}, second, {"text": again}
+
+
+def received(summary: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """What the SMTP server received during the story's moment ``key``."""
+    [step] = [s for s in summary["steps"] if s["key"] == key]
+    return list(step["smtp"])
+
+
+def one(mails: list[dict[str, Any]], rcpt: str, subject_has: str = "") -> dict[str, Any]:
+    found = [m for m in mails if m["rcpt_to"] == [rcpt] and subject_has in m["subject"]]
+    assert len(found) == 1, [(m["rcpt_to"], m["subject"]) for m in mails]
+    return found[0]
+
+
+def test_the_story_step_by_step(told: tuple[dict[str, Any], ...]) -> None:
+    summary = told[0]
     assert summary["problems"] == []
-    # Ada replied and meets tomorrow (prepped); Grace's meeting ended (thanked); Alan is away
-    # and Linus silent (both still requested); Nobody's address bounced.
-    assert summary["stages"] == STORY_STAGES
+    keys = [s["key"] for s in summary["steps"]]
+    assert keys == ["today", "ada-ended", "ada-debrief", "referral", "ada-thanked",
+                    "charles-books", "grace-wait", "kept", "charles-ended"]  # fmt: skip
+    everything = [m for s in summary["steps"] for m in s["smtp"]]
+    assert {r for m in everything for r in m["rcpt_to"]} <= CONTACTS | {JO}
+
+    # Today: Ada's prep sheet and Grace's debrief request, both to Jo; nothing to Ada.
+    today = received(summary, "today")
+    one(today, JO, "How did it go with Grace Hopper?")
+    assert not [m for m in today if ADA in m["rcpt_to"]]
+
+    # Ada's meeting ended: Jo, and only Jo, is asked how it went; no thank-you yet.
+    ended = received(summary, "ada-ended")
+    request = one(ended, JO, "How did it go with Ada Lovelace?")
+    assert request["from"].endswith(f"<{JO}>") and "Their advice:" in request["text"]
+    assert ended == [request]
+
+    # Jo answers from a phone and accepts the referral: mail client and CLI, no SMTP by us.
+    assert received(summary, "ada-debrief") == received(summary, "referral") == []
+
+    # Two hours after: the outreach to Charles names Ada; the thank-you threads under Ada's mail.
+    thanked = received(summary, "ada-thanked")
+    assert len(thanked) == 2
+    outreach = one(thanked, CHARLES)
+    assert "Ada Lovelace" in outreach["subject"]
+    first_line = next(line for line in outreach["text"].splitlines()[1:] if line.strip())
+    assert first_line.startswith("Ada Lovelace suggested I get in touch")
+    thanks = one(thanked, ADA)
+    assert "<a1@analytical.example>" in thanks["references"]
+    assert thanks["text"].startswith("Hi Ada,")
+
+    # Charles answers and books; Jo keeps the promise: nothing sent by coffeechat meanwhile.
+    assert received(summary, "charles-books") == received(summary, "kept") == []
+
+    # After the call with Charles: Ada's update thanks her for the introduction, in her thread.
+    after = received(summary, "charles-ended")
+    update = one(after, ADA)
+    assert "Thanks to you, I got to speak with Charles Babbage." in spaced(update["text"])
+    assert "<a1@analytical.example>" in update["references"]
+    one(after, JO, "How did it go with Charles Babbage?")
+    one(after, JO, "Re: How did it go with Grace Hopper?")  # the one reminder: never answered
+
+    # What Jo told the debrief stays Jo's; no contact is ever asked how their meeting went.
+    for mail in everything:
+        if mail["rcpt_to"] != [JO]:
+            assert not any(p.casefold() in flat(mail["text"]) for p in PRIVATE), mail["subject"]
+            assert "How did it go" not in mail["subject"]
+
+    stages = summary["stages"]
+    assert (stages["requested"], stages["updated"], stages["undeliverable"]) == (2, 1, 1)
+    # Grace's and Charles's thank-yous: sent, or (Charles) waiting for his debrief.
+    assert stages.get("thanked", 0) + stages.get("held", 0) == 2
+    assert summary["referrals"][0]["status"] == "approved"
+    assert summary["nudge"]["status"] == "draft" and summary["nudge"]["in_drafts"] == 1
+
+
+def test_the_summary_tells_who_got_what_and_why(told: tuple[dict[str, Any], ...]) -> None:
+    summary, text = told[0], told[1]["text"]
+    lines = {(s["to"], s["kind"]): s for s in summary["sent"]}
+    assert "naming Ada" in lines[("Charles Babbage", "outreach")]["why"]
+    assert lines[("Charles Babbage", "outreach")]["quote"].startswith("Ada Lovelace suggested")
+    update = lines[("Ada Lovelace", "update")]
+    assert update["quote"] == "Thanks to you, I got to speak with Charles Babbage."
+    assert "what coffeechat sent, to whom, and why" in text
+    assert "Thanks to you, I got to speak with Charles Babbage." in spaced(text)
+    [ada] = [t for t in summary["thank_yous"] if t["to"] == ADA]
+    assert ada["status"] == "sent" and ada["copies_in_mailbox"] == 1  # read from Ada's INBOX
+
+
+@pytest.mark.xfail(
+    not THANKS_IN_WORDS, reason="needs the thank-you in the user's words", strict=True
+)
+def test_thank_yous_cite_the_debrief_or_wait_for_it(told: tuple[dict[str, Any], ...]) -> None:
+    summary = told[0]
+    thanks = one(received(summary, "ada-thanked"), ADA)
+    assert ADVICE.casefold() in flat(thanks["text"])
+    assert "Charles Babbage" in thanks["text"]
+    # Grace's debrief never came: her thank-you waited for it, then went in the generic form.
+    assert not [m for m in received(summary, "today") if GRACE in m["rcpt_to"]]
+    grace = one(received(summary, "grace-wait"), GRACE)
+    assert "<g1@compilers.example>" in grace["references"]
+    [line] = [s for s in summary["sent"] if s["to"] == "Ada Lovelace" and s["kind"] == "thank_you"]
+    assert ADVICE.casefold() in line["quote"].casefold() and "in your words" in line["why"]
+    assert line["quote"] in spaced(told[1]["text"])
+
+
+@pytest.mark.xfail(not PROMISES, reason="needs `coffeechat done` (promises)", strict=True)
+def test_the_update_tells_the_kept_promise_once(told: tuple[dict[str, Any], ...]) -> None:
+    update = one(received(told[0], "charles-ended"), ADA)
+    assert PROMISE_NOTE in spaced(update["text"]) and ADVICE_NOTE in spaced(update["text"])
+    everything = [m for s in told[0]["steps"] for m in s["smtp"]]
+    assert [m for m in everything if PROMISE_NOTE in spaced(m["text"])] == [update]
+    [line] = [s for s in told[0]["sent"] if s["kind"] == "update"]
+    assert "kept your promise" in line["why"]
+
+
+def test_a_second_run_sends_nothing_again(told: tuple[dict[str, Any], ...]) -> None:
+    first, second, text = told[0], told[2], told[3]["text"]
+    assert [s["key"] for s in second["steps"]] == ["again"]
+    assert second["sent_this_run"] == 0 and second["delivered_this_run"] == 0
+    assert second["steps"][0]["smtp"] == []
+    assert second["stages"] == first["stages"] and second["nudge"] == first["nudge"]
+    assert "continuing the story in this dir" in text
+
+
+def test_today_only_on_a_weekend_keeps_the_nudge_for_monday(tmp_path: Path) -> None:
+    summary, text = demo(tmp_path, SATURDAY, until="today")
+    assert [s["key"] for s in summary["steps"]] == ["today"]
     detected = {(d["contact"], d["kind"]) for d in summary["detected"]}
     assert detected == {
         ("Ada Lovelace", "human"),
@@ -48,41 +206,10 @@ def check_story(summary: dict[str, Any]) -> None:
         ("Alan Kay", "auto_reply"),
         ("Nobody Here", "bounce"),
     }
-    [away] = [d for d in summary["detected"] if d["kind"] == "auto_reply"]
-    assert away["return_date"] is not None
-    assert summary["referrals"] == ["babbage@engines.example"]
     [sheet] = summary["prep_sheets"]
     assert Path(sheet["path"]).is_file() and sheet["email"] == "sent"
-    thanks = summary["thank_you"]
-    assert thanks["to"] == "grace@compilers.example" and thanks["status"] == "sent"
-    assert thanks["copies_in_mailbox"] == 1  # read back from Grace's own INBOX over IMAP
-    assert "Grace" in thanks["text"]
     # The dentist in the same calendar is none of coffeechat's business.
     assert [m["contact"] for m in summary["report"]["next_meetings"]] == ["Ada Lovelace"]
-
-
-def test_demo_story_and_rerun(tmp_path: Path) -> None:
-    first, text = demo(tmp_path, WEDNESDAY)
-    check_story(first)
-    # The prep sheet and the debrief request (to Jo), the thank-you (to Grace).
-    assert first["sent_this_run"] == 3
-    assert first["delivered_this_run"] == 3
-    nudge = first["nudge"]
-    assert nudge["status"] == "draft" and nudge["in_drafts"] == 1  # review mode: for approval
-    assert "waiting in your Drafts" in text and "dsn_failed" in text
-    assert (tmp_path / "coffeechat.db").exists()
-
-    # Same data dir, ten minutes later: the same world, and nothing is sent or drafted twice.
-    second, text = demo(tmp_path, WEDNESDAY + timedelta(minutes=10))
-    check_story(second)
-    assert second["sent_this_run"] == 0 and second["delivered_this_run"] == 0
-    assert second["nudge"] == nudge
-    assert "continuing the story in this dir" in text
-
-
-def test_demo_on_a_weekend_keeps_the_nudge_for_monday(tmp_path: Path) -> None:
-    summary, text = demo(tmp_path, SATURDAY)
-    check_story(summary)
     nudge = summary["nudge"]
     assert nudge["status"] == "pending" and nudge["in_drafts"] == 0
     monday = datetime.fromisoformat(nudge["not_before"]).astimezone(ZoneInfo("Europe/Paris"))
@@ -94,8 +221,8 @@ def test_demo_without_data_dir_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where mkdtemp puts the world
-    summary = run_demo(Console(file=io.StringIO()), None, now=WEDNESDAY)
-    assert summary["stages"] == STORY_STAGES
+    summary, _ = demo(None, WEDNESDAY, until="ada-ended")
+    assert [s["key"] for s in summary["steps"]] == ["today", "ada-ended"]
     assert not Path(summary["data_dir"]).exists()
     assert list(tmp_path.iterdir()) == []
 

@@ -1,0 +1,217 @@
+"""The story after today, on a simulated clock: Ada's meeting, the debrief, Charles, the update.
+
+The story is a timeline of moments placed relative to the anchor (story.py). At a *stop*
+coffeechat does what the service would do at that instant: read the mailbox, run one cycle.
+An *act* is the world moving between stops: Jo answering the debrief from a phone, accepting
+Ada's referral and writing to Charles (what ``coffeechat referrals accept`` and ``coffeechat
+outreach --send-now`` do, through the same model functions), Charles answering and booking
+a call, Jo keeping a promise (``coffeechat done``, when the promise API is there).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
+from email.utils import format_datetime
+from functools import partial
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from coffeechat.deployments.demo.mailbits import mail
+from coffeechat.deployments.demo.story import ADA, CHARLES, ME, ME_NAME, Story, calendar_ics
+from coffeechat.integrations.render import render
+from coffeechat.models.contacts.records import find_contact
+from coffeechat.models.contacts.referrals import accept
+from coffeechat.models.followups.outreach import OutreachRefused, create_outreach
+from coffeechat.models.store.tables import Referral
+from coffeechat.models.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from coffeechat.deployments.demo.world import World
+
+Act = Callable[["World", datetime], str]
+
+# Jo's answer to "How did it go with Ada?", typed on a phone: a line of prose, a couple of the
+# template's headings, a signature; the client quotes the request below it.
+ADA_DEBRIEF = """\
+It went really well, she was generous with her time.
+
+What I learned: her team ships a release every week and reviews everything in pairs.
+
+Their advice:
+- Write a short post each month about the tools I build
+- Ask to see the on-call rota before accepting any offer
+
+People to talk to: Charles Babbage <babbage@engines.example>, who built the first engine
+
+What I promised: send Ada my portfolio by Friday
+
+-- \nJo
+Sent from my phone
+"""
+CHARLES_REPLY = (
+    "Hi Jo,\n\nAny friend of Ada's is welcome. {day} at 15:00 works for me; "
+    "I'll send the link.\n\nCharles"
+)
+PROMISE_NOTE = "I sent you my portfolio, as promised."
+ADVICE_NOTE = "I published the first one, on the debugger I am building."
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One point of the timeline: a stop (act None) or something the world does."""
+
+    key: str
+    at: datetime
+    title: str
+    act: Act | None = None
+
+
+def timeline(story: Story) -> list[Moment]:
+    """Every moment of the story, in time order (today's stop first)."""
+    ada_end = story.ada_meeting[1]
+    charles_end = story.charles_meeting[1]
+    grace_end = story.grace_meeting[1]
+    minute = timedelta(minutes=1)
+    moments = [
+        Moment("today", story.anchor, "today, the first run"),
+        Moment("ada-ended", ada_end + 10 * minute, "Ada's meeting has just ended"),
+        Moment("ada-debrief", ada_end + 35 * minute, "you answer the debrief", answer_debrief),
+        Moment("referral", ada_end + 120 * minute, "you accept the referral", accept_referral),
+        Moment("ada-thanked", ada_end + 125 * minute, "two hours after Ada's meeting"),
+        Moment("charles-books", ada_end + 185 * minute, "Charles answers", charles_answers),
+        # Past the 20 h a thank-you waits for a debrief: Grace's goes in the generic form.
+        Moment(
+            "grace-wait",
+            grace_end + 20 * 60 * minute + 10 * minute,
+            "20 hours after Grace's call, her debrief unanswered",
+        ),
+        Moment("kept", charles_end + 60 * minute, "you keep your promise", keep_promise),
+        Moment("charles-ended", charles_end + 125 * minute, "two hours after the call with him"),
+    ]
+    return sorted(moments, key=lambda m: m.at)
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    message = BytesParser(policy=default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    return str(body.get_content()) if body is not None else ""
+
+
+def _find(world: World, user: str, folder: str, subject: str) -> EmailMessage | None:
+    """The newest message in a mailbox folder with exactly this subject."""
+    for stored in reversed(world.mail.messages(user, folder)):
+        message = _parse(stored.raw)
+        if str(message["Subject"]) == subject:
+            return message
+    return None
+
+
+def answer_debrief(world: World, at: datetime) -> str:
+    """Jo replies to the debrief request from a phone: threaded, from Jo's own address."""
+    request = _find(world, ME, "INBOX", f"How did it go with {ADA.name}?")
+    if request is None:
+        return "no debrief request about Ada arrived (debriefs turned off?): nothing to answer"
+    parent = str(request["Message-ID"])
+    quoted = "\n".join(f"> {line}".rstrip() for line in _text(request).splitlines())
+    written = format_datetime(request["Date"].datetime) if request["Date"] else "earlier"
+    body = f"{ADA_DEBRIEF}\nOn {written}, {ME_NAME} <{ME}> wrote:\n{quoted}\n"
+    raw = mail(
+        f"{ME_NAME} <{ME}>", f"{ME_NAME} <{ME}>", f"Re: {request['Subject']}", body, when=at,
+        message_id="<debrief-answer-ada@seeker.example>",
+        headers={"In-Reply-To": parent, "References": parent},
+    )  # fmt: skip
+    world.mail.append(ME, "INBOX", raw, at)  # delivered to Jo, who wrote to Jo
+    world.mail.append(ME, "Sent", raw, at, ("\\Seen",))  # the client keeps its copy
+    return "you answered “How did it go with Ada?” from your phone (advice, Charles, a promise)"
+
+
+def accept_referral(world: World, at: datetime) -> str:
+    """`coffeechat referrals accept ID --name "Charles Babbage"`, then outreach --send-now."""
+    app, settings = world.app, world.app.settings
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        ada = find_contact(uow.session, app.account_id, ADA.address)
+        ref = uow.session.scalars(
+            select(Referral).where(
+                Referral.account_id == app.account_id,
+                Referral.from_contact_id == ada.id,
+                Referral.address == CHARLES.address,
+            )
+        ).first()
+        if ref is None:
+            return "no referral from Ada to accept"
+        ref, charles, _ = accept(uow, ref.id, now=at, name=CHARLES.name)
+        try:
+            row = create_outreach(
+                uow, charles.id, now=at, cadence=settings.cadence, mode=settings.modes.outreach,
+                user_email=ME, render=partial(render, fmt="txt", user_dir=settings.templates_dir),
+                send_now=True,
+            )  # fmt: skip
+        except OutreachRefused as err:  # a run stopped right after this act: done already
+            return f"you accepted referral #{ref.id}; {err}"
+        uow.commit()
+        return (
+            f"you accepted referral #{ref.id} (`coffeechat referrals accept {ref.id}`) and "
+            f"asked {charles.name} for a conversation (`coffeechat outreach` #{row.id})"
+        )
+
+
+def charles_answers(world: World, at: datetime) -> str:
+    """Charles replies in the outreach's thread and the call goes into Jo's calendar."""
+    inbox = world.mail.messages(CHARLES.address, "INBOX")
+    if not inbox:
+        return "Charles got no outreach: nothing to answer"
+    outreach = _parse(inbox[-1].raw)
+    parent = str(outreach["Message-ID"])
+    day = f"{world.story.charles_meeting[0]:%A}"
+    raw = mail(
+        f"{CHARLES.name} <{CHARLES.address}>", f"{ME_NAME} <{ME}>", f"Re: {outreach['Subject']}",
+        CHARLES_REPLY.format(day=day), when=at, message_id="<c1@engines.example>",
+        headers={"In-Reply-To": parent, "References": parent},
+    )  # fmt: skip
+    world.mail.append(ME, "INBOX", raw, at)
+    world.mail.append(CHARLES.address, "Sent", raw, at, ("\\Seen",))
+    calendar = world.app.settings.calendars[0]
+    assert calendar.url is not None
+    world.calendar.put_calendar(calendar.url, calendar_ics(world.story, with_charles=True))
+    return f"Charles replied in the thread; the call is in your calendar ({day} 15:00)"
+
+
+def promises_api() -> ModuleType | None:
+    """The promise model (``coffeechat done``), when this build has it."""
+    try:
+        return importlib.import_module("coffeechat.models.followups.promises")
+    except ImportError:
+        return None
+
+
+def keep_promise(world: World, at: datetime) -> str:
+    """`coffeechat done P<n> NOTE` for Ada's promise and her first advice, when they exist."""
+    api = promises_api()
+    if api is None:
+        return "(this build has no `coffeechat done`: the promise stays open)"
+    app = world.app
+    done = []
+    with UnitOfWork(app.factory, account_id=app.account_id) as uow:
+        ada = find_contact(uow.session, app.account_id, ADA.address)
+        items = api.list_items(uow.session, app.account_id, contact_id=ada.id)
+        promise = next((i for i in items if i.kind == "promise"), None)
+        advice = next((i for i in items if i.kind == "advice"), None)
+        for item, note in ((promise, PROMISE_NOTE), (advice, ADVICE_NOTE)):
+            if item is not None:
+                api.mark_done(uow, item.ref, note, now=at)
+                done.append(f"`coffeechat done {item.ref}`")
+        uow.commit()
+    return f"you marked done what you did for Ada: {', '.join(done) or 'nothing open'}"
