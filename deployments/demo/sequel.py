@@ -10,7 +10,6 @@ a call, Jo keeping a promise (``coffeechat done``, when the promise API is there
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,6 @@ from email.parser import BytesParser
 from email.policy import default
 from email.utils import format_datetime
 from functools import partial
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -30,6 +28,7 @@ from coffeechat.integrations.render import render
 from coffeechat.models.contacts.records import find_contact
 from coffeechat.models.contacts.referrals import accept
 from coffeechat.models.followups.outreach import OutreachRefused, create_outreach
+from coffeechat.models.followups.promises import list_items, mark_done
 from coffeechat.models.store.tables import Referral
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -189,29 +188,18 @@ def charles_answers(world: World, at: datetime) -> str:
     return f"Charles replied in the thread; the call is in your calendar ({day} 15:00)"
 
 
-def promises_api() -> ModuleType | None:
-    """The promise model (``coffeechat done``), when this build has it."""
-    try:
-        return importlib.import_module("coffeechat.models.followups.promises")
-    except ImportError:
-        return None
-
-
 def keep_promise(world: World, at: datetime) -> str:
     """`coffeechat done P<n> NOTE` for Ada's promise and her first advice, when they exist."""
-    api = promises_api()
-    if api is None:
-        return "(this build has no `coffeechat done`: the promise stays open)"
     app = world.app
     done = []
     with UnitOfWork(app.factory, account_id=app.account_id) as uow:
         ada = find_contact(uow.session, app.account_id, ADA.address)
-        items = api.list_items(uow.session, app.account_id, contact_id=ada.id)
+        items = list_items(uow.session, app.account_id, contact_id=ada.id)
         promise = next((i for i in items if i.kind == "promise"), None)
         advice = next((i for i in items if i.kind == "advice"), None)
         for item, note in ((promise, PROMISE_NOTE), (advice, ADVICE_NOTE)):
             if item is not None:
-                api.mark_done(uow, item.ref, note, now=at)
+                mark_done(uow, item.ref, note, now=at)
                 done.append(f"`coffeechat done {item.ref}`")
         uow.commit()
     return f"you marked done what you did for Ada: {', '.join(done) or 'nothing open'}"

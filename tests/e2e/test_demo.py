@@ -12,7 +12,6 @@ promise (the promises change). Each is strict: it must fail without that work an
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import tempfile
 from collections.abc import Iterator
@@ -42,7 +41,6 @@ ADVICE = "write a short post each month about the tools I build"
 PRIVATE = ("ships a release every week", "reviews everything in pairs", "went really well",
            "by Friday", "send Ada my portfolio")  # fmt: skip
 THANKS_IN_WORDS = "thank_you_wait_hours" in DebriefConfig.model_fields
-PROMISES = importlib.util.find_spec("coffeechat.models.followups.promises") is not None
 
 
 def spaced(text: str) -> str:
@@ -177,7 +175,6 @@ def test_thank_yous_cite_the_debrief_or_wait_for_it(told: tuple[dict[str, Any], 
     assert line["quote"] in spaced(told[1]["text"])
 
 
-@pytest.mark.xfail(not PROMISES, reason="needs `coffeechat done` (promises)", strict=True)
 def test_the_update_tells_the_kept_promise_once(told: tuple[dict[str, Any], ...]) -> None:
     update = one(received(told[0], "charles-ended"), ADA)
     assert PROMISE_NOTE in spaced(update["text"]) and ADVICE_NOTE in spaced(update["text"])
