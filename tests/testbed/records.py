@@ -125,7 +125,12 @@ class World:
     def plan(self, now: datetime) -> list[str]:
         with self.uow() as uow:
             labels = plan_followups(
-                uow, now=now, cadence=self.cadence, modes=self.modes, user_email=USER, render=txt,
+                uow,
+                now=now,
+                cadence=self.cadence,
+                modes=self.modes,
+                user_email=USER,
+                render=txt,
                 debrief=self.debrief,
             )
             uow.commit()
