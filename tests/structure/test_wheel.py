@@ -147,7 +147,8 @@ def test_wheel_beside_a_stranger_named_models(tmp_path: Path) -> None:
 
     coffeechat = tmp_path / "venv" / "bin" / "coffeechat"
     demo = run(offline([coffeechat, "demo", "--data-dir", home / "demo"]), cwd=home, env=env)
-    assert "thank-you to grace@compilers.example: sent" in demo.stdout, demo.stdout[-2000:]
+    # The demo ran its story and its mail went over SMTP (what it sends is the demo's own test).
+    assert "delivered by SMTP" in demo.stdout, demo.stdout[-2000:]
 
 
 def test_pip_install_from_a_clone(tmp_path: Path) -> None:
