@@ -40,7 +40,12 @@ def planner_acts(world: World, now: datetime) -> list[str]:
     """What the planner would do at ``now``; nothing is kept."""
     with world.uow() as uow:
         return plan_followups(
-            uow, now=now, cadence=world.cadence, modes=world.modes, user_email=USER, render=txt,
+            uow,
+            now=now,
+            cadence=world.cadence,
+            modes=world.modes,
+            user_email=USER,
+            render=txt,
             debrief=world.debrief,
         )
 
