@@ -161,11 +161,12 @@ def _thank_you(
     )
     if isinstance(timing, NoThankYou):
         return []  # not due yet (notes and debriefs added until then make the text), or too old
-    mode, reason = ctx.modes.thank_you, ""
+    mode, reason, not_after = ctx.modes.thank_you, "", timing.not_after
     if timing.review is not None:
         mode, reason = Mode.REVIEW, _REVIEW_REASONS[timing.review]
     elif answer is None and debrief is not None and _review_without(debrief):
-        mode, reason = Mode.REVIEW, REASON_NO_DEBRIEF
+        # The user's call now, like any review: no deadline of ours expires their draft.
+        mode, reason, not_after = Mode.REVIEW, REASON_NO_DEBRIEF, None
     said = thank_you_context(
         answer.fields if answer is not None else None,
         _suggested(ctx, contact.id),
@@ -191,7 +192,7 @@ def _thank_you(
         body=ctx.text("thank_you", context),
         mode=mode,
         not_before=timing.send_at,
-        not_after=timing.not_after,
+        not_after=not_after,
         thread=thread_of(ctx.uow, interview),
         reason=reason,
     )

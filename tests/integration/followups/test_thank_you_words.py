@@ -102,7 +102,7 @@ def test_review_without_an_answer_when_configured(world: World) -> None:
     world.debrief = DebriefConfig(thank_you_without="review")
     assert world.plan(WAITED) == ["thank-you-review"]
     [row] = world.rows()
-    assert (row.mode, row.last_error) == ("review", REASON_NO_DEBRIEF)
+    assert (row.mode, row.last_error, row.not_after) == ("review", REASON_NO_DEBRIEF, None)
 
 
 def test_debriefs_off_is_todays_thank_you(world: World) -> None:
