@@ -54,6 +54,7 @@ from coffeechat.flows.steps.cycle import (
 from coffeechat.flows.steps.inbox import FolderReport
 from coffeechat.flows.steps.send import recover_in_flight
 from coffeechat.flows.steps.watcher import InboxWatcher
+from coffeechat.models.followups.cadence import wait_hours
 from coffeechat.models.followups.next_due import DueRules, change_marker, next_due
 from coffeechat.models.store.events import DomainEvent
 from coffeechat.models.store.tables import Account
@@ -247,6 +248,7 @@ class Service:
             cadence=cadence,
             zone=ZoneInfo(account.timezone if account is not None else "UTC"),
             prep_lead=timedelta(hours=cadence.prep_lead_hours),
+            thank_you_wait_hours=wait_hours(self.app.settings.debrief),
         )
 
     def _poll_calendars(self) -> bool:

@@ -173,6 +173,11 @@ class DebriefConfig(_Section):
     enabled: bool = True
     # One reminder this long after the request when no answer came; then nothing more.
     reminder_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    # The thank-you waits this long after the meeting for the answer, to quote it (0: no wait).
+    # It never waits past the thank-you deadline or the send window's last slot before it.
+    thank_you_wait_hours: float = Field(default=20.0, ge=0, le=24 * 7)
+    # Without an answer by then: today's generic thank-you, or the same put up for review.
+    thank_you_without: Literal["generic", "review"] = "generic"
 
 
 def default_data_dir() -> Path:

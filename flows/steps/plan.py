@@ -34,6 +34,7 @@ def plan_in(uow: UnitOfWork, app: App, now: datetime) -> list[str]:
         modes=settings.modes,
         user_email=account.email,
         render=partial(render, fmt="txt", user_dir=settings.templates_dir),
+        debrief=settings.debrief,
     )
 
 

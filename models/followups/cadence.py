@@ -8,6 +8,8 @@ the first of the two, so a window always opens at the first instant its start is
 
 A thank-you's timing is decided once, by ``thank_you_timing``: the planner writes what it says,
 ``next_due`` wakes at its moments, and the sender refuses a row past the ``not_after`` it stored.
+With debriefs on, the thank-you waits for the user's answer (so it can quote their words) until
+``wait_until``; an answer that arrives earlier releases it, never before the usual delay.
 """
 
 from __future__ import annotations
@@ -38,6 +40,22 @@ class CadenceRules(Protocol):
     def first_run_horizon_hours(self) -> float: ...
     @property
     def nudge_give_up_days(self) -> int: ...
+
+
+class DebriefRules(Protocol):
+    """The debrief settings the thank-you waits by (integrations/config.py's DebriefConfig)."""
+
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def thank_you_wait_hours(self) -> float: ...
+    @property
+    def thank_you_without(self) -> str: ...
+
+
+def wait_hours(rules: DebriefRules | None) -> float:
+    """How long a thank-you waits for a debrief answer; 0 when debriefs are off or none is set."""
+    return rules.thank_you_wait_hours if rules is not None and rules.enabled else 0.0
 
 
 # A window can vanish on a DST day only when it sits inside the skipped hour, so a week is plenty.
@@ -125,6 +143,11 @@ class Review(Enum):
     LATE = "it can no longer go out within the thank-you deadline"
 
 
+# The wait for a debrief ends this long before the window closes (or the deadline) at the latest,
+# so the planning run it wakes still finds the window open and the deadline ahead.
+WAIT_MARGIN = timedelta(minutes=30)
+
+
 @dataclass(frozen=True)
 class ThankYouMoments:
     """A meeting's thank-you moments, the same whenever they are asked for (UTC)."""
@@ -133,11 +156,21 @@ class ThankYouMoments:
     first_slot: datetime  # the first send-window time at or after ``earliest``
     deadline: datetime  # the meeting's end plus the deadline: automatic only before it
     give_up_at: datetime  # from then on no thank-you is planned at all
+    # Without a debrief answer, written then (``earliest`` when nothing is waited for).
+    wait_until: datetime | None = None
 
     @property
     def due_at(self) -> datetime:
         """When the planner writes the row; one that is late from the start goes to review early."""
         return self.first_slot if self.first_slot < self.deadline else self.earliest
+
+    def ready(self, debrief_at: datetime | None) -> datetime:
+        """When the row is written, waiting for a debrief: its arrival, or the end of the wait."""
+        if self.wait_until is None:
+            return self.due_at
+        if debrief_at is not None and _aware(debrief_at) < self.wait_until:
+            return max(self.earliest, _aware(debrief_at).astimezone(UTC))
+        return self.wait_until
 
 
 @dataclass(frozen=True)
@@ -175,18 +208,56 @@ def past_deadline(not_after: datetime | None, at: datetime) -> bool:
     return not_after is not None and not_after <= at
 
 
-def thank_you_moments(meeting_end: datetime, cfg: CadenceRules, zone: ZoneInfo) -> ThankYouMoments:
-    """The moments of a thank-you for a meeting that ended at ``meeting_end``."""
+def thank_you_moments(
+    meeting_end: datetime, cfg: CadenceRules, zone: ZoneInfo, wait: float = 0.0
+) -> ThankYouMoments:
+    """The moments of a thank-you for a meeting that ended at ``meeting_end``.
+
+    ``wait``: hours to wait for a debrief answer (0: none). The wait ends at the meeting's end
+    plus ``wait``, or earlier at the last send-window time that still leaves ``WAIT_MARGIN``
+    before the window closes and before the deadline, and never before ``earliest``.
+    """
     end = _aware(meeting_end).astimezone(UTC)
     earliest = end + timedelta(hours=cfg.thank_you_delay_hours)
+    deadline = end + timedelta(hours=cfg.thank_you_deadline_hours)
+    wait_until = None
+    if wait > 0:
+        last = last_window_time(deadline, zone=zone, window_start=cfg.send_window_start,
+                                window_end=cfg.send_window_end)  # fmt: skip
+        wait_until = end + timedelta(hours=wait)
+        wait_until = max(earliest, wait_until if last is None else min(wait_until, last))
     return ThankYouMoments(
         earliest=earliest,
         first_slot=next_send_time(
             earliest, zone=zone, window_start=cfg.send_window_start, window_end=cfg.send_window_end
         ),
-        deadline=end + timedelta(hours=cfg.thank_you_deadline_hours),
+        deadline=deadline,
         give_up_at=end + THANK_YOU_GIVE_UP,
+        wait_until=wait_until,
     )
+
+
+def last_window_time(
+    before: datetime, *, zone: ZoneInfo, window_start: time, window_end: time
+) -> datetime | None:
+    """The latest send-window time at least ``WAIT_MARGIN`` before ``before`` and its window's end.
+
+    A window shorter than twice the margin keeps half of itself instead. None when no window
+    opens within a week before ``before``.
+    """
+    before = _aware(before).astimezone(UTC)
+    day = before.astimezone(zone).date()
+    for offset in range(_SEARCH_DAYS):
+        current = day - timedelta(days=offset)
+        opens = local_instant(current, window_start, zone)
+        closes = local_instant(current, window_end, zone)
+        if closes <= opens:
+            continue  # vanished in a DST gap
+        margin = min(WAIT_MARGIN, (closes - opens) / 2)
+        last = min(before, closes) - margin
+        if opens <= last:
+            return last
+    return None
 
 
 def thank_you_timing(
@@ -198,22 +269,29 @@ def thank_you_timing(
     contact_wrote: bool = False,
     connected: datetime | None = None,
     asked: bool = False,
+    wait: float = 0.0,
+    debrief_at: datetime | None = None,
 ) -> ThankYouTiming | NoThankYou:
     """The one decision on a meeting's thank-you at ``now``: write it (when, until when) or not.
 
     ``contact_wrote``: they wrote after the meeting, so it waits for review. ``connected``: when
     coffeechat first planned for the account (first_run.py). ``asked``: the user asked for it
-    (``coffeechat thank``), so no deadline, give-up or first-run horizon of ours applies.
+    (``coffeechat thank``), so no deadline, give-up, first-run horizon or wait of ours applies.
+    ``wait``: hours to wait for a debrief answer (``wait_hours``; 0: today's timing, the row is
+    written at the first send-window time). ``debrief_at``: when an answer with content was
+    stored for the meeting; one stored before the wait ends releases the thank-you at once.
     """
-    moments, now = thank_you_moments(meeting_end, cadence, zone), _aware(now)
+    moments = thank_you_moments(meeting_end, cadence, zone, 0.0 if asked else wait)
+    now = _aware(now)
     if not asked:
         if now >= moments.give_up_at:
             return NoThankYou(Skip.GIVEN_UP)
         floor = horizon_start(connected, cadence.first_run_horizon_hours)
         if floor is not None and meeting_end <= floor:
             return NoThankYou(Skip.BEFORE_CONNECTED)
-    if now < moments.due_at:
-        return NoThankYou(Skip.NOT_DUE, moments.due_at)  # notes added until then make the text
+    due = moments.ready(debrief_at)
+    if now < due:
+        return NoThankYou(Skip.NOT_DUE, due)  # notes and debriefs added until then make the text
     # Due means at or after ``earliest`` too, so ``now`` is the earliest it may go.
     send_at = next_send_time(
         now,

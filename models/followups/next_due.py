@@ -58,6 +58,7 @@ class DueRules:
     zone: ZoneInfo
     prep_lead: timedelta
     retry: timedelta = RETRY
+    thank_you_wait_hours: float = 0.0  # cadence.wait_hours of the debrief settings
 
 
 def aware(when: datetime) -> datetime:
@@ -77,7 +78,7 @@ def next_due(
     moments = [
         *_outbox(session, account_id, after, rules.retry),
         *_prep(session, account_id, now, rules.prep_lead),
-        *_thanks(session, account_id, now, rules.cadence, rules.zone),
+        *_thanks(session, account_id, now, rules),
         *_nudges(session, account_id, rules.cadence, rules.zone),
         *_updates(session, account_id, rules.cadence),
     ]
@@ -126,7 +127,7 @@ def _prep(session: Session, account_id: int, now: datetime, lead: timedelta) -> 
 
 
 def _thanks(
-    session: Session, account_id: int, now: datetime, cadence: CadenceRules, zone: ZoneInfo
+    session: Session, account_id: int, now: datetime, rules: DueRules
 ) -> Iterator[datetime]:
     for end in session.scalars(
         select(Meeting.end_utc).where(
@@ -136,10 +137,12 @@ def _thanks(
         )
     ):
         end = aware(end)
-        moments = thank_you_moments(end, cadence, zone)
+        moments = thank_you_moments(end, rules.cadence, rules.zone, rules.thank_you_wait_hours)
         yield end
         yield moments.earliest
         yield moments.due_at
+        if moments.wait_until is not None:
+            yield moments.wait_until  # (a debrief answer wakes a cycle by the change it makes)
 
 
 def _nudges(

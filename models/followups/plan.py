@@ -8,8 +8,12 @@ current ok address is ever used; do_not_contact and bounced contacts get nothing
 Thank-you: for a meeting that ended (interview ``held``), ``meeting:<id>:thanks``, as a reply in
 the outreach thread. Automatic only while it can go out within the deadline and nobody has
 written since; if the contact wrote, it is put up for review; if the user wrote, they have
-followed up themselves and nothing is planned. Nudge: opt-in (tag ``nudge``), ``nudge:1``, once,
-after N business days without reply and past an auto-reply's return date.
+followed up themselves and nothing is planned. With debriefs on it waits for the user's answer
+(cadence.py says how long) and quotes its public fields (thank_you.py); without an answer it is
+the generic text, put up for review when ``[debrief] thank_you_without = "review"``.
+
+Nudge: opt-in (tag ``nudge``), ``nudge:1``, once, after N business days without reply and past
+an auto-reply's return date.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy import select, update
 
 from coffeechat.models.followups.cadence import (
     CadenceRules,
+    DebriefRules,
     NoThankYou,
     Review,
     next_send_time,
@@ -28,6 +33,7 @@ from coffeechat.models.followups.cadence import (
     nudge_stale,
     thank_you_oldest_end,
     thank_you_timing,
+    wait_hours,
 )
 from coffeechat.models.followups.first_run import connected_at
 from coffeechat.models.followups.mail import (
@@ -42,6 +48,7 @@ from coffeechat.models.followups.mail import (
     thread_of,
 )
 from coffeechat.models.followups.outreach import NUDGE_TAG, OutreachRefused, create_outreach
+from coffeechat.models.followups.thank_you import Suggested, has_content, thank_you_context
 from coffeechat.models.followups.updates import plan_updates
 from coffeechat.models.interviews.fact_times import outreach_sent_at, written_at
 from coffeechat.models.interviews.lifecycle import Event, State
@@ -50,11 +57,13 @@ from coffeechat.models.outbox.states import Kind, Mode, Status
 from coffeechat.models.store.tables import (
     Account,
     Contact,
+    Debrief,
     Interview,
     Meeting,
     Message,
     Note,
     Outbox,
+    Referral,
 )
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -62,6 +71,7 @@ __all__ = ["NUDGE_TAG", "OutreachRefused", "create_outreach", "plan_followups"]
 
 REASON_CONTACT_WROTE = "review: the contact wrote after the meeting"
 REASON_LATE = "review: it can no longer go out within the thank-you deadline"
+REASON_NO_DEBRIEF = "review: no debrief answer came in time to say something specific"
 _REVIEW_REASONS = {Review.CONTACT_WROTE: REASON_CONTACT_WROTE, Review.LATE: REASON_LATE}
 
 
@@ -73,21 +83,25 @@ def plan_followups(
     modes: ModeRules,
     user_email: str,
     render: Renderer,
+    debrief: DebriefRules | None = None,
 ) -> list[str]:
-    """Create every follow-up that is due now; return labels of what was planned or changed."""
+    """Create every follow-up that is due now; return labels of what was planned or changed.
+
+    ``debrief``: the debrief settings the thank-you waits by (None: no wait, generic without).
+    """
     account = uow.session.get(Account, uow.account_id)
     assert account is not None
     ctx = PlanContext(
         uow, now, cadence, modes, user_email, render, account, ZoneInfo(account.timezone)
     )
     labels = _review_pending_thank_yous(ctx) + _defer_paused_nudges(ctx)
-    labels += _plan_thank_yous(ctx)
+    labels += _plan_thank_yous(ctx, debrief)
     labels += _plan_nudges(ctx)
     labels += plan_updates(ctx)
     return labels
 
 
-def _plan_thank_yous(ctx: PlanContext) -> list[str]:
+def _plan_thank_yous(ctx: PlanContext, debrief: DebriefRules | None) -> list[str]:
     # Only meetings that ended inside the first-run horizon of the connection time: one that
     # was over long before coffeechat knew the account is listed by status, never thanked here.
     connected = connected_at(ctx.uow.session, ctx.uow.account_id)
@@ -108,12 +122,17 @@ def _plan_thank_yous(ctx: PlanContext) -> list[str]:
         latest[interview.id] = (meeting, interview)  # only the most recent meeting is thanked
     labels = []
     for meeting, interview in latest.values():
-        labels += _thank_you(ctx, meeting, interview)
+        labels += _thank_you(ctx, meeting, interview, debrief=debrief)
     return labels
 
 
 def _thank_you(
-    ctx: PlanContext, meeting: Meeting, interview: Interview, *, asked: bool = False
+    ctx: PlanContext,
+    meeting: Meeting,
+    interview: Interview,
+    *,
+    asked: bool = False,
+    debrief: DebriefRules | None = None,
 ) -> list[str]:
     """Plan the thank-you for ``meeting`` when due; ``asked``: the user asked for it."""
     contact = ctx.uow.session.get(Contact, interview.contact_id)
@@ -128,6 +147,7 @@ def _thank_you(
     to = recipient(contact)
     if to is None:
         return []
+    answer = _debrief_of(ctx, meeting)
     timing = thank_you_timing(
         meeting.end_utc,
         now=ctx.now,
@@ -136,16 +156,32 @@ def _thank_you(
         contact_wrote=_contact_wrote_since(ctx, contact.id, meeting.end_utc),
         connected=connected_at(ctx.uow.session, ctx.uow.account_id),
         asked=asked,
+        wait=wait_hours(debrief),
+        debrief_at=answer.received_at if answer is not None else None,
     )
     if isinstance(timing, NoThankYou):
-        return []  # not due yet (notes added until then make the text), or too old to thank
-    mode, reason = ctx.modes.thank_you, ""
+        return []  # not due yet (notes and debriefs added until then make the text), or too old
+    mode, reason, not_after = ctx.modes.thank_you, "", timing.not_after
     if timing.review is not None:
         mode, reason = Mode.REVIEW, _REVIEW_REASONS[timing.review]
+    elif answer is None and debrief is not None and _review_without(debrief):
+        # The user's call now, like any review: no deadline of ours expires their draft.
+        mode, reason, not_after = Mode.REVIEW, REASON_NO_DEBRIEF, None
+    said = thank_you_context(
+        answer.fields if answer is not None else None,
+        _suggested(ctx, contact.id),
+        meeting_day=ctx.local(meeting.start_utc).date(),
+        send_day=ctx.local(timing.send_at).date(),
+    )
     context = {
         **people(ctx.account, contact, introducer(ctx.uow, contact)),
-        "meeting": {"day": ctx.local(meeting.start_utc).strftime("%A"), "summary": meeting.summary},
+        "meeting": {
+            "day": ctx.local(meeting.start_utc).strftime("%A"),
+            "when": said.pop("when"),
+            "summary": meeting.summary,
+        },
         "notes": _conversation_notes(ctx, contact.id, meeting.start_utc),
+        **said,
     }
     planned = Planned(
         interview_id=interview.id,
@@ -156,7 +192,7 @@ def _thank_you(
         body=ctx.text("thank_you", context),
         mode=mode,
         not_before=timing.send_at,
-        not_after=timing.not_after,
+        not_after=not_after,
         thread=thread_of(ctx.uow, interview),
         reason=reason,
     )
@@ -309,3 +345,34 @@ def _conversation_notes(ctx: PlanContext, contact_id: int, since: datetime) -> l
             .order_by(Note.id)
         )
     )
+
+
+def _review_without(debrief: DebriefRules) -> bool:
+    return debrief.enabled and debrief.thank_you_without == "review"
+
+
+def _debrief_of(ctx: PlanContext, meeting: Meeting) -> Debrief | None:
+    """The meeting's debrief answer stored by now, when it says anything."""
+    found = ctx.uow.session.scalars(
+        select(Debrief).where(
+            Debrief.account_id == ctx.uow.account_id,
+            Debrief.meeting_id == meeting.id,
+            Debrief.received_at <= ctx.now,
+        )
+    ).first()
+    return found if found is not None and has_content(found.fields) else None
+
+
+def _suggested(ctx: PlanContext, contact_id: int) -> list[Suggested]:
+    """People this contact suggested before now (not those the user declined), oldest first."""
+    rows = ctx.uow.session.execute(
+        select(Referral.name, Referral.address)
+        .where(
+            Referral.account_id == ctx.uow.account_id,
+            Referral.from_contact_id == contact_id,
+            Referral.created_at <= ctx.now,
+            Referral.status != "dismissed",
+        )
+        .order_by(Referral.created_at, Referral.id)
+    )
+    return [Suggested(name or "", address) for name, address in rows]

@@ -56,6 +56,7 @@ def world(
         monkeypatch, tmp_path, database_url, name="Jo Seeker", email=USER, timezone="UTC",
         relay=smtp, smtp_env="FR_SMTP", smtp={"save_to_sent": "auto"},
         cadence={"send_window_start": "00:00:00", "send_window_end": "23:59:59"},
+        debrief={"thank_you_wait_hours": 0},  # these are about the first run, not the wait
     )  # fmt: skip
     runner, app = CliRunner(), _app()
 

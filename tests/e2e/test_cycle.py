@@ -112,8 +112,11 @@ def test_reply_meeting_prep_reschedule_thank_you(
     sheets = received(smtp, USER)
     assert len(sheets) == 2 and "updated" in sheets[1]["Subject"].lower()
 
-    # Meeting ends 11:30 Paris; the thank-you is due two hours later, inside the window.
-    after = datetime(2026, 11, 24, 12, 40, tzinfo=UTC)
+    # Meeting ends 11:30 Paris. No debrief answer comes, so the thank-you waits 20 h for one
+    # (to 07:30 Paris) instead of going two hours later, and goes when the window opens at 08:00.
+    run_cycle(app, datetime(2026, 11, 24, 12, 40, tzinfo=UTC))
+    assert received(smtp, ADA) == []
+    after = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
     run_cycle(app, after)
     thanks = received(smtp, ADA)
     assert len(thanks) == 1

@@ -52,6 +52,8 @@ def settings(tmp: Path, mailbox: BedMailbox, smtp: SmtpServer, feed: IcsFeedServ
         # The whole day is a send window, so what is due goes out whatever the hour of the run.
         cadence={"send_window_start": "00:00:00", "send_window_end": "23:59:59",
                  "calendar_days_back": 60},
+        # The oracle's thank-yous are owed at the delay: the first run, not the debrief wait.
+        debrief={"thank_you_wait_hours": 0},
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from coffeechat.integrations.config import CadenceConfig, ModesConfig
+from coffeechat.integrations.config import CadenceConfig, DebriefConfig, ModesConfig
 from coffeechat.integrations.render import render
 from coffeechat.models.contacts.importing import ContactRow
 from coffeechat.models.contacts.records import ensure_account, upsert_contact
@@ -42,6 +42,7 @@ class World:
         self.account_id = account_id
         self.cadence = CadenceConfig()
         self.modes = ModesConfig()
+        self.debrief: DebriefConfig | None = None  # None: the thank-you waits for no debrief
         self._ids = 0
 
     def uow(self) -> UnitOfWork:
@@ -124,7 +125,13 @@ class World:
     def plan(self, now: datetime) -> list[str]:
         with self.uow() as uow:
             labels = plan_followups(
-                uow, now=now, cadence=self.cadence, modes=self.modes, user_email=USER, render=txt
+                uow,
+                now=now,
+                cadence=self.cadence,
+                modes=self.modes,
+                user_email=USER,
+                render=txt,
+                debrief=self.debrief,
             )
             uow.commit()
             return labels

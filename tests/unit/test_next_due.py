@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
+from coffeechat.integrations.config import DebriefConfig
+from coffeechat.models.followups.cadence import wait_hours
 from coffeechat.models.followups.next_due import RETRY, DueRules, change_marker, next_due
 from coffeechat.models.followups.plan import plan_followups
 from coffeechat.models.interviews.lifecycle import State
@@ -28,7 +30,8 @@ def world(engine: Engine) -> World:
 
 
 def due(world: World, now: datetime = T0, after: datetime | None = T0) -> datetime | None:
-    rules = DueRules(cadence=world.cadence, zone=ZoneInfo("Europe/Berlin"), prep_lead=LEAD)
+    rules = DueRules(cadence=world.cadence, zone=ZoneInfo("Europe/Berlin"), prep_lead=LEAD,
+                     thank_you_wait_hours=wait_hours(world.debrief))  # fmt: skip
     with world.factory() as s:
         return next_due(s, world.account_id, now=now, after=after, rules=rules)
 
@@ -37,7 +40,13 @@ def planner_acts(world: World, now: datetime) -> list[str]:
     """What the planner would do at ``now``; nothing is kept."""
     with world.uow() as uow:
         return plan_followups(
-            uow, now=now, cadence=world.cadence, modes=world.modes, user_email=USER, render=txt
+            uow,
+            now=now,
+            cadence=world.cadence,
+            modes=world.modes,
+            user_email=USER,
+            render=txt,
+            debrief=world.debrief,
         )
 
 
@@ -121,7 +130,11 @@ def test_an_unmarked_ended_meeting_is_due_whatever_after_says(world: World) -> N
 
 
 @pytest.mark.parametrize("ended", [timedelta(hours=-1), timedelta(hours=5), timedelta(hours=11)])
-def test_thank_you_never_later_than_the_planner(world: World, ended: timedelta) -> None:
+@pytest.mark.parametrize("debrief", [None, DebriefConfig()], ids=["no-wait", "debrief-wait"])
+def test_thank_you_never_later_than_the_planner(
+    world: World, ended: timedelta, debrief: DebriefConfig | None
+) -> None:
+    world.debrief = debrief
     ada = world.contact("Ada", "ada@example.com")
     interview = world.interview(ada, State.HELD.value)
     end = T0 + ended
@@ -131,6 +144,17 @@ def test_thank_you_never_later_than_the_planner(world: World, ended: timedelta) 
     wake = due(world, now=T0, after=T0)
     assert wake is not None and acts is not None
     assert T0 < wake <= acts
+
+
+def test_the_end_of_the_debrief_wait_wakes_the_planner(world: World) -> None:
+    world.debrief = DebriefConfig()
+    ada = world.contact("Ada", "ada@example.com")
+    world.meeting(world.interview(ada, State.HELD.value), ada, T0)
+    seen = T0 + timedelta(hours=2)  # the cycle at the delay found it waiting for the debrief
+    wake = due(world, now=seen, after=seen)
+    assert wake == T0 + timedelta(hours=20)
+    assert planner_acts(world, wake - timedelta(minutes=1)) == []
+    assert planner_acts(world, wake) == ["thank-you"]
 
 
 def test_nudge_due_date_is_the_planners(world: World) -> None:
