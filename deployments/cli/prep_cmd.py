@@ -46,7 +46,7 @@ def prep(
     rt = runtime(ctx)
     settings, now = rt.settings, utcnow()
     bank = question_bank(settings.templates_dir)
-    rules = ThankYouRules(settings.cadence, review=settings.modes.thank_you == "review")
+    rules = ThankYouRules.of(settings.cadence, settings.modes.thank_you, settings.debrief)
     with rt.factory() as session:
         person = find_contact(session, rt.account_id, contact)
         meeting_id = next_meeting_id(session, person.id, now)

@@ -214,7 +214,7 @@ def _add_read_tools(server: Server, a: Assistant, rt: Runtime) -> None:
 
     @server.tool(annotations=_READ)
     def needs_you() -> dict[str, Any]:
-        """What waits for the user: drafts to approve, mail to settle, suspicious or unread mail."""
+        """What waits for the user (status's list): drafts, promises due, mail to settle."""
         return read(
             "needs_you", lambda u, now: reads.needs_you(u.session, u.account_id, now, horizon)
         )

@@ -58,7 +58,9 @@ def make_prep_sheet(app: App, meeting_id: int, now: datetime) -> int | None:
         done = current_sheet(session, meeting_id)
         if done is not None:
             return done
-        rules = ThankYouRules(app.settings.cadence, review=app.settings.modes.thank_you == "review")
+        rules = ThankYouRules.of(
+            app.settings.cadence, app.settings.modes.thank_you, app.settings.debrief
+        )
         wanted = sheet_wanted(session, meeting_id, now, bank=bank, thank_you=rules)
     if wanted is None:
         return None

@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from coffeechat.models.followups.cadence import CadenceRules, thank_you_moments
+from coffeechat.models.followups.cadence import (
+    CadenceRules,
+    DebriefRules,
+    thank_you_moments,
+    wait_hours,
+)
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.prep.bank import QuestionBank
 from coffeechat.models.prep.build import THREAD_LIMIT, PrepInputs, build_prep_context
@@ -44,6 +49,13 @@ class ThankYouRules:
     review: bool = False
     wait_hours: float = 0.0
     without_review: bool = False
+
+    @classmethod
+    def of(cls, cadence: CadenceRules, mode: str, debrief: DebriefRules | None) -> ThankYouRules:
+        """The rules from the config's cadence, thank-you mode and debrief section."""
+        without = debrief is not None and debrief.thank_you_without == "review"
+        return cls(cadence, review=mode == "review", wait_hours=wait_hours(debrief),
+                   without_review=without)  # fmt: skip
 
 
 def load_prep_context(

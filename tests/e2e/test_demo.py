@@ -25,7 +25,7 @@ from rich.console import Console
 
 from coffeechat.deployments.demo import run_demo
 from coffeechat.deployments.demo.sequel import ADVICE_NOTE, PROMISE_NOTE
-from coffeechat.integrations.config import ConfigError, DebriefConfig
+from coffeechat.integrations.config import ConfigError
 
 WEDNESDAY = datetime(2026, 11, 25, 21, 40, tzinfo=UTC)
 SATURDAY = datetime(2026, 11, 28, 9, 15, tzinfo=UTC)
@@ -40,7 +40,6 @@ ADVICE = "write a short post each month about the tools I build"
 # What Jo's debrief says that is Jo's alone: never in mail to a contact.
 PRIVATE = ("ships a release every week", "reviews everything in pairs", "went really well",
            "by Friday", "send Ada my portfolio")  # fmt: skip
-THANKS_IN_WORDS = "thank_you_wait_hours" in DebriefConfig.model_fields
 
 
 def spaced(text: str) -> str:
@@ -158,9 +157,6 @@ def test_the_summary_tells_who_got_what_and_why(told: tuple[dict[str, Any], ...]
     assert ada["status"] == "sent" and ada["copies_in_mailbox"] == 1  # read from Ada's INBOX
 
 
-@pytest.mark.xfail(
-    not THANKS_IN_WORDS, reason="needs the thank-you in the user's words", strict=True
-)
 def test_thank_yous_cite_the_debrief_or_wait_for_it(told: tuple[dict[str, Any], ...]) -> None:
     summary = told[0]
     thanks = one(received(summary, "ada-thanked"), ADA)

@@ -32,8 +32,11 @@ def test_second_meeting_opens_with_last_time_and_asks_new_questions(app: App) ->
     first, text = _sheet(app, made)
     assert len(first.questions) == 6  # the calendar gives 30 minutes
     assert "LAST TIME" not in text
-    # the thank-you's moment comes from the cadence: 2 h after the 10:30 end, in the window
-    assert "coffeechat sends the thank-you itself, at about Tue 3 Mar 2026, 12:30" in text
+    # debriefs are on by default: the thank-you waits for the answer, and the sheet says so
+    assert "answer it and it sends the thank-you itself, quoting their advice" in " ".join(
+        text.split()
+    )
+    assert "Without an answer within about 20 hours" in " ".join(text.split())
     assert "within 24 hours" not in text
 
     later = START + timedelta(days=14)
