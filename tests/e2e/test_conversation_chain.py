@@ -59,7 +59,7 @@ LEARNED = "their team rewrote the scheduler in zanzibar fashion"
 PROMISED = "send my portfolio with the marmalade case study by Friday"
 OFFERED = "a lighthouse tour of the office"
 NEXT = "pomegranate follow-up with the recruiter"
-PRIVATE = ("zanzibar", "lighthouse", "pomegranate")
+PRIVATE = ("zanzibar", "marmalade", "lighthouse", "pomegranate")
 DONE_NOTE = "I sent you my portfolio; the compiler project now opens it."
 MILESTONE = "I was invited to a second-round interview at Engines Ltd."
 
@@ -377,4 +377,3 @@ def test_meeting_to_introducers_update(chain: Chain, client: str) -> None:
             text = flat(text_of(message))
             leaked = [word for word in PRIVATE if word in text]
             assert not leaked, f"private {leaked} reached {address}: {message['Subject']}"
-    assert "marmalade" not in flat(text_of(thanks)), "a promise is no thank-you's business"
