@@ -29,7 +29,7 @@ models/followups/cadence.py:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -47,6 +47,7 @@ from tests.simulation.world import ContactLog, MeetingLog, Version, Wire, World
 WINDOW = (time(8, 0), time(20, 0))
 PREP_LEAD = timedelta(hours=24)
 NUDGE_BUSINESS_DAYS = 7
+SEND_LIMIT = 20  # emails one cycle sends at most (flows/steps/send.py); the rest wait a cycle
 _MARKERS = (
     ("Thank you for taking the time to talk", "thank_you"),
     ("I wanted to follow up on my earlier note", "nudge"),
@@ -125,6 +126,7 @@ class Oracle:
         self.steps = self.scenario.steps
         self.end = self.steps[-1]
         self.kinds = [kind_of(w) for w in self.world.wire]
+        self.per_step = Counter(w.at for w in self.world.wire)
         self.sent: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, (wire, kind) in enumerate(zip(self.world.wire, self.kinds, strict=True)):
             who = self.sheet_contact(wire) if kind == "prep_sheet" else wire.to
@@ -142,6 +144,13 @@ class Oracle:
             if step >= at and (not window or in_window(step, weekdays=weekdays)):
                 return step
         return None
+
+    def held_by_send_limit(self, due: datetime, at: datetime) -> bool:
+        """Whether mail due at ``due`` but sent at ``at`` was held by the per-cycle send limit:
+        every step from ``due`` until ``at`` sent the limit (a Monday morning after a weekend
+        of updates falling due)."""
+        busy = [s for s in self.steps if due <= s < at]
+        return all(self.per_step.get(s, 0) >= SEND_LIMIT for s in busy)
 
     def fail(self, check: str, who: str, detail: str) -> None:
         """Record a violation (those about the hand-thanked contacts under their own name)."""
@@ -402,7 +411,10 @@ class Oracle:
             return None
         at = sent[0].at
         upper = min(expected.upper, expected.deadline)
-        if not (expected.lower <= at <= upper and in_window(at)):
+        on_time = expected.lower <= at and (
+            at <= upper or (at <= expected.deadline and self.held_by_send_limit(upper, at))
+        )
+        if not (on_time and in_window(at)):
             answered = (
                 f"answer seen {local(expected.answer.at)}" if expected.answer else "no answer"
             )

@@ -6,8 +6,9 @@ me", silence; meetings booked by emailed invitation, on the ICS feed and in CalD
 some cancelled, two across the end of summer time (25 October 2026, Europe/Berlin); two
 milestones. The user answers about two thirds of the debrief requests from a phone, a webmail
 or a desktop client (a few late, a few after the thank-you went), naming advice, people,
-promises and private notes, and later marks some promises kept and advice acted on. The clock advances in 30-60 minute steps; each step syncs INBOX and Sent and runs
-one cycle. The month runs once per module; each test checks one family of expectations.
+promises and private notes, and later marks some promises kept and advice acted on. The clock
+advances in 30-60 minute steps; each step syncs INBOX and Sent and runs one cycle. The month
+runs once per module; each test checks one family of expectations.
 
 Replay a failure with ``COFFEECHAT_SIM_SEED=<seed> pytest -m slow tests/simulation``.
 """
