@@ -268,7 +268,11 @@ def generate(seed: int) -> Scenario:
                 referral_delay=timedelta(minutes=rng.randint(18 * 60, 30 * 60)),
             )
         )
-    meeters = [i for i, p in enumerate(personas) if p.meeting is not None]
+    meeters = [
+        i
+        for i, p in enumerate(personas)
+        if p.meeting is not None and (p.meeting.change is None or p.meeting.change.kind != "cancel")
+    ]
     for index, plan in plan_debriefs(seed, meeters).items():
         personas[index] = replace(personas[index], debrief=plan)
     milestones = (
