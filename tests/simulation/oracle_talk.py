@@ -104,6 +104,8 @@ def check_thanks_text(
     answer = expected.answer
     if quoted and (answer is None or answer.at > wire.at):
         fail(f"thank-you quotes {quoted} before the answer arrived")
+    if len(quoted) > 2:
+        fail(f"thank-you names {len(quoted)} specifics, at most two: {quoted}")
     if expected.cites is False and quoted:
         fail(f"thank-you written before the answer arrived quotes {quoted}")
     if expected.cites is True:
