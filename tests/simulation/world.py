@@ -466,8 +466,10 @@ class World:
         raw = mailgen.debrief_answer(
             plan, request.message_id, f"Re: {request.subject}", request.text, action.at, mid
         )
+        # Sent to the user's own address: delivered to INBOX, and the client keeps its copy.
         self.mailbox.append(raw, "INBOX", date=action.at)
-        self._changed.add("INBOX")
+        self.mailbox.append(raw, "Sent", flags=("\\Seen",), date=action.at)
+        self._changed.update(("INBOX", "Sent"))
         log.debriefs.append(Answer(self.now, action.at, mid, request.at))
         if plan.promise_done is not None:
             self._schedule(action.at + plan.promise_done, "done", action.email, "promise")
