@@ -323,11 +323,15 @@ def accept_and_write_to_charles(chain: Chain) -> EmailMessage:
 
 
 def meet_charles(chain: Chain) -> None:
-    """Charles's meeting goes on the calendar and is held; he gets his own thank-you."""
+    """Charles's meeting goes on the calendar and is held; with no debrief answer about it, his
+    thank-you goes when the wait ends."""
     chain.feed.set_body(calendar(ADA_EVENT, CHARLES_EVENT))
     chain.at(CHARLES_START - timedelta(hours=20))
     chain.at(CHARLES_END + timedelta(minutes=10))
-    for hours in (4, 21, 30):
+    chain.at(CHARLES_END + timedelta(hours=4))
+    # No answer about Charles: his thank-you waits for one until 20 h after the end (T1).
+    assert not [m for m in chain.to(BABBAGE) if m["In-Reply-To"]], "did not wait for a debrief"
+    for hours in (21, 30):
         chain.at(CHARLES_END + timedelta(hours=hours))
     thanked = [m for m in chain.to(BABBAGE) if m["In-Reply-To"]]
     assert len(thanked) == 1, [m["Subject"] for m in chain.to(BABBAGE)]
