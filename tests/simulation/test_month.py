@@ -129,8 +129,8 @@ def run_month(
         modes={"outreach": "auto", "nudge": "auto"},
         # A week, not four: several updates per contact within the month, so news told once
         # is checked across updates.
-        # The cap is raised so a milestone's round of updates is not held to the next day: held
-        # mail goes out just after midnight, outside the send window (reported, not fixed here).
+        # The cap is raised so a milestone's round of updates is not held to the next day (held
+        # mail waits for the next morning's window; the oracle does not model the cap).
         cadence={"update_interval_days": 7, "daily_cap": 60},
     )  # fmt: skip
     app = build_app(Settings.model_validate(config))
