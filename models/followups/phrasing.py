@@ -221,7 +221,7 @@ def _from_user_side(action: str, side: str) -> str | None:
     second = _SECOND.search(action) is not None
     if side == _USER and second:
         return None
-    if side == _EITHER and not second:
+    if side != _CONTACT and not second:
         return action
     action = action.replace("’", "'")
 

@@ -172,6 +172,7 @@ def _thank_you(
         _suggested(ctx, contact.id),
         meeting_day=ctx.local(meeting.start_utc).date(),
         send_day=ctx.local(timing.send_at).date(),
+        contact_name=contact.name,
     )
     context = {
         **people(ctx.account, contact, introducer(ctx.uow, contact)),
