@@ -77,7 +77,7 @@ def test_notes_from_the_conversation_are_used_and_others_are_not(world: World) -
     world.note(cid, "written after the send", DUE + timedelta(minutes=1))
     world.plan(DUE)
     body = world.rows()[0].body_text
-    assert "- read Team Topologies" in body
+    assert "taking away from our conversation: read Team Topologies." in body
     for absent in ("platform team", "applied at", "after the send"):
         assert absent not in body
 
