@@ -107,6 +107,8 @@ COMBINATIONS: dict[str, tuple[dict[str, Any] | None, list[Suggested], dict[str, 
     "two-notes": (None, [], {"notes": ["read Team Topologies", "Their interviews are pairing"]}),
     # The reviewer's examples (findings 1, 2 and 7): each said back, or left out.
     "prose-without-heading": (answered(PROSE), [], {}),
+    "prose-quotable-without-heading": (
+        answered("Great chat. She suggested I look at the Rust community."), [], {}),
     "advice-aside-cut": (answered(f"Their advice:\n- {ASIDE}\n"), [], {}),
     "advice-judgement-left-out": (
         debrief(advice=["Honestly, her team sounds like a mess; apply elsewhere"]), [], {}),
