@@ -28,6 +28,7 @@ from coffeechat.models.followups.thank_you import (
     Suggested,
     has_content,
     public_advice,
+    said_notes,
     thank_you_context,
     when_said,
 )
@@ -58,7 +59,7 @@ def body(
                     "role": "Engineer"},
         "introducer": introducer,
         "meeting": {"day": "Friday", "when": said.pop("when"), "summary": "Coffee"},
-        "notes": list(notes),
+        "notes": said_notes(notes, "Ada Lovelace"),
         **said,
     }  # fmt: skip
     return render("mail/thank_you", context, fmt="txt")
@@ -105,6 +106,8 @@ COMBINATIONS: dict[str, tuple[dict[str, Any] | None, list[Suggested], dict[str, 
         debrief(advice=[FRAGMENT]), [Suggested("Charles Babbage", None)],
         {"sent": date(2026, 3, 20)}),
     "two-notes": (None, [], {"notes": ["read Team Topologies", "Their interviews are pairing"]}),
+    "notes-with-remarks-left-out": (None, [], {"notes": [
+        "she seems burnt out", "read Team Topologies", "Ada's team is a mess", "why so slow?"]}),
     # The reviewer's examples (findings 1, 2 and 7): each said back, or left out.
     "prose-without-heading": (answered(PROSE), [], {}),
     "prose-quotable-without-heading": (
