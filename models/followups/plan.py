@@ -48,7 +48,12 @@ from coffeechat.models.followups.mail import (
     thread_of,
 )
 from coffeechat.models.followups.outreach import NUDGE_TAG, OutreachRefused, create_outreach
-from coffeechat.models.followups.thank_you import Suggested, has_content, thank_you_context
+from coffeechat.models.followups.thank_you import (
+    Suggested,
+    has_content,
+    said_notes,
+    thank_you_context,
+)
 from coffeechat.models.followups.updates import plan_updates
 from coffeechat.models.interviews.fact_times import outreach_sent_at, written_at
 from coffeechat.models.interviews.lifecycle import Event, State
@@ -172,6 +177,7 @@ def _thank_you(
         _suggested(ctx, contact.id),
         meeting_day=ctx.local(meeting.start_utc).date(),
         send_day=ctx.local(timing.send_at).date(),
+        contact_name=contact.name,
     )
     context = {
         **people(ctx.account, contact, introducer(ctx.uow, contact)),
@@ -180,7 +186,7 @@ def _thank_you(
             "when": said.pop("when"),
             "summary": meeting.summary,
         },
-        "notes": _conversation_notes(ctx, contact.id, meeting.start_utc),
+        "notes": said_notes(_conversation_notes(ctx, contact.id, meeting.start_utc), contact.name),
         **said,
     }
     planned = Planned(

@@ -59,9 +59,9 @@ def test_an_answer_releases_it_with_the_users_words(world: World) -> None:
     [row] = world.rows()
     assert row.not_before == DUE
     body = " ".join(row.body_text.split())
-    assert "with me today about your work at Analytical." in body
+    assert "with me today about your work at Analytical, and for suggesting I talk to" in body
     assert "Team Topologies" not in body  # two specifics: one piece of advice and one person
-    assert "advice to heart: talk to the platform team before applying." in body
+    assert "suggesting I talk to the platform team before applying. I'm taking that" in body
     assert "grateful you suggested I talk to Charles Babbage and passed on how" in body
     for private in PRIVATE:
         assert private not in row.body_text
