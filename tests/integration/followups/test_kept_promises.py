@@ -117,7 +117,8 @@ def test_done_is_idempotent_and_refuses_what_is_not_this_accounts(world: World) 
     _debrief(world, meeting, T0 + timedelta(hours=1), promises=("send the deck",))
     ref = _ref(world, "send the deck")
     assert _done(world, ref, "Sent it", T0 + timedelta(days=1)) is False
-    assert _done(world, ref, "Another note", T0 + timedelta(days=2)) is True
+    assert _done(world, ref, "Sent it", T0 + timedelta(days=2)) is True
+    assert _done(world, ref, "", T0 + timedelta(days=2)) is True  # no note: the old one stays
     with world.factory() as s:
         [row] = s.scalars(select(Promise)).all()
         assert (row.status, row.done_note, row.done_at) == (
@@ -127,6 +128,7 @@ def test_done_is_idempotent_and_refuses_what_is_not_this_accounts(world: World) 
         )
         kept = s.scalars(select(EventLog.payload).where(EventLog.type == "PromiseKept")).all()
         assert kept == [{"kind": "promise", "ref": ref, "text": "send the deck", "note": "Sent it"}]
+        assert s.scalars(select(EventLog.id).where(EventLog.type == "PromiseRevised")).all() == []
         assert open_promises(s, world.account_id) == []
         other = ensure_account(s, slug="kim", name="Kim", email="kim@example.org",
                                timezone="UTC", now=T0)  # fmt: skip
