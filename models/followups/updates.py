@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy.orm import Session
 
 from coffeechat.models.followups.cadence import (
     THANK_YOU_GIVE_UP,
@@ -112,6 +113,27 @@ def plan_updates(ctx: PlanContext) -> list[str]:
         if news and _plan_one(ctx, interview, contact, to, news):
             labels.append("update")
     return labels
+
+
+def why_no_update(session: Session, contact_id: int | None) -> str | None:
+    """Why no update can tell the contact anything now (None: one can, at the interval)."""
+    contact = session.get(Contact, contact_id) if contact_id is not None else None
+    if contact is None:
+        return "the contact was removed"
+    name = contact.name or "the contact"
+    if contact.do_not_contact:
+        return f"{name} is marked do-not-contact"
+    if recipient(contact) is None:
+        return f"{name} has no usable email address (`coffeechat contacts edit --add-email`)"
+    helped = select(Interview.id).where(
+        Interview.contact_id == contact.id, Interview.state.in_(HELPED)
+    )
+    if session.scalar(helped.limit(1)) is None:
+        return (
+            f"{name} has not been thanked yet: updates go to people already thanked, "
+            "so it waits until then"
+        )
+    return None
 
 
 def last_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
