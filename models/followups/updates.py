@@ -232,7 +232,9 @@ def _thanks_settled(now: datetime) -> Any:
         Message.contact_id == Meeting.contact_id,
         Message.direction == "out",
         written_at > Meeting.end_utc,
-        Message.message_id.not_in(select(Outbox.message_id)),
+        Message.message_id.not_in(
+            select(Outbox.message_id).where(Outbox.account_id == Meeting.account_id)
+        ),
     )
     return ~thanks.where(Outbox.status.in_(WAITING)).exists() & or_(
         thanks.where(Outbox.status.not_in(WAITING)).exists(),
