@@ -276,6 +276,26 @@ def mark_told(ctx: PlanContext, news: News, row: Outbox) -> None:
     mark_reported(s, news.kept, now, row_id=row.id)
 
 
+def _again(ctx: PlanContext, interview_id: int, occurrence: str) -> str:
+    """``occurrence``, or ``<occurrence>:<n>`` when every update by that key reached nobody:
+    its news is news again, and the key must not block the update that tells it."""
+    statuses = list(
+        ctx.uow.session.scalars(
+            select(Outbox.status).where(
+                Outbox.interview_id == interview_id,
+                Outbox.kind == Kind.UPDATE,
+                or_(
+                    Outbox.occurrence == occurrence,
+                    Outbox.occurrence.startswith(f"{occurrence}:", autoescape=True),
+                ),
+            )
+        )
+    )
+    if not statuses or any(s in OUT_OR_GOING for s in statuses):
+        return occurrence  # new, or it went or will: the key keeps it once
+    return f"{occurrence}:{len(statuses) + 1}"
+
+
 def _plan_one(
     ctx: PlanContext, interview: Interview, contact: Contact, to: str, news: News
 ) -> bool:
@@ -296,7 +316,7 @@ def _plan_one(
     planned = Planned(
         interview_id=interview.id,
         kind=Kind.UPDATE,
-        occurrence=occurrence,
+        occurrence=_again(ctx, interview.id, occurrence),
         to_addr=to,
         subject="A quick update",
         body=ctx.text("update", context),

@@ -134,3 +134,25 @@ def test_news_marked_told_before_rows_were_recorded_stays_told(world: World) -> 
     assert world.plan(LATER) == ["update"]
     [row] = world.rows("update")
     assert KEPT not in row.body_text and NEWS in row.body_text
+
+
+def test_a_milestone_in_an_update_that_reached_nobody_does_not_block_the_next(
+    world: World,
+) -> None:
+    # Its key (milestone:<id>) is taken by the dropped row: the next update takes another.
+    ada = _news_for_ada(world)
+    world.milestone("I got the job at Analytical Engines", T0 + timedelta(days=5))
+    assert world.plan(LATER) == ["update"]
+    [first] = world.rows("update")
+    assert first.occurrence == "milestone:1" and "I got the job" in first.body_text
+    _moves(world, first.id, DEAD["dropped in review"])
+    assert world.plan(LATER + timedelta(hours=1)) == ["update"]  # the same day, too
+    second = world.rows("update")[-1]
+    assert second.occurrence == "milestone:1:2"
+    assert _tells_all(second.body_text) and "I got the job" in second.body_text
+    # That one went: the milestone's key keeps it once, whatever else is news later.
+    _moves(world, second.id, (Move.CLAIM, Move.CONFIRM_SENT))
+    world.note(ada, "I start on Monday", LATER + timedelta(days=1), True)
+    assert world.plan(LATER + timedelta(days=60)) == ["update"]
+    third = world.rows("update")[-1]
+    assert third.occurrence.startswith("update:") and "I got the job" not in third.body_text
