@@ -142,7 +142,9 @@ def _thanks(
         yield end
         yield moments.earliest
         yield moments.due_at
-        yield met_news_at(end, rules.cadence)  # the introducer's news of it (updates.py)
+        # The introducer's news of it (updates.py): once settled, or when no thank-you will come.
+        yield met_news_at(end, rules.cadence)
+        yield moments.give_up_at
         if moments.wait_until is not None:
             yield moments.wait_until  # (a debrief answer wakes a cycle by the change it makes)
 

@@ -110,3 +110,15 @@ def test_the_service_wakes_when_the_introducer_may_hear(world: World) -> None:
         wake: datetime | None = next_due(s, world.account_id, now=seen, after=seen, rules=rules)
     assert wake == met_news_at(END, world.cadence)
     assert world.plan(wake) == ["update"]
+
+
+def test_the_service_wakes_at_the_give_up_time_when_no_thank_you_can_go(world: World) -> None:
+    charles = _introduced_and_met(world)
+    world.set(Contact, charles, do_not_contact=True)
+    seen = END + timedelta(days=2)
+    rules = DueRules(cadence=world.cadence, zone=ZoneInfo("Europe/Berlin"),
+                     prep_lead=timedelta(hours=24))  # fmt: skip
+    with world.factory() as s:
+        wake = next_due(s, world.account_id, now=seen, after=seen, rules=rules)
+    assert wake == END + timedelta(days=7)
+    assert world.plan(wake) == ["update"]
