@@ -1,13 +1,11 @@
 """The README's first command: the demo world, over real local servers, tells its story once.
 
 The story (deployments/demo/sequel.py) runs on a simulated clock from a fixed anchor so the
-outcome does not depend on the day the tests run: a Wednesday evening (the nudge is placed in
-Drafts at once; Ada's meeting is on Thursday, Charles's on Monday) and a Saturday (nudges wait
-for Monday). Each step is checked on what the demo's SMTP server received during it.
-
-Two tests need work from other branches and are marked so until it is merged: the thank-you's
-text citing the debrief (the thank-you-in-the-user's-words change) and the update telling a kept
-promise (the promises change). Each is strict: it must fail without that work and pass with it.
+outcome does not depend on the day the tests run: a Wednesday evening (past the send window:
+the nudge goes to Drafts at Thursday morning's stop; Ada's meeting is on Thursday, Charles's on
+Monday) and a Saturday (nudges wait for Monday). Each step is checked on what the demo's SMTP
+server received during it. The story's stops follow the default send window (08:00-20:00); that
+it runs at any hour of any day was checked at 24 instants across a week in three zones.
 """
 
 from __future__ import annotations
@@ -147,6 +145,18 @@ def test_the_story_step_by_step(told: tuple[dict[str, Any], ...]) -> None:
 def test_the_summary_tells_who_got_what_and_why(told: tuple[dict[str, Any], ...]) -> None:
     summary, text = told[0], told[1]["text"]
     lines = {(s["to"], s["kind"]): s for s in summary["sent"]}
+    # The debrief request says what may be quoted, as its email does; nothing called private.
+    asked = lines[("you", "debrief_request")]["why"]
+    assert "advice and the people named may be quoted to" in asked and "private" not in asked
+    # What Jo would type, not an outbox row number.
+    assert '`coffeechat outreach "Charles Babbage" --send-now`' in spaced(text)
+    assert "outreach` #" not in text
+    # Mail to contacts waits for the send window, and the output says which it is.
+    assert "send window (08:00-20:00 Europe/Paris" in spaced(text)
+    for line in summary["sent"]:
+        if line["to"] != "you":
+            local = datetime.fromisoformat(line["at"]).astimezone(ZoneInfo("Europe/Paris"))
+            assert 8 <= local.hour < 20, line
     assert "naming Ada" in lines[("Charles Babbage", "outreach")]["why"]
     assert lines[("Charles Babbage", "outreach")]["quote"].startswith("Ada Lovelace suggested")
     update = lines[("Ada Lovelace", "update")]
@@ -177,7 +187,10 @@ def test_the_update_tells_the_kept_promise_once(told: tuple[dict[str, Any], ...]
     everything = [m for s in told[0]["steps"] for m in s["smtp"]]
     assert [m for m in everything if PROMISE_NOTE in spaced(m["text"])] == [update]
     [line] = [s for s in told[0]["sent"] if s["kind"] == "update"]
-    assert "kept your promise" in line["why"]
+    assert line["why"] == (
+        "news: you met Charles Babbage, whom Ada introduced, you kept your promise, "
+        "and you acted on Ada's advice"
+    )
 
 
 def test_a_second_run_sends_nothing_again(told: tuple[dict[str, Any], ...]) -> None:
@@ -225,3 +238,20 @@ def test_demo_refuses_a_real_data_dir(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not the demo's"):
         run_demo(Console(file=io.StringIO()), tmp_path, now=WEDNESDAY)
     assert not (tmp_path / "world").exists()
+
+
+def test_at_night_in_another_zone_mail_to_contacts_waits_for_the_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    sunday_night = datetime(2026, 11, 29, 3, 20, tzinfo=ZoneInfo("Asia/Tokyo"))
+    summary, _ = demo(tmp_path, sunday_night)
+    assert summary["problems"] == []
+    grace = one(received(summary, "grace-wait"), GRACE)  # in the window, before its deadline
+    assert "<g1@compilers.example>" in grace["references"]
+    one(received(summary, "charles-ended"), ADA)
+    for line in summary["sent"]:
+        if line["to"] != "you":
+            local = datetime.fromisoformat(line["at"]).astimezone(ZoneInfo("Asia/Tokyo"))
+            assert 8 <= local.hour < 20, line
+    assert summary["nudge"]["status"] == "draft"
