@@ -209,11 +209,14 @@ def test_notes_on_the_sheet_are_newest_first_and_exclude_news() -> None:
 def test_outreach_nudge_and_sheet_take_the_length_from_one_setting(minutes: int) -> None:
     from coffeechat.integrations.render import render
     from coffeechat.models.followups.mail import people
+    from coffeechat.models.followups.outreach import outreach_context
     from tests.unit.prep.sample import account
 
     acc = account(meeting_minutes=minutes)
-    mail = people(acc, contact(), None)
-    for template in ("mail/outreach", "mail/nudge"):
+    for template, mail in (
+        ("mail/outreach", outreach_context(acc, contact(), None)),
+        ("mail/nudge", people(acc, contact(), None)),
+    ):
         assert f"a {minutes}-minute conversation" in render(template, mail, fmt="txt")
     sheet = build_prep_context(inputs(meeting=None, account=acc))
     assert sheet.reminders[0] == f"Your outreach asks for {minutes} minutes: keep to it."
