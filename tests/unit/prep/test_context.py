@@ -65,11 +65,20 @@ def test_contact_notes_also_answer_and_unknown_company_reads_well() -> None:
     assert s.earlier == ()
 
 
-def test_meeting_length_from_the_calendar_else_the_one_setting() -> None:
-    short = build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=15))))
-    long = build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=60))))
-    assert (len(short.question_texts), len(long.question_texts)) == (3, 10)
+def test_questions_for_the_length_asked_for_or_the_calendars_when_shorter() -> None:
     from tests.unit.prep.sample import account
+
+    hour = meeting(end_utc=START + timedelta(minutes=60))
+    short = build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=15))))
+    long = build_prep_context(inputs(meeting=hour))  # the outreach asked for 30
+    asked = build_prep_context(inputs(meeting=hour, account=account(meeting_minutes=60)))
+    counts = [len(s.question_texts) for s in (short, long, asked)]
+    assert counts == [3, 6, 10]
+    assert long.reminders[0] == (
+        "You asked for 30 minutes; the invitation is for 1 h: keep to 30 minutes unless "
+        "they offer more (finish by 10:30)."
+    )
+    assert asked.reminders[0] == "The calendar gives you 1 h: finish by 11:00."
 
     bare = build_prep_context(inputs(meeting=None, account=account(meeting_minutes=20)))
     assert len(bare.question_texts) == 4
