@@ -81,6 +81,9 @@ def timeline(story: Story, settings: Settings) -> list[Moment]:
     charles_end = story.charles_meeting[1]
     grace_at = grace_thanked_at(story, settings)
     grace_hours = round((grace_at - story.grace_meeting[1]) / timedelta(hours=1))
+    grace_title = f"about {grace_hours} hours after Grace's call, her debrief unanswered"
+    if grace_hours < settings.debrief.thank_you_wait_hours:
+        grace_title += " (later, the send window would close before the thank-you's deadline)"
     minute = timedelta(minutes=1)
     moments = [
         Moment("today", story.anchor, "today, the first run"),
@@ -90,11 +93,7 @@ def timeline(story: Story, settings: Settings) -> list[Moment]:
         Moment("ada-thanked", ada_end + 125 * minute, "two hours after Ada's meeting"),
         Moment("charles-books", ada_end + 185 * minute, "Charles answers", charles_answers),
         # Past the wait for a debrief: Grace's thank-you goes in the generic form.
-        Moment(
-            "grace-wait",
-            grace_at,
-            f"about {grace_hours} hours after Grace's call, her debrief unanswered",
-        ),
+        Moment("grace-wait", grace_at, grace_title),
         Moment("kept", charles_end + 60 * minute, "you keep your promise", keep_promise),
         Moment("charles-ended", charles_end + 125 * minute, "two hours after the call with him"),
     ]
