@@ -113,6 +113,8 @@ def test_the_story_step_by_step(told: tuple[dict[str, Any], ...]) -> None:
     assert "Ada Lovelace" in outreach["subject"]
     first_line = next(line for line in outreach["text"].splitlines()[1:] if line.strip())
     assert first_line.startswith("Ada Lovelace suggested I get in touch")
+    # Jo's pitch, a fragment, is introduced in the same paragraph, never left on its own.
+    assert first_line.endswith(" A little about me: Backend developer moving into developer tools.")
     thanks = one(thanked, ADA)
     assert "<a1@analytical.example>" in thanks["references"]
     assert thanks["text"].startswith("Hi Ada,")
@@ -214,6 +216,11 @@ def test_today_only_on_a_weekend_keeps_the_nudge_for_monday(tmp_path: Path) -> N
     }
     [sheet] = summary["prep_sheets"]
     assert Path(sheet["path"]).is_file() and sheet["email"] == "sent"
+    # The outreach asked for twenty minutes, Ada's invitation is for thirty: both said.
+    assert (
+        "You asked for 20 minutes; the invitation is for 30: keep to 20 unless they offer more"
+        in Path(sheet["path"]).read_text(encoding="utf-8")
+    )
     # The dentist in the same calendar is none of coffeechat's business.
     assert [m["contact"] for m in summary["report"]["next_meetings"]] == ["Ada Lovelace"]
     nudge = summary["nudge"]
