@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from coffeechat.models.followups.cadence import (
     THANK_YOU_GIVE_UP,
     CadenceRules,
+    next_send_time,
     nudge_due,
     thank_you_moments,
 )
@@ -81,7 +83,7 @@ def next_due(
         *_prep(session, account_id, now, rules.prep_lead),
         *_thanks(session, account_id, now, rules),
         *_nudges(session, account_id, rules.cadence, rules.zone),
-        *_updates(session, account_id, rules.cadence),
+        *_updates(session, account_id, now, rules),
     ]
     later = [aware(m) for m in moments if after is None or aware(m) > after]
     return min(later + unmarked, default=None)
@@ -165,9 +167,16 @@ def _nudges(
             yield nudge_due(aware(sent), interview.paused_until, cadence, zone)
 
 
-def _updates(session: Session, account_id: int, cadence: CadenceRules) -> Iterator[datetime]:
-    # Generous: every touch of any contact (ours or the user's own mail) plus the interval.
+def _updates(
+    session: Session, account_id: int, now: datetime, rules: DueRules
+) -> Iterator[datetime]:
+    # Generous: every touch of any contact (ours or the user's own mail) plus the interval, and
+    # the next weekday window opening from then or now: updates are written only when they can
+    # go at once (updates.py), so news that came on a Saturday is looked at on Monday morning.
+    cadence = rules.cadence
     interval = timedelta(days=cadence.update_interval_days)
+    opens = partial(next_send_time, zone=rules.zone, window_start=cadence.send_window_start,
+                    window_end=cadence.send_window_end, weekdays_only=True)  # fmt: skip
     ours = session.scalars(
         select(func.max(Outbox.not_before))
         .join(Interview, Interview.id == Outbox.interview_id)
@@ -183,6 +192,7 @@ def _updates(session: Session, account_id: int, cadence: CadenceRules) -> Iterat
     for last in (*ours, *theirs):
         if last is not None:
             yield aware(last) + interval
+            yield opens(max(aware(last) + interval, aware(now)))
 
 
 def change_marker(session: Session, account_id: int) -> tuple[Any, ...]:

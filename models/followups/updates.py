@@ -102,17 +102,29 @@ def plan_updates(ctx: PlanContext) -> list[str]:
         .order_by(Interview.id)
     ):
         newest[contact.id] = (interview, contact)
-    labels = []
+    labels: list[str] = []
     interval = timedelta(days=ctx.cadence.update_interval_days)
+    if _window_opens(ctx) > ctx.now:
+        # Written only when it can go at once (weekdays, in the window): an update written on
+        # Saturday for Monday would leave out what happened in between.
+        return labels
     for interview, contact in newest.values():
         to = recipient(contact)
         last = last_touch(ctx, contact.id)
         if to is None or not update_allowed(last, ctx.now, interval):
             continue
-        news = gather_news(ctx, contact, since=last or interview.created_at)
+        since = last_touch(ctx, contact.id, written=True)
+        news = gather_news(ctx, contact, since=since or interview.created_at)
         if news and _plan_one(ctx, interview, contact, to, news):
             labels.append("update")
     return labels
+
+
+def _window_opens(ctx: PlanContext) -> datetime:
+    """The first time at or after now an update may go (weekdays, in the send window)."""
+    cad = ctx.cadence
+    return next_send_time(ctx.now, zone=ctx.zone, window_start=cad.send_window_start,
+                          window_end=cad.send_window_end, weekdays_only=True)  # fmt: skip
 
 
 def why_no_update(session: Session, contact_id: int | None) -> str | None:
@@ -136,9 +148,16 @@ def why_no_update(session: Session, contact_id: int | None) -> str | None:
     return None
 
 
-def last_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
-    """When the contact last got (or will get) a thank-you or update, ours or the user's own."""
-    ours = _last_outbox_touch(ctx, contact_id)
+def last_touch(
+    ctx: PlanContext, contact_id: int, *, written: bool = False
+) -> datetime | None:
+    """When the contact last got (or will get) a thank-you or update, ours or the user's own.
+
+    ``written``: for ours, when its text was decided (the row's creation) rather than when it
+    goes. News is gathered since then: an update written on a Saturday goes on Monday, and a
+    milestone recorded in between is news for the next one, not lost between the two times.
+    """
+    ours = _last_outbox_touch(ctx, contact_id, written=written)
     # Mail the user wrote themselves (a thank-you from their phone) counts as a touch too.
     by_hand = ctx.uow.session.scalar(
         select(func.max(written_at)).where(
@@ -150,9 +169,12 @@ def last_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
     return max((t for t in (ours, by_hand) if t is not None), default=None)
 
 
-def _last_outbox_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
+def _last_outbox_touch(
+    ctx: PlanContext, contact_id: int, *, written: bool = False
+) -> datetime | None:
+    when = Outbox.created_at if written else Outbox.not_before
     return ctx.uow.session.scalar(
-        select(Outbox.not_before)
+        select(when)
         .join(Interview, Interview.id == Outbox.interview_id)
         .where(
             Interview.contact_id == contact_id,
@@ -160,7 +182,7 @@ def _last_outbox_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
             # Rows that went out or still will: a failed or cancelled one was no touch.
             Outbox.status.in_(OUT_OR_GOING),
         )
-        .order_by(Outbox.not_before.desc())
+        .order_by(when.desc())
         .limit(1)
     )
 
@@ -300,14 +322,7 @@ def _plan_one(
     ctx: PlanContext, interview: Interview, contact: Contact, to: str, news: News
 ) -> bool:
     context = update_context(ctx, contact, news)
-    cad = ctx.cadence
-    send_at = next_send_time(
-        ctx.now,
-        zone=ctx.zone,
-        window_start=cad.send_window_start,
-        window_end=cad.send_window_end,
-        weekdays_only=True,
-    )
+    send_at = _window_opens(ctx)
     occurrence = (
         f"milestone:{news.milestones[-1].id}"
         if news.milestones

@@ -96,7 +96,7 @@ def test_news_in_an_update_that_reached_nobody_goes_in_the_next_one_once(
     assert world.get(Outbox, first.id).status == Status.CANCELLED
     _moves(world, second.id, (Move.CLAIM, Move.CONFIRM_SENT))
     world.note(ada, "I start on Monday", NEXT_DAY + timedelta(days=1), True)
-    assert world.plan(NEXT_DAY + timedelta(days=60)) == ["update"]
+    assert world.plan(NEXT_DAY + timedelta(weeks=9)) == ["update"]
     third = world.rows("update")[-1]
     assert "I start on Monday" in third.body_text
     assert not any(t in third.body_text for t in (KEPT, NEWS, "Charles"))
