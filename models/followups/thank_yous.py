@@ -11,7 +11,7 @@ without an answer it is the generic text, put up for review when ``[debrief] tha
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -124,7 +124,9 @@ def plan_thank_you(
         occurrence=f"meeting:{meeting.id}:thanks",
         to_addr=to,
         subject=f"Thank you, {first_name(contact.name) or contact.name}",
-        body=_body(ctx, meeting, contact, answer, send_at=timing.send_at),
+        body=_body(
+            ctx, meeting, contact, answer, send_at=timing.send_at, review=mode == Mode.REVIEW
+        ),
         mode=mode,
         not_before=timing.send_at,
         not_after=not_after,
@@ -149,15 +151,21 @@ def _mode(
 
 
 def _body(
-    ctx: PlanContext, meeting: Meeting, contact: Contact, answer: Debrief | None, *,
+    ctx: PlanContext,
+    meeting: Meeting,
+    contact: Contact,
+    answer: Debrief | None,
+    *,
     send_at: datetime,
-) -> str:  # fmt: skip
+    review: bool,
+) -> str:
     """The thank-you's text, from the debrief, the referrals and the notes known by now."""
+    meeting_day = ctx.local(meeting.start_utc).date()
     said = thank_you_context(
         answer.fields if answer is not None else None,
         _suggested(ctx, contact.id),
-        meeting_day=ctx.local(meeting.start_utc).date(),
-        send_day=ctx.local(send_at).date(),
+        meeting_day=meeting_day,
+        send_day=_day_written(meeting_day, ctx.local(send_at).date(), review=review),
     )
     context = {
         **people(ctx.account, contact, introducer(ctx.uow, contact)),
@@ -170,6 +178,12 @@ def _body(
         **said,
     }
     return ctx.text("thank_you", context)
+
+
+def _day_written(meeting_day: date, send_day: date, *, review: bool) -> date:
+    """The day the text is written as of: a review draft may be approved days later, so it
+    never says "today" or "yesterday" (as of two days on, the meeting is "on Monday")."""
+    return max(send_day, meeting_day + timedelta(days=2)) if review else send_day
 
 
 def contact_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> bool:
