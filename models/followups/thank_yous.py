@@ -34,7 +34,8 @@ from coffeechat.models.followups.mail import (
     recipient,
     thread_of,
 )
-from coffeechat.models.followups.thank_you import Suggested, has_content, thank_you_context
+from coffeechat.models.followups.thank_you import has_content, thank_you_context
+from coffeechat.models.followups.thanked_for import people_to_thank
 from coffeechat.models.interviews.fact_times import written_at
 from coffeechat.models.interviews.lifecycle import Event, State
 from coffeechat.models.interviews.moves import try_apply
@@ -47,7 +48,6 @@ from coffeechat.models.store.tables import (
     Message,
     Note,
     Outbox,
-    Referral,
 )
 
 REASON_CONTACT_WROTE = "review: the contact wrote after the meeting"
@@ -121,7 +121,7 @@ def plan_thank_you(
     planned = Planned(
         interview_id=interview.id,
         kind=Kind.THANK_YOU,
-        occurrence=f"meeting:{meeting.id}:thanks",
+        occurrence=occurrence(meeting),
         to_addr=to,
         subject=f"Thank you, {first_name(contact.name) or contact.name}",
         body=_body(
@@ -161,9 +161,17 @@ def _body(
 ) -> str:
     """The thank-you's text, from the debrief, the referrals and the notes known by now."""
     meeting_day = ctx.local(meeting.start_utc).date()
+    fields, suggested = people_to_thank(
+        ctx.uow.session,
+        account_id=ctx.uow.account_id,
+        meeting=meeting,
+        fields=answer.fields if answer is not None else None,
+        as_of=ctx.now,
+        occurrence=occurrence(meeting),
+    )
     said = thank_you_context(
-        answer.fields if answer is not None else None,
-        _suggested(ctx, contact.id),
+        fields,
+        suggested,
         meeting_day=meeting_day,
         send_day=_day_written(meeting_day, ctx.local(send_at).date(), review=review),
     )
@@ -184,6 +192,11 @@ def _day_written(meeting_day: date, send_day: date, *, review: bool) -> date:
     """The day the text is written as of: a review draft may be approved days later, so it
     never says "today" or "yesterday" (as of two days on, the meeting is "on Monday")."""
     return max(send_day, meeting_day + timedelta(days=2)) if review else send_day
+
+
+def occurrence(meeting: Meeting) -> str:
+    """The natural key of the meeting's thank-you row."""
+    return f"meeting:{meeting.id}:thanks"
 
 
 def contact_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> bool:
@@ -245,18 +258,3 @@ def _debrief_of(ctx: PlanContext, meeting: Meeting) -> Debrief | None:
         )
     ).first()
     return found if found is not None and has_content(found.fields) else None
-
-
-def _suggested(ctx: PlanContext, contact_id: int) -> list[Suggested]:
-    """People this contact suggested before now (not those the user declined), oldest first."""
-    rows = ctx.uow.session.execute(
-        select(Referral.name, Referral.address)
-        .where(
-            Referral.account_id == ctx.uow.account_id,
-            Referral.from_contact_id == contact_id,
-            Referral.created_at <= ctx.now,
-            Referral.status != "dismissed",
-        )
-        .order_by(Referral.created_at, Referral.id)
-    )
-    return [Suggested(name or "", address) for name, address in rows]

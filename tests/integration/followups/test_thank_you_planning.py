@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from coffeechat.integrations.config import DebriefConfig
-from coffeechat.models.debrief.fields import DebriefFields
+from coffeechat.models.contacts.referrals import accept
+from coffeechat.models.debrief.fields import DebriefFields, PersonMention
 from coffeechat.models.debrief.store import store_debrief
+from coffeechat.models.store.tables import Contact, Interview, Outbox, Referral
 from tests.integration.followups.conftest import T0, World
 
 END = T0 + timedelta(hours=3)  # 12:00 Berlin on Monday 2026-03-02
@@ -58,3 +62,119 @@ def test_a_review_draft_written_the_same_day_says_the_weekday(world: World) -> N
     [row] = world.rows()
     assert "talk with me on Monday." in flat(row.body_text)
     assert "today" not in row.body_text
+
+
+# Whom it thanks for: once, only when true.
+
+CHARLES = PersonMention("Charles Babbage", "charles@engine.example")
+ADVICE = DebriefFields(advice=("Try the community meetups",))
+LATER = END + timedelta(days=60)  # a second meeting two months on (a Friday, 12:00 Berlin)
+
+
+def sent(world: World, row_id: int) -> None:
+    world.set(Outbox, row_id, status="sent", sent_at=world.get(Outbox, row_id).not_before)
+
+
+def second_meeting(world: World, cid: int, iid: int) -> int:
+    world.set(Interview, iid, state="held")
+    return world.meeting(iid, cid, LATER)
+
+
+def test_a_second_meeting_does_not_thank_again_for_the_same_person(world: World) -> None:
+    cid, iid, mid = held(world)
+    answer(world, mid, END + timedelta(hours=1), DebriefFields(people=(CHARLES,)))
+    assert world.plan(DUE) == ["thank-you"]
+    [first] = world.rows()
+    assert "suggested I talk to Charles Babbage" in flat(first.body_text)
+    sent(world, first.id)
+    later = second_meeting(world, cid, iid)
+    answer(world, later, LATER + timedelta(hours=1), ADVICE)
+    assert world.plan(LATER + timedelta(hours=2)) == ["thank-you"]
+    second = world.rows()[-1]
+    assert "Charles" not in second.body_text
+    assert "try the community meetups" in flat(second.body_text)
+
+
+def test_the_debrief_naming_a_person_told_before_does_not_thank_again(world: World) -> None:
+    cid, iid, mid = held(world)
+    answer(world, mid, END + timedelta(hours=1), DebriefFields(people=(CHARLES,)))
+    world.plan(DUE)
+    sent(world, world.rows()[0].id)
+    later = second_meeting(world, cid, iid)
+    answer(world, later, LATER + timedelta(hours=1), DebriefFields(people=(CHARLES,)))
+    world.plan(LATER + timedelta(hours=2))
+    assert "Charles" not in world.rows()[-1].body_text
+
+
+def test_a_person_an_update_told_about_is_not_thanked_for(world: World) -> None:
+    cid, iid, _mid = held(world)
+    grace = world.contact("Grace Hopper", "grace@navy.example")
+    world.set(Contact, grace, introduction_reported_at=END + timedelta(days=30))
+    world.add(Referral(account_id=world.account_id, from_contact_id=cid, to_contact_id=grace,
+                       name="Grace Hopper", address="grace@navy.example", status="approved",
+                       created_at=END + timedelta(days=10)))  # fmt: skip
+    second_meeting(world, cid, iid)
+    world.plan(DUE)  # the first meeting's thank-you, before Grace was suggested
+    world.plan(LATER + timedelta(hours=20))
+    assert "Grace" not in world.rows()[-1].body_text
+
+
+def test_a_referral_made_between_meetings_is_thanked_for_at_the_second(world: World) -> None:
+    cid, iid, _mid = held(world)
+    world.plan(WAITED)
+    sent(world, world.rows()[0].id)
+    world.add(Referral(account_id=world.account_id, from_contact_id=cid, name="Grace Hopper",
+                       address=None, origin="reply", status="proposed",
+                       created_at=END + timedelta(days=10)))  # fmt: skip
+    second_meeting(world, cid, iid)
+    world.plan(LATER + timedelta(hours=20))
+    assert "suggested I talk to Grace Hopper." in flat(world.rows()[-1].body_text)
+
+
+def test_a_person_the_user_declined_is_never_thanked_for(world: World) -> None:
+    cid, _iid, mid = held(world)
+    world.add(Referral(account_id=world.account_id, from_contact_id=cid, name="Charles Babbage",
+                       address=None, origin="debrief", status="dismissed",
+                       created_at=END - timedelta(days=3)))  # fmt: skip
+    answer(
+        world, mid, END + timedelta(hours=1), DebriefFields(people=(CHARLES,), advice=ADVICE.advice)
+    )
+    world.plan(DUE)
+    [row] = world.rows()
+    assert "Charles" not in row.body_text
+    assert "try the community meetups" in flat(row.body_text)
+
+
+def test_an_address_the_user_found_is_not_passed_on_by_the_contact(world: World) -> None:
+    _cid, _iid, mid = held(world)
+    named = PersonMention("Grace Hopper")
+    answer(world, mid, END + timedelta(minutes=30), DebriefFields(people=(named,)))
+    with world.uow() as uow:
+        [ref] = uow.session.scalars(select(Referral)).all()
+        accept(uow, ref.id, now=END + timedelta(minutes=40), email="grace@navy.example")
+        uow.commit()
+    # A newer answer no longer names her; the accepted referral stays, with the user's address.
+    answer(world, mid, END + timedelta(hours=1), ADVICE)
+    world.plan(DUE)
+    body = flat(world.rows()[0].body_text)
+    assert "suggested I talk to Grace Hopper." in body
+    assert "how to reach" not in body
+
+
+def test_an_address_by_hand_is_not_passed_on_but_one_from_the_reply_is(world: World) -> None:
+    cid, _iid, _mid = held(world)
+    world.add(Referral(account_id=world.account_id, from_contact_id=cid, name="Grace Hopper",
+                       address="grace@navy.example", origin="manual", status="proposed",
+                       created_at=END))  # fmt: skip
+    world.plan(WAITED)
+    body = flat(world.rows()[0].body_text)
+    assert "suggested I talk to Grace Hopper." in body and "how to reach" not in body
+
+
+def test_an_address_in_the_contacts_reply_is_passed_on(world: World) -> None:
+    cid, _iid, _mid = held(world)
+    world.add(Referral(account_id=world.account_id, from_contact_id=cid, name="Grace Hopper",
+                       address="grace@navy.example", origin="reply", status="approved",
+                       created_at=END))  # fmt: skip
+    world.plan(WAITED)
+    assert "Grace Hopper and passed on how to reach them" in flat(world.rows()[0].body_text)
