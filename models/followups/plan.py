@@ -15,9 +15,10 @@ an auto-reply's return date.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from coffeechat.models.followups.cadence import (
     CadenceRules,
@@ -42,13 +43,16 @@ from coffeechat.models.followups.thank_yous import (
     REASON_LATE,
     REASON_NO_DEBRIEF,
     contact_wrote_since,
+    meeting_of,
     plan_thank_yous,
+    rewrite_row,
+    rewrite_thank_yous,
 )
 from coffeechat.models.followups.updates import plan_updates
 from coffeechat.models.interviews.fact_times import outreach_sent_at
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.outbox.states import Kind, Mode, Status
-from coffeechat.models.store.tables import Account, Contact, Interview, Meeting, Outbox
+from coffeechat.models.store.tables import Account, Contact, Interview, Outbox
 from coffeechat.models.store.uow import UnitOfWork
 
 __all__ = [
@@ -81,7 +85,7 @@ def plan_followups(
     ctx = PlanContext(
         uow, now, cadence, modes, user_email, render, account, ZoneInfo(account.timezone)
     )
-    labels = _review_pending_thank_yous(ctx) + _defer_paused_nudges(ctx)
+    labels = _review_pending_thank_yous(ctx) + rewrite_thank_yous(ctx) + _defer_paused_nudges(ctx)
     labels += plan_thank_yous(ctx, debrief)
     labels += _plan_nudges(ctx)
     labels += plan_updates(ctx)
@@ -136,13 +140,12 @@ def _review_pending_thank_yous(ctx: PlanContext) -> list[str]:
             Outbox.mode == Mode.AUTO,
         )
     ):
-        meeting_id = row.occurrence.split(":")[1]
-        meeting = ctx.uow.session.get(Meeting, int(meeting_id)) if meeting_id.isdigit() else None
+        meeting = meeting_of(ctx, row)
         if meeting is None or meeting.contact_id is None:
             continue
         if contact_wrote_since(ctx, meeting.contact_id, meeting.end_utc):
             # Conditional on still pending: a row the sender claimed meanwhile is left alone.
-            ctx.uow.session.execute(
+            moved = ctx.uow.session.execute(
                 update(Outbox)
                 .where(
                     Outbox.id == row.id,
@@ -151,6 +154,10 @@ def _review_pending_thank_yous(ctx: PlanContext) -> list[str]:
                 )
                 .values(mode=Mode.REVIEW.value, not_after=None, last_error=REASON_CONTACT_WROTE)
             )
+            if not cast(CursorResult[Any], moved).rowcount:
+                continue
+            # A draft may be approved days later: its "today" or "yesterday" would turn false.
+            rewrite_row(ctx, row, meeting, review=True)
             labels.append("thank-you-to-review")
     return labels
 

@@ -39,7 +39,8 @@ from coffeechat.models.followups.thanked_for import people_to_thank
 from coffeechat.models.interviews.fact_times import written_at
 from coffeechat.models.interviews.lifecycle import Event, State
 from coffeechat.models.interviews.moves import try_apply
-from coffeechat.models.outbox.states import Kind, Mode
+from coffeechat.models.outbox.rows import rewrite
+from coffeechat.models.outbox.states import Kind, Mode, Status
 from coffeechat.models.store.tables import (
     Contact,
     Debrief,
@@ -125,7 +126,13 @@ def plan_thank_you(
         to_addr=to,
         subject=f"Thank you, {first_name(contact.name) or contact.name}",
         body=_body(
-            ctx, meeting, contact, answer, send_at=timing.send_at, review=mode == Mode.REVIEW
+            ctx,
+            meeting,
+            contact,
+            answer,
+            send_at=timing.send_at,
+            review=mode == Mode.REVIEW,
+            as_of=ctx.now,
         ),
         mode=mode,
         not_before=timing.send_at,
@@ -136,6 +143,48 @@ def plan_thank_you(
     if ctx.add(planned) is None:
         return []
     return ["thank-you" if mode == ctx.modes.thank_you and not reason else "thank-you-review"]
+
+
+def rewrite_thank_yous(ctx: PlanContext) -> list[str]:
+    """Automatic thank-yous still pending whose debrief came (or changed) after they were
+    written take its text: the same as had it come first, so the order answers are read in
+    makes no difference. Their timing stays; a row claimed, in Drafts or sent is left alone."""
+    labels = []
+    for row in ctx.uow.session.scalars(
+        select(Outbox).where(
+            Outbox.account_id == ctx.uow.account_id,
+            Outbox.kind == Kind.THANK_YOU,
+            Outbox.status == Status.PENDING,
+            Outbox.mode == Mode.AUTO,
+        )
+    ):
+        meeting = meeting_of(ctx, row)
+        answer = _debrief_of(ctx, meeting) if meeting is not None else None
+        if meeting is None or answer is None or answer.received_at <= row.created_at:
+            continue  # no answer since the row was written: its text is the answer's already
+        if rewrite_row(ctx, row, meeting, review=False):
+            labels.append("thank-you-rewritten")
+    return labels
+
+
+def rewrite_row(ctx: PlanContext, row: Outbox, meeting: Meeting, *, review: bool) -> bool:
+    """Render ``row``'s thank-you again and store the text when it changed (while pending)."""
+    contact = ctx.uow.session.get(Contact, meeting.contact_id) if meeting.contact_id else None
+    if contact is None:
+        return False
+    body = _body(ctx, meeting, contact, _debrief_of(ctx, meeting), send_at=row.not_before,
+                 review=review, as_of=row.created_at)  # fmt: skip
+    if body == row.body_text:
+        return False
+    mode = Mode.REVIEW if review else Mode.AUTO
+    return rewrite(ctx.uow.session, row.id, mode=mode, body_text=body)
+
+
+def meeting_of(ctx: PlanContext, row: Outbox) -> Meeting | None:
+    """The meeting a thank-you row is for (its key names it)."""
+    meeting_id = row.occurrence.split(":")[1] if row.occurrence.count(":") == 2 else ""
+    meeting = ctx.uow.session.get(Meeting, int(meeting_id)) if meeting_id.isdigit() else None
+    return meeting if meeting is not None and meeting.account_id == ctx.uow.account_id else None
 
 
 def _mode(
@@ -158,15 +207,18 @@ def _body(
     *,
     send_at: datetime,
     review: bool,
+    as_of: datetime,
 ) -> str:
-    """The thank-you's text, from the debrief, the referrals and the notes known by now."""
+    """The thank-you's text from the debrief stored by now, the referrals and the notes known at
+    ``as_of`` (when the row was first written, for a row rewritten since)."""
     meeting_day = ctx.local(meeting.start_utc).date()
     fields, suggested = people_to_thank(
         ctx.uow.session,
         account_id=ctx.uow.account_id,
         meeting=meeting,
         fields=answer.fields if answer is not None else None,
-        as_of=ctx.now,
+        as_of=as_of,
+        now=ctx.now,
         occurrence=occurrence(meeting),
     )
     said = thank_you_context(
@@ -182,7 +234,7 @@ def _body(
             "when": said.pop("when"),
             "summary": meeting.summary,
         },
-        "notes": _conversation_notes(ctx, contact.id, meeting.start_utc),
+        "notes": _conversation_notes(ctx, contact.id, meeting.start_utc, as_of),
         **said,
     }
     return ctx.text("thank_you", context)
@@ -228,7 +280,9 @@ def user_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> bool
     return found is not None
 
 
-def _conversation_notes(ctx: PlanContext, contact_id: int, since: datetime) -> list[str]:
+def _conversation_notes(
+    ctx: PlanContext, contact_id: int, since: datetime, as_of: datetime
+) -> list[str]:
     # Notes from the meeting on: what the user took away, not what they planned to ask.
     return list(
         ctx.uow.session.scalars(
@@ -237,7 +291,7 @@ def _conversation_notes(ctx: PlanContext, contact_id: int, since: datetime) -> l
                 Note.contact_id == contact_id,
                 Note.for_update.is_(False),
                 Note.created_at >= since,
-                Note.created_at <= ctx.now,
+                Note.created_at <= as_of,
             )
             .order_by(Note.id)
         )

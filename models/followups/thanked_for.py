@@ -39,19 +39,21 @@ def people_to_thank(
     meeting: Meeting,
     fields: Mapping[str, Any] | None,
     as_of: datetime,
+    now: datetime,
     occurrence: str,
 ) -> tuple[dict[str, Any] | None, list[Suggested]]:
     """The debrief fields with only the people to thank for, and the referrals to thank for.
 
-    ``as_of``: referrals recorded after it are not this thank-you's; ``occurrence``: this
-    thank-you's own key (its row, once written, is not an earlier one).
+    ``as_of``: referrals recorded after it are not this thank-you's (the row's writing, for a
+    row written again); declined by ``now`` counts. ``occurrence``: this thank-you's own key
+    (its row, once written, is not an earlier one).
     """
     contact_id = meeting.contact_id
     if contact_id is None:
         return (None if fields is None else {**fields, "people": []}), []
     refs = list(session.scalars(select(Referral).where(
         Referral.account_id == account_id, Referral.from_contact_id == contact_id,
-        Referral.created_at <= as_of,
+        Referral.created_at <= now,
     ).order_by(Referral.created_at, Referral.id)))  # fmt: skip
     declined = {k for r in refs if r.status == "dismissed" for k in _key(r.name, r.address)}
     told = _told(session, account_id, contact_id, occurrence, refs)
@@ -66,7 +68,9 @@ def people_to_thank(
     recent = [
         Suggested(r.name or "", r.address if _contact_gave(r, given) else None)
         for r in refs
-        if r.status != "dismissed" and (since is None or r.created_at > since)
+        if r.status != "dismissed"
+        and r.created_at <= as_of
+        and (since is None or r.created_at > since)
     ]
     kept = None if fields is None else {**fields, "people": [_plain(p) for p in spoken]}
     return kept, [p for p in recent if wanted(p)]

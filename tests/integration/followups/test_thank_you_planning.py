@@ -178,3 +178,74 @@ def test_an_address_in_the_contacts_reply_is_passed_on(world: World) -> None:
                        created_at=END))  # fmt: skip
     world.plan(WAITED)
     assert "Grace Hopper and passed on how to reach them" in flat(world.rows()[0].body_text)
+
+
+# A debrief after the row: its text, never its timing; never a row on its way.
+
+EVENING = END + timedelta(hours=9)  # 21:00 Berlin: the row waits for the morning
+FIRST = DebriefFields(advice=("Try the community meetups",))
+CORRECTED = DebriefFields(advice=("Read the platform team's blog",))
+
+
+def test_a_corrected_debrief_rewrites_the_row_queued_for_the_morning(world: World) -> None:
+    _cid, _iid, mid = held(world)
+    answer(world, mid, EVENING, FIRST)
+    assert world.plan(EVENING + timedelta(minutes=1)) == ["thank-you"]
+    [queued] = world.rows()
+    assert "community meetups" in queued.body_text
+    answer(world, mid, EVENING + timedelta(hours=1), CORRECTED)
+    assert world.plan(EVENING + timedelta(hours=1, minutes=1)) == ["thank-you-rewritten"]
+    [row] = world.rows()
+    assert "read the platform team's blog" in flat(row.body_text)
+    assert "community meetups" not in row.body_text
+    assert (row.not_before, row.not_after) == (queued.not_before, queued.not_after)
+    assert row.message_id == queued.message_id
+
+
+def test_the_same_text_whichever_answer_is_read_first(world: World) -> None:
+    _cid, _iid, mid = held(world)
+    with world.uow() as uow:  # the newer answer (by Date) is read first, the older one after
+        store_debrief(uow, meeting_id=mid, fields=CORRECTED, source="<b@x>",
+                      written_at=EVENING + timedelta(hours=1), now=EVENING)  # fmt: skip
+        uow.commit()
+    world.plan(EVENING + timedelta(minutes=1))
+    answer(world, mid, EVENING, FIRST)  # older: the newer answer stays
+    assert world.plan(EVENING + timedelta(hours=1, minutes=1)) == []
+    [row] = world.rows()
+    assert "read the platform team's blog" in flat(row.body_text)
+    assert "community meetups" not in row.body_text
+
+
+def test_an_answer_after_a_generic_row_gives_it_the_users_words(world: World) -> None:
+    _cid, _iid, mid = held(world)
+    world.plan(WAITED)
+    answer(world, mid, WAITED + timedelta(minutes=1), FIRST)
+    assert world.plan(WAITED + timedelta(minutes=2)) == ["thank-you-rewritten"]
+    assert "try the community meetups" in flat(world.rows()[0].body_text)
+
+
+def test_a_row_claimed_in_drafts_or_for_review_is_never_rewritten(world: World) -> None:
+    _cid, _iid, mid = held(world)
+    answer(world, mid, EVENING, FIRST)
+    world.plan(EVENING + timedelta(minutes=1))
+    [row] = world.rows()
+    for status, mode in (("sending", "auto"), ("draft", "review"), ("pending", "review")):
+        world.set(Outbox, row.id, status=status, mode=mode)
+        answer(world, mid, EVENING + timedelta(hours=1), CORRECTED)
+        assert world.plan(EVENING + timedelta(hours=1, minutes=1)) == []
+        assert world.get(Outbox, row.id).body_text == row.body_text
+        world.set(Outbox, row.id, status="sent", mode="auto")
+        assert world.plan(EVENING + timedelta(hours=1, minutes=1)) == []
+        assert world.get(Outbox, row.id).body_text == row.body_text
+
+
+def test_a_row_put_to_review_when_the_contact_writes_loses_today(world: World) -> None:
+    cid, _iid, _mid = held(world)
+    world.debrief = None  # no wait: written on the meeting's day for the same afternoon
+    assert world.plan(DUE) == ["thank-you"]
+    assert "talk with me today" in world.rows()[0].body_text
+    world.message(cid, None, "<w@analytical.example>", date=DUE + timedelta(minutes=5))
+    assert world.plan(DUE + timedelta(minutes=10)) == ["thank-you-to-review"]
+    [row] = world.rows()
+    assert row.mode == "review"
+    assert "talk with me on Monday" in row.body_text and "today" not in row.body_text
