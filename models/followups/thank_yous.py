@@ -6,7 +6,12 @@ nobody has written since; if the contact wrote, it is put up for review; if the 
 have followed up themselves and nothing is planned. With debriefs on it waits for the user's
 answer (cadence.thank_you_timing says how long) and quotes its public fields (thank_you.py);
 without an answer it is the generic text, put up for review when ``[debrief] thank_you_without
-= "review"``.
+= "review"``. Whom it thanks for is thanked_for.py's to say.
+
+An answer stored (or corrected) after the row was written rewrites its text while the row is
+pending and automatic (``rewrite_thank_yous``), as though it had come first: its timing stays,
+and a row claimed for sending, sent or in Drafts is never touched. A draft for review never says
+"today" or "yesterday": the user may approve it days later.
 """
 
 from __future__ import annotations
