@@ -51,10 +51,17 @@ def people_to_thank(
     contact_id = meeting.contact_id
     if contact_id is None:
         return (None if fields is None else {**fields, "people": []}), []
-    refs = list(session.scalars(select(Referral).where(
-        Referral.account_id == account_id, Referral.from_contact_id == contact_id,
-        Referral.created_at <= now,
-    ).order_by(Referral.created_at, Referral.id)))  # fmt: skip
+    refs = list(
+        session.scalars(
+            select(Referral)
+            .where(
+                Referral.account_id == account_id,
+                Referral.from_contact_id == contact_id,
+                Referral.created_at <= now,
+            )
+            .order_by(Referral.created_at, Referral.id)
+        )
+    )
     declined = {k for r in refs if r.status == "dismissed" for k in _key(r.name, r.address)}
     told = _told(session, account_id, contact_id, occurrence, refs)
     since = _since(session, account_id, meeting, occurrence)
@@ -92,17 +99,23 @@ def _plain(person: Suggested) -> dict[str, Any]:
 
 def _since(session: Session, account_id: int, meeting: Meeting, occurrence: str) -> datetime | None:
     """The previous meeting's end, or the previous thank-you's writing when that is later."""
-    previous = session.scalar(select(func.max(Meeting.end_utc)).where(
-        Meeting.account_id == account_id, Meeting.contact_id == meeting.contact_id,
-        Meeting.status != "CANCELLED", Meeting.id != meeting.id,
-        Meeting.end_utc <= meeting.start_utc,
-    ))  # fmt: skip
+    previous = session.scalar(
+        select(func.max(Meeting.end_utc)).where(
+            Meeting.account_id == account_id,
+            Meeting.contact_id == meeting.contact_id,
+            Meeting.status != "CANCELLED",
+            Meeting.id != meeting.id,
+            Meeting.end_utc <= meeting.start_utc,
+        )
+    )
     thanked = session.scalar(
         select(func.max(Outbox.created_at))
         .join(Interview, Interview.id == Outbox.interview_id)
-        .where(*_earlier_mail(account_id, meeting.contact_id, occurrence),
-               Outbox.kind == Kind.THANK_YOU)
-    )  # fmt: skip
+        .where(
+            *_earlier_mail(account_id, meeting.contact_id, occurrence),
+            Outbox.kind == Kind.THANK_YOU,
+        )
+    )
     return max((t for t in (previous, thanked) if t is not None), default=None)
 
 
@@ -121,17 +134,25 @@ def _told(
     session: Session, account_id: int, contact_id: int, occurrence: str, refs: Iterable[Referral]
 ) -> frozenset[str]:
     """The keys of the people the contact already heard about from us."""
-    bodies = [b.casefold() for b in session.scalars(
-        select(Outbox.body_text).join(Interview, Interview.id == Outbox.interview_id)
-        .where(*_earlier_mail(account_id, contact_id, occurrence))
-        .order_by(Outbox.id.desc()).limit(_TOLD_ROWS)
-    )]  # fmt: skip
+    # Whitespace folded: a name wrapped across two lines is still the name.
+    bodies = [
+        " ".join(b.split()).casefold()
+        for b in session.scalars(
+            select(Outbox.body_text)
+            .join(Interview, Interview.id == Outbox.interview_id)
+            .where(*_earlier_mail(account_id, contact_id, occurrence))
+            .order_by(Outbox.id.desc())
+            .limit(_TOLD_ROWS)
+        )
+    ]
     told: set[str] = set()
     for ref in refs:
         if ref.to_contact_id is not None and _met_reported(session, ref.to_contact_id):
             told |= _key(ref.name, ref.address)
-    people = [*(Suggested(r.name, r.address) for r in refs),
-              *_debrief_people(session, account_id, contact_id)]  # fmt: skip
+    people = [
+        *(Suggested(r.name, r.address) for r in refs),
+        *_debrief_people(session, account_id, contact_id),
+    ]
     for key in {k for p in people for k in _key(p.name, p.address)}:
         word = re.compile(rf"(?<![\w@.]){re.escape(key.partition(':')[2])}(?![\w@])")
         if any(word.search(body) for body in bodies):
@@ -146,9 +167,11 @@ def _met_reported(session: Session, contact_id: int) -> bool:
 
 def _debrief_people(session: Session, account_id: int, contact_id: int) -> list[Suggested]:
     """The people named in the debriefs of every meeting with the contact."""
-    fields = session.scalars(select(Debrief.fields).where(
-        Debrief.account_id == account_id, Debrief.contact_id == contact_id
-    ))  # fmt: skip
+    fields = session.scalars(
+        select(Debrief.fields).where(
+            Debrief.account_id == account_id, Debrief.contact_id == contact_id
+        )
+    )
     return [p for f in fields for p in public_people(f)]
 
 

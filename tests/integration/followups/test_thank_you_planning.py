@@ -106,6 +106,19 @@ def test_the_debrief_naming_a_person_told_before_does_not_thank_again(world: Wor
     assert "Charles" not in world.rows()[-1].body_text
 
 
+def test_a_name_told_wrapped_across_lines_is_still_told(world: World) -> None:
+    cid, iid, mid = held(world)
+    answer(world, mid, END + timedelta(hours=1), DebriefFields(people=(CHARLES,)))
+    world.plan(DUE)
+    [first] = world.rows()
+    world.set(Outbox, first.id, body_text="Thanks for suggesting Charles\n  Babbage to me.")
+    sent(world, first.id)
+    later = second_meeting(world, cid, iid)
+    answer(world, later, LATER + timedelta(hours=1), DebriefFields(people=(CHARLES,)))
+    world.plan(LATER + timedelta(hours=2))
+    assert "Charles" not in world.rows()[-1].body_text
+
+
 def test_a_person_an_update_told_about_is_not_thanked_for(world: World) -> None:
     cid, iid, _mid = held(world)
     grace = world.contact("Grace Hopper", "grace@navy.example")
