@@ -177,8 +177,10 @@ def rewrite_row(ctx: PlanContext, row: Outbox, meeting: Meeting, *, review: bool
     contact = ctx.uow.session.get(Contact, meeting.contact_id) if meeting.contact_id else None
     if contact is None:
         return False
-    body = _body(ctx, meeting, contact, _debrief_of(ctx, meeting), send_at=row.not_before,
-                 review=review, as_of=row.created_at)  # fmt: skip
+    answer = _debrief_of(ctx, meeting)
+    body = _body(
+        ctx, meeting, contact, answer, send_at=row.not_before, review=review, as_of=row.created_at
+    )
     if body == row.body_text:
         return False
     mode = Mode.REVIEW if review else Mode.AUTO
