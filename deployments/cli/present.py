@@ -171,6 +171,11 @@ def event_words(
             + str(p.get("text", ""))
             + (f" ({p['note']})" if p.get("note") else "")
         ),
+        "PromiseRevised": lambda: (
+            f"you took back the done of {p.get('ref', '')}"
+            if p.get("change") == "undone"
+            else f"you changed the note of {p.get('ref', '')}: {p.get('note', '')}"
+        ),
     }
     said = words.get(kind)
     return str(said()) if said else kind

@@ -100,7 +100,7 @@ def draft_update(ctx: PlanContext, ref: str, *, body: str | None = None) -> Outb
     row = _add(ctx, planned, f"an update to #{contact.id} {contact.name} is already planned today")
     if body is None:
         # In the text now: the planner's next update must not repeat them.
-        mark_told(ctx, News(notes=news.notes, kept=news.kept))
+        mark_told(ctx, News(notes=news.notes, kept=news.kept), row)
     return row
 
 

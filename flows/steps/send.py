@@ -110,6 +110,7 @@ def send_due(app: App, now: datetime, *, limit: int = 20) -> SendReport:
         report.stopped = str(err)
         return report
     cap = app.settings.cadence.daily_cap
+    window = (app.settings.cadence.send_window_start, app.settings.cadence.send_window_end)
     slot = HostSlot(smtp.endpoint.host)
     for _ in range(limit if has_due(app.factory, app.account_id, now) else 0):
         try:
@@ -117,7 +118,8 @@ def send_due(app: App, now: datetime, *, limit: int = 20) -> SendReport:
             # row in 'sending'; it is held per email so accounts sharing a host interleave.
             with slot.held():
                 # One row per claim: a crash leaves at most one email in doubt, not a batch.
-                claimed = claim_due(app.factory, app.account_id, now, 1, daily_cap=cap)
+                claimed = claim_due(app.factory, app.account_id, now, 1, daily_cap=cap,
+                                    window=window)  # fmt: skip
                 if not claimed or not _send_claimed(app, smtp, claimed[0], now, report):
                     break
         except SlotUnavailable as err:

@@ -38,6 +38,9 @@ class DebriefFields:
     offers: tuple[str, ...] = ()
     next_step: tuple[str, ...] = ()
     unplaced: tuple[str, ...] = ()  # text under no heading: kept as a private note
+    # The items of ``advice`` placed from text under no advice heading (by a cue such as "she
+    # suggested"): the user's own record, never quoted to the contact.
+    unheaded_advice: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -25,7 +25,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "conseils", "conseil", "ses conseils", "leurs conseils", "recommandations",
     ),
     "people": (
-        "people to talk to", "people", "intros", "introductions", "referrals", "contacts",
+        "people they suggested", "who they suggested", "people suggested", "suggested people",
+        "people she suggested", "people he suggested", "people to talk to", "people", "intros",
+        "introductions", "referrals", "contacts",
         "who to talk to", "people to contact", "people to meet", "names", "talk to",
         "people mentioned", "who should i talk to", "who to contact", "who should i contact",
         "kontakte", "personen", "ansprechpartner", "leute", "mit wem reden",

@@ -84,8 +84,9 @@ class _Found:
     texts: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in _TEXT_FIELDS})
     people: list[PersonMention] = field(default_factory=list)
     promises: list[str] = field(default_factory=list)  # dated once, at the end
+    unheaded: list[str] = field(default_factory=list)  # advice placed from prose, by a cue
 
-    def add(self, name: str, text: str) -> None:
+    def add(self, name: str, text: str, *, headed: bool = True) -> None:
         text = _NONE_BUT.sub("", clean_line(text)).strip(" *_")
         if not text or is_empty_answer(text):
             return
@@ -105,6 +106,8 @@ class _Found:
             for part in _list_parts(text):
                 if len(self.texts[name]) < MAX_ITEMS:
                     self.texts[name].append(part)
+                    if name == "advice" and not headed:
+                        self.unheaded.append(part)
 
     def extend_last(self, name: str, text: str) -> bool:
         """Join a wrapped line to the item before it; False when there is none to join."""
@@ -113,7 +116,10 @@ class _Found:
             self.promises[-1] = clean_line(f"{self.promises[-1]} {text}")  # one capped line
             return True
         if self.texts.get(name):
-            self.texts[name][-1] = clean_line(f"{self.texts[name][-1]} {text}")
+            last = self.texts[name][-1]
+            self.texts[name][-1] = clean_line(f"{last} {text}")
+            if name == "advice" and self.unheaded and self.unheaded[-1] == last:
+                self.unheaded[-1] = self.texts[name][-1]  # still under no heading
             return True
         return False
 
@@ -138,7 +144,7 @@ class _Found:
                 self.person(person)
             if people and where in ("advice", "learned", "unplaced"):
                 continue  # "she suggested I talk to X" is X, not a piece of advice
-            self.add(where, sentence.rstrip())
+            self.add(where, sentence.rstrip(), headed=False)
 
     def result(self) -> DebriefFields:
         t = self.texts
@@ -148,6 +154,7 @@ class _Found:
             learned=tuple(t["learned"]), advice=tuple(t["advice"]), people=tuple(self.people),
             promises=tuple(promises), offers=tuple(t["offers"]),
             next_step=tuple(t["next_step"]), unplaced=tuple(t["unplaced"]),
+            unheaded_advice=tuple(self.unheaded),
         )
 
 

@@ -87,6 +87,12 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
+def in_window(at: datetime, zone: ZoneInfo, window: tuple[time, time]) -> bool:
+    """Whether ``at`` falls inside the daily send window [start, end) on the user's clock."""
+    local = _aware(at).astimezone(zone).time()
+    return window[0] <= local < window[1]
+
+
 def next_send_time(
     earliest: datetime,
     *,

@@ -30,6 +30,7 @@ from coffeechat.models.followups.cadence import (
     thank_you_moments,
 )
 from coffeechat.models.followups.outreach import NUDGE_TAG
+from coffeechat.models.followups.updates import met_news_at
 from coffeechat.models.interviews.fact_times import outreach_sent_at, written_at
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.store.tables import (
@@ -141,6 +142,9 @@ def _thanks(
         yield end
         yield moments.earliest
         yield moments.due_at
+        # The introducer's news of it (updates.py): once settled, or when no thank-you will come.
+        yield met_news_at(end, rules.cadence)
+        yield moments.give_up_at
         if moments.wait_until is not None:
             yield moments.wait_until  # (a debrief answer wakes a cycle by the change it makes)
 

@@ -3,8 +3,10 @@
 A debrief leaves two kinds of item for a contact: what the user promised (table ``promise``: a
 reminder with a due date) and each piece of the contact's advice (table ``advice``: no task,
 only news once acted on). Both live the same life: ``open``; ``done`` when the user says so
-(``coffeechat done ID [NOTE]``, with ``done_at`` and the note); ``reported_at`` once an update to
-that contact told it, so it is told once.
+(``coffeechat done ID [NOTE]``, with ``done_at`` and the note); told once an update to that
+contact carries it (``told.py``: while that update went out or still will). Until it is told
+the user may change the note (``done ID NOTE`` again) or take the ``done`` back (``--undo``);
+once told, neither: the contact has (or will have) read it.
 
 ID scheme: ``P<n>`` is promise row n and ``A<n>`` advice row n. Input ignores case, spaces and a
 leading ``#``; a bare number is a promise (the reminders in status and the digest are promises).
@@ -19,11 +21,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from coffeechat.models.store.events import PromiseKept
-from coffeechat.models.store.tables import Advice, Contact, Debrief, Promise
+from coffeechat.models.followups.told import Telling, mark, telling, untold
+from coffeechat.models.store.events import PromiseKept, PromiseRevised
+from coffeechat.models.store.tables import Advice, Contact, Debrief, Outbox, Promise
 from coffeechat.models.store.uow import UnitOfWork
 
 # A note goes into an email verbatim: a few sentences, not a document.
@@ -45,7 +48,8 @@ _TABLE: dict[ItemKind, type[Promise] | type[Advice]] = {
 
 
 class ItemRefused(Exception):
-    """A ``done`` the model will not do: unknown ID, another account's, a note too long."""
+    """A ``done`` the model will not do: unknown ID, another account's, a note too long, or a
+    change to an item its contact was already told."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ class Item:
     note: str
     created_at: datetime
     done_at: datetime | None
-    reported_at: datetime | None
+    reported_at: datetime | None  # when an update that went or will go was planned to tell it
+    told: Telling | None = None  # that update; None while no email tells it
 
     @property
     def ref(self) -> str:
@@ -76,6 +81,7 @@ class Item:
 
     def as_json(self) -> dict[str, Any]:
         """JSON-friendly fields (dates as ISO strings)."""
+        told = self.told
         return {
             "ref": self.ref, "kind": self.kind.value, "id": self.id,
             "contact": {"id": self.contact_id, "name": self.contact_name},
@@ -83,16 +89,20 @@ class Item:
             "status": self.status, "note": self.note,
             "done_at": self.done_at.isoformat() if self.done_at else None,
             "reported_at": self.reported_at.isoformat() if self.reported_at else None,
+            "told": None if told is None else {
+                "outbox_id": told.row_id, "sent": told.sent, "on": told.on.isoformat()},
             "command": self.command,
         }  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Marked:
-    """What ``mark_done`` did: the item as it now is; ``already`` when it was done before."""
+    """What ``mark_done`` did: the item as it now is; ``already`` when it was done before;
+    ``edited`` when that earlier done got the new note."""
 
     item: Item
     already: bool
+    edited: bool = False
 
 
 def item_ref(kind: ItemKind, item_id: int) -> str:
@@ -114,6 +124,17 @@ def parse_ref(ref: str | int) -> tuple[ItemKind, int]:
     return kind, int(raw)
 
 
+def _filters(
+    table: type[Promise] | type[Advice], account_id: int, status: str | None, contact_id: int | None
+) -> list[ColumnElement[bool]]:
+    where = [table.account_id == account_id]
+    if status is not None:
+        where.append(table.status == status)
+    if contact_id is not None:
+        where.append(table.contact_id == contact_id)
+    return where
+
+
 def list_items(
     session: Session,
     account_id: int,
@@ -121,19 +142,40 @@ def list_items(
     kinds: Sequence[ItemKind] = (ItemKind.PROMISE, ItemKind.ADVICE),
     status: str | None = "open",
     contact_id: int | None = None,
+    limit: int | None = None,
 ) -> list[Item]:
-    """Items of the account (``status`` None: any); promises by due date, then advice."""
+    """Items of the account (``status`` None: any); promises by due date, then advice; the
+    first ``limit`` of them (None: all; ``count_items`` says how many there are)."""
     found: list[Item] = []
-    for kind in kinds:
+    for kind in (k for k in ItemKind if k in kinds):  # promises first
+        left = None if limit is None else limit - len(found)
+        if left is not None and left <= 0:
+            break
         table = _TABLE[kind]
-        where = [table.account_id == account_id]
-        if status is not None:
-            where.append(table.status == status)
-        if contact_id is not None:
-            where.append(table.contact_id == contact_id)
-        found += _items(session, kind, *where)
-    far = date.max
-    return sorted(found, key=lambda i: (i.kind != ItemKind.PROMISE, i.due or far, i.id))
+        order = [table.id] if kind == ItemKind.ADVICE else [Promise.due.is_(None), Promise.due]
+        found += _items(session, kind, *_filters(table, account_id, status, contact_id),
+                        order=[*order, table.id], limit=left)  # fmt: skip
+    return found
+
+
+def count_items(
+    session: Session,
+    account_id: int,
+    *,
+    kinds: Sequence[ItemKind] = (ItemKind.PROMISE, ItemKind.ADVICE),
+    status: str | None = "open",
+    contact_id: int | None = None,
+) -> int:
+    """How many items ``list_items`` without a limit would give."""
+    return sum(
+        session.scalar(
+            select(func.count())
+            .select_from(_TABLE[kind])
+            .where(*_filters(_TABLE[kind], account_id, status, contact_id))
+        )
+        or 0
+        for kind in kinds
+    )
 
 
 def open_promises(session: Session, account_id: int) -> list[Item]:
@@ -169,15 +211,22 @@ def get_item(session: Session, account_id: int, ref: str | int) -> Item:
 
 
 def mark_done(uow: UnitOfWork, ref: str | int, note: str = "", *, now: datetime) -> Marked:
-    """Mark the item ``ref`` done with the user's ``note``; a second time changes nothing and
-    says ``already``. ItemRefused for an unknown ID, another account's, a note too long."""
+    """Mark the item ``ref`` done with the user's ``note``. Done already: a new note replaces
+    the old one while no email tells it (``edited``), else nothing changes (``already``).
+    ItemRefused for an unknown ID, another account's, a note too long, a new note too late."""
     item = get_item(uow.session, uow.account_id, ref)
     note = note.strip()
-    if item.status == "done":
-        return Marked(item, already=True)
     if len(note) > MAX_NOTE_CHARS:
         raise ItemRefused(f"the note has {len(note)} characters; at most {MAX_NOTE_CHARS}")
     table = _TABLE[item.kind]
+    if item.status == "done":
+        if not note or note == item.note:
+            return Marked(item, already=True)
+        if not _change(uow.session, item, done_note=note):
+            raise ItemRefused(f"{item.ref} {_told_words(uow, item)}: its note stays")
+        uow.record(PromiseRevised(occurred_at=now, contact_id=item.contact_id, ref=item.ref,
+                                  change="note", note=note[:500]))  # fmt: skip
+        return Marked(_fresh(uow, item), already=True, edited=True)
     uow.session.execute(
         update(table)
         .where(table.id == item.id, table.status == "open")
@@ -185,11 +234,50 @@ def mark_done(uow: UnitOfWork, ref: str | int, note: str = "", *, now: datetime)
     )
     uow.record(PromiseKept(occurred_at=now, contact_id=item.contact_id, kind=item.kind.value,
                            ref=item.ref, text=item.text[:500], note=note[:500]))  # fmt: skip
-    return Marked(get_item(uow.session, uow.account_id, item.ref), already=False)
+    return Marked(_fresh(uow, item), already=False)
+
+
+def undo_done(uow: UnitOfWork, ref: str | int, *, now: datetime) -> Item:
+    """Make the done item ``ref`` open again (its note gone) while no email tells it.
+
+    ItemRefused for an item not done, or one its contact was told (or an update carrying it
+    is on its way): that cannot be taken back.
+    """
+    item = get_item(uow.session, uow.account_id, ref)
+    if item.status != "done":
+        raise ItemRefused(f"{item.ref} is not done: nothing to undo")
+    reopened = _change(uow.session, item, status="open", done_note="", done_at=None,
+                       reported_at=None, reported_in=None)  # fmt: skip
+    if not reopened:
+        raise ItemRefused(f"{item.ref} {_told_words(uow, item)}: it stays done")
+    uow.record(PromiseRevised(occurred_at=now, contact_id=item.contact_id, ref=item.ref,
+                              change="undone"))  # fmt: skip
+    return _fresh(uow, item)
+
+
+def _change(session: Session, item: Item, **values: object) -> bool:
+    """Update a done item no email tells (a planner may tell it meanwhile: then False)."""
+    table = _TABLE[item.kind]
+    done = session.execute(
+        update(table)
+        .where(table.id == item.id, table.status == "done", untold(table))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(cast(Any, done).rowcount)
+
+
+def _fresh(uow: UnitOfWork, item: Item) -> Item:
+    return get_item(uow.session, uow.account_id, item.ref)
+
+
+def _told_words(uow: UnitOfWork, item: Item) -> str:
+    told, who = _fresh(uow, item).told, item.contact_name or "the contact"
+    return told.words(who) if told is not None else f"changed meanwhile for {who}"
 
 
 def kept_news(session: Session, contact_id: int, now: datetime) -> list[Item]:
-    """Items done for ``contact_id`` by ``now`` that no update told them yet (oldest first)."""
+    """Items done for ``contact_id`` by ``now`` that no email tells them (oldest first)."""
     found = []
     for kind, table in _TABLE.items():
         found += _items(
@@ -198,37 +286,50 @@ def kept_news(session: Session, contact_id: int, now: datetime) -> list[Item]:
             table.contact_id == contact_id,
             table.status == "done",
             table.done_at <= now,
-            table.reported_at.is_(None),
+            untold(table),
         )
     return sorted(found, key=lambda i: (i.done_at or now, i.kind, i.id))
 
 
-def mark_reported(session: Session, items: Iterable[Item], now: datetime) -> None:
-    """Record that an update told these items: none is told again."""
+def mark_reported(session: Session, items: Iterable[Item], now: datetime, *, row_id: int) -> None:
+    """Record that outbox row ``row_id`` (an update) tells these items: none is told again."""
     chosen = list(items)
     for kind, table in _TABLE.items():
-        ids = [i.id for i in chosen if i.kind == kind]
-        if ids:
-            session.execute(update(table).where(table.id.in_(ids)).values(reported_at=now))
+        mark(session, table, [i.id for i in chosen if i.kind == kind], row_id=row_id, now=now)
 
 
-def _items(session: Session, kind: ItemKind, *where: ColumnElement[bool]) -> list[Item]:
+def _items(
+    session: Session,
+    kind: ItemKind,
+    *where: ColumnElement[bool],
+    order: Sequence[Any] = (),
+    limit: int | None = None,
+) -> list[Item]:
     table = _TABLE[kind]
-    rows = session.execute(
-        select(table, Contact.name)
+    stmt = (
+        select(table, Contact.name, Outbox.status, Outbox.sent_at, Outbox.not_before)
         .outerjoin(Contact, Contact.id == table.contact_id)
+        .outerjoin(Outbox, Outbox.id == table.reported_in)
         .where(*where)
-        .order_by(table.id)
+        .order_by(*(order or [table.id]))
+        .limit(limit)
     )
-    return [_item(kind, cast("Promise | Advice", row), name) for row, name in rows]
+    found = []
+    for row, name, status, sent_at, not_before in session.execute(stmt):
+        item = cast("Promise | Advice", row)
+        told = telling(item.reported_at, item.reported_in, status, sent_at, not_before)
+        found.append(_item(kind, item, name, told))
+    return found
 
 
-def _item(kind: ItemKind, row: Promise | Advice, contact_name: str | None) -> Item:
+def _item(
+    kind: ItemKind, row: Promise | Advice, contact_name: str | None, told: Telling | None
+) -> Item:
     return Item(
         kind=kind, id=row.id, contact_id=row.contact_id, contact_name=contact_name or "",
         text=row.text, due=row.due if isinstance(row, Promise) else None, status=row.status,
         note=row.done_note, created_at=row.created_at, done_at=row.done_at,
-        reported_at=row.reported_at,
+        reported_at=row.reported_at if told is not None else None, told=told,
     )  # fmt: skip
 
 

@@ -2,11 +2,13 @@
 
 Pure: the planner hands in the stored debrief fields, the people this contact suggested and the
 days involved; this module returns the template's context. Only the fields meant for the contact
-are ever read (``PUBLIC_FIELDS``: advice and people); what the user learned, promised, was
-offered, plans next, or wrote under no heading stays private, whatever it says. Nothing is
-invented: advice is quoted as the user wrote it (so what they will do with it appears exactly
-when they wrote that on the same line), and a person is thanked for only when named. At most
-two specifics: two pieces of advice, or one and the first person suggested.
+are ever read (``PUBLIC_FIELDS``: advice and people), and of the advice only what the user wrote
+under an advice heading (a sentence the parser placed as advice from prose under no heading is
+``unheaded_advice``, never quoted). What the user learned, promised, was offered, plans next, or
+wrote under no heading stays private, whatever it says. Each line of advice is said back by
+``phrasing`` ("you suggested I try the meetups"), or left out when it cannot be said to the
+contact; a person is thanked for only when named (an address alone is not a name). At most two
+specifics: two pieces of advice, or one and the first person suggested.
 """
 
 from __future__ import annotations
@@ -18,22 +20,11 @@ from datetime import date
 from typing import Any
 
 from coffeechat.models.debrief.fields import PUBLIC_FIELDS
+from coffeechat.models.followups.phrasing import Advice, phrase_advice, quotable_note
 from coffeechat.models.text import clean_line
 
-# A piece of advice longer than this is not quoted (a thank-you is a few lines): the next one is.
-MAX_ADVICE_CHARS = 600
 MAX_SPECIFICS = 2
 _TRAILING = re.compile(r"[\s.!;,:]+$")
-_FIRST_WORD = re.compile(r"^([A-Z][a-z]*(?:'[a-z]+)?)\b")
-# Words that start a sentence only because they start it: lowercased after "...: ". Anything
-# else (a name, "I", an acronym) keeps its capital.
-_OPENERS = """a an the this that these those it its there your you you're you'd you'll if when
-    always never maybe perhaps just don't do try talk look go apply start get keep focus reach
-    read build consider ask be join make find take use learn write avoid stop think spend check
-    contact follow attend skip put send show practise practice prepare update email call meet
-    reach network speak share tailor aim move stay work pick choose see give let lean spend
-    not no more less most some any every each one two three"""
-_PLAIN_OPENERS = frozenset(_OPENERS.split())
 
 
 @dataclass(frozen=True)
@@ -50,14 +41,15 @@ def has_content(fields: Mapping[str, Any] | None) -> bool:
 
 
 def public_advice(fields: Mapping[str, Any] | None) -> list[str]:
-    """The advice lines of a stored debrief, cleaned, without duplicates, in the user's order."""
+    """The advice lines written under an advice heading, cleaned, once each, in the user's order."""
     assert "advice" in PUBLIC_FIELDS
+    unheaded = {_key(item) for item in _strings((fields or {}).get("unheaded_advice"))}
     seen: set[str] = set()
     out = []
     for item in _strings((fields or {}).get("advice")):
         text = _TRAILING.sub("", clean_line(item))
-        key = text.casefold()
-        if text and key not in seen and len(text) <= MAX_ADVICE_CHARS:
+        key = _key(text)
+        if text and key not in seen and key not in unheaded:
             seen.add(key)
             out.append(text)
     return out
@@ -93,47 +85,56 @@ def thank_you_context(
     *,
     meeting_day: date,
     send_day: date,
+    contact_name: str = "",
 ) -> dict[str, object]:
-    """The thank-you's own context: when, the advice to quote, the person to thank for.
+    """The thank-you's own context: when, the advice to say back, the person to thank for.
 
     ``fields``: the meeting's stored debrief (None without one); ``suggested``: referrals this
-    contact made before now (the debrief's people come first, duplicates dropped).
+    contact made before now (the debrief's people come first, duplicates dropped);
+    ``contact_name``: whom it goes to (advice naming them in the third person is left out).
     """
     person = _first_person([*public_people(fields), *suggested])
-    advice = public_advice(fields)[: MAX_SPECIFICS - (person is not None)]
+    said = [phrase_advice(line, contact_name) for line in public_advice(fields)]
+    advice = [a for a in said if a is not None][: MAX_SPECIFICS - (person is not None)]
     return {
         "when": when_said(meeting_day, send_day),
         "debrief": has_content(fields),
-        "advice": [{"inline": _inline(a), "item": _item(a)} for a in advice],
+        "advice": [{"said": a.said, "thanked": a.thanked, "plan": a.plan} for a in advice],
+        "thanked_for": thanked_for(advice),
+        "plans": " ".join(a.plan for a in advice if a.plan),
         "person": person,
     }
+
+
+def said_notes(notes: Iterable[str], contact_name: str = "") -> list[str]:
+    """The user's notes from the conversation that may be quoted to the contact (no remark
+    about anyone, no judgement, no question), in order."""
+    return [n for n in (quotable_note(note, contact_name) for note in notes) if n is not None]
+
+
+def thanked_for(advice: Sequence[Advice]) -> str:
+    """The advice after "thank you for": "suggesting I X and Y", "advising me not to X"."""
+    if len(advice) < 2:
+        return advice[0].thanked if advice else ""
+    first, second = advice[:2]
+    if first.negative == second.negative:
+        joined = "or to" if first.negative else "and"
+        return f"{first.thanked} {joined} {second.action}"
+    return f"{first.thanked}, and for {second.thanked}"
 
 
 def _first_person(people: Iterable[Suggested]) -> dict[str, object] | None:
     for person in people:
         name = clean_line(person.name)
         address = clean_line(person.address or "")
-        if name or address:
-            # Named by address alone, the address is the name: no "and how to reach them".
-            return {"name": name or address, "has_address": bool(name and address)}
+        # An address alone is no name to write in a letter: that person is left out.
+        if name and "@" not in name:
+            return {"name": name, "has_address": bool(address)}
     return None
 
 
-def _inline(text: str) -> str:
-    """Advice to follow "...: " inside a sentence, ending the sentence."""
-    match = _FIRST_WORD.match(text)
-    if match and match.group(1).casefold() in _PLAIN_OPENERS:
-        text = text[0].lower() + text[1:]
-    return _end(text)
-
-
-def _item(text: str) -> str:
-    """Advice as a list item: a capital first letter and a full stop."""
-    return _end(text[0].upper() + text[1:])
-
-
-def _end(text: str) -> str:
-    return text if text.endswith("?") else f"{text}."
+def _key(text: str) -> str:
+    return " ".join(_TRAILING.sub("", text).split()).casefold()
 
 
 def _strings(value: object) -> list[str]:

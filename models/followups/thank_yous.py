@@ -39,7 +39,7 @@ from coffeechat.models.followups.mail import (
     recipient,
     thread_of,
 )
-from coffeechat.models.followups.thank_you import has_content, thank_you_context
+from coffeechat.models.followups.thank_you import has_content, said_notes, thank_you_context
 from coffeechat.models.followups.thanked_for import people_to_thank
 from coffeechat.models.interviews.fact_times import written_at
 from coffeechat.models.interviews.lifecycle import Event, State
@@ -233,6 +233,7 @@ def _body(
         suggested,
         meeting_day=meeting_day,
         send_day=_day_written(meeting_day, ctx.local(send_at).date(), review=review),
+        contact_name=contact.name,
     )
     context = {
         **people(ctx.account, contact, introducer(ctx.uow, contact)),
@@ -241,7 +242,9 @@ def _body(
             "when": said.pop("when"),
             "summary": meeting.summary,
         },
-        "notes": _conversation_notes(ctx, contact.id, meeting.start_utc, as_of),
+        "notes": said_notes(
+            _conversation_notes(ctx, contact.id, meeting.start_utc, as_of), contact.name
+        ),
         **said,
     }
     return ctx.text("thank_you", context)

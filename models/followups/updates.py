@@ -1,25 +1,41 @@
 """Updates: telling people who helped how it went, only when there is news.
 
-News for a contact: someone they introduced has been met (told once: the contact records when
-the introducer heard it, so a meeting learned late is still news and none is told twice); since
-the last thank-you or update they got, a note the user marked ``--for-update`` and not yet
-reported; a promise the user kept or advice they acted on for this contact (``coffeechat
-done``, told once: ``reported_at``; phrased by ``kept_news``, never a line the contact already
-had in an earlier email); a milestone the user recorded (which goes to everyone who helped:
-interviews ``thanked`` or ``updated``). The interval counts from that last thank-you or update,
-so nobody hears from the user twice in a few days; news waits, it is never dropped. Occurrence
-``milestone:<id>`` when a milestone is in it (so one milestone reaches each person once), else
-``update:<local date>``.
+News for a contact: someone they introduced has been met; since the last thank-you or update
+they got, a note the user marked ``--for-update``; a promise the user kept or advice they acted
+on for this contact (``coffeechat done``; phrased by ``kept_news``, never a line the contact
+already had in an earlier email); a milestone the user recorded (which goes to everyone who
+helped: interviews ``thanked`` or ``updated``). Each item is told once: the update that carries
+it is recorded with it, and it counts as told while that update went out or still will; an
+update dropped in review, cancelled or failed leaves its news for the next one (``told.py``).
+The interval counts from that last thank-you or update, so nobody hears from the user twice in
+a few days; news waits, it is never dropped. Occurrence ``milestone:<id>`` when a milestone is
+in it (so one milestone reaches each person once), else ``update:<local date>``.
+
+An introducer hears that someone they introduced was met only once that meeting is settled:
+it ended more than the thank-you deadline plus ``MET_MARGIN`` ago (``met_news_at``), and the
+met person's thank-you for it went, or was given up (failed, cancelled, the user wrote their own
+after the meeting, or the meeting is past ``THANK_YOU_GIVE_UP``, when none will be written). A
+thank-you still pending, in Drafts or unsettled holds the introducer's news back. So the
+introducer never hears of a call minutes after it ended, nor before the person met was thanked.
+Whether the meeting was held is known from the calendar; it is told once, whenever it became
+known, so a meeting learned late is still news.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy.orm import Session
 
-from coffeechat.models.followups.cadence import next_send_time, update_allowed
+from coffeechat.models.followups.cadence import (
+    THANK_YOU_GIVE_UP,
+    CadenceRules,
+    next_send_time,
+    update_allowed,
+)
 from coffeechat.models.followups.kept_news import news_lines
 from coffeechat.models.followups.mail import (
     PlanContext,
@@ -30,9 +46,10 @@ from coffeechat.models.followups.mail import (
     thread_of,
 )
 from coffeechat.models.followups.promises import Item, kept_news, mark_reported
+from coffeechat.models.followups.told import mark, untold
 from coffeechat.models.interviews.fact_times import written_at
 from coffeechat.models.interviews.lifecycle import State
-from coffeechat.models.outbox.states import OUT_OR_GOING, Kind
+from coffeechat.models.outbox.states import OUT_OR_GOING, WAITING, Kind
 from coffeechat.models.store.tables import (
     Contact,
     Interview,
@@ -45,6 +62,18 @@ from coffeechat.models.store.tables import (
 )
 
 HELPED = (State.THANKED.value, State.UPDATED.value)
+
+# Past the thank-you's deadline, the send that was due then has had its chance too.
+MET_MARGIN = timedelta(hours=2)
+
+
+def met_news_at(meeting_end: datetime, cadence: CadenceRules) -> datetime:
+    """The earliest moment a meeting that ended then is news for its introducer."""
+    return meeting_end + _met_delay(cadence)
+
+
+def _met_delay(cadence: CadenceRules) -> timedelta:
+    return timedelta(hours=cadence.thank_you_deadline_hours) + MET_MARGIN
 
 
 @dataclass
@@ -84,6 +113,27 @@ def plan_updates(ctx: PlanContext) -> list[str]:
         if news and _plan_one(ctx, interview, contact, to, news):
             labels.append("update")
     return labels
+
+
+def why_no_update(session: Session, contact_id: int | None) -> str | None:
+    """Why no update can tell the contact anything now (None: one can, at the interval)."""
+    contact = session.get(Contact, contact_id) if contact_id is not None else None
+    if contact is None:
+        return "the contact was removed"
+    name = contact.name or "the contact"
+    if contact.do_not_contact:
+        return f"{name} is marked do-not-contact"
+    if recipient(contact) is None:
+        return f"{name} has no usable email address (`coffeechat contacts edit --add-email`)"
+    helped = select(Interview.id).where(
+        Interview.contact_id == contact.id, Interview.state.in_(HELPED)
+    )
+    if session.scalar(helped.limit(1)) is None:
+        return (
+            f"{name} has not been thanked yet: updates go to people already thanked, "
+            "so it waits until then"
+        )
+    return None
 
 
 def last_touch(ctx: PlanContext, contact_id: int) -> datetime | None:
@@ -127,7 +177,8 @@ def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
     held = [
         Meeting.contact_id == Contact.id,
         Meeting.status != "CANCELLED",
-        Meeting.end_utc <= now,
+        Meeting.end_utc <= now - _met_delay(ctx.cadence),
+        _thanks_settled(now),
     ]
     if ctx.account.connected_at is not None:
         # History from before coffeechat watched is not news it discovered.
@@ -136,7 +187,7 @@ def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
         select(Contact.id, Contact.name)
         .where(
             or_(Contact.id.in_(introduced), Contact.id.in_(referred)),
-            Contact.introduction_reported_at.is_(None),
+            untold(Contact),
             Contact.id != contact.id,
             select(Meeting.id).where(*held).exists(),
         )
@@ -147,7 +198,7 @@ def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
         .where(
             Note.contact_id == contact.id,
             Note.for_update.is_(True),
-            Note.reported_at.is_(None),
+            untold(Note),
             Note.created_at <= now,
         )
         .order_by(Note.id)
@@ -168,6 +219,28 @@ def gather_news(ctx: PlanContext, contact: Contact, *, since: datetime) -> News:
     lines = news_lines(kept, told) if kept else []
     return News([n for _, n in met], [i for i, _ in met], notes_now, list(milestones),
                 kept, lines)  # fmt: skip
+
+
+def _thanks_settled(now: datetime) -> Any:
+    """SQL: the thank-you for the enclosing query's Meeting went or was given up."""
+    thanks = select(Outbox.id).where(
+        Outbox.interview_id == Meeting.interview_id,
+        Outbox.kind == Kind.THANK_YOU,
+        Outbox.occurrence == literal("meeting:").concat(cast(Meeting.id, String)).concat(":thanks"),
+    )
+    by_hand = select(Message.id).where(
+        Message.contact_id == Meeting.contact_id,
+        Message.direction == "out",
+        written_at > Meeting.end_utc,
+        Message.message_id.not_in(
+            select(Outbox.message_id).where(Outbox.account_id == Meeting.account_id)
+        ),
+    )
+    return ~thanks.where(Outbox.status.in_(WAITING)).exists() & or_(
+        thanks.where(Outbox.status.not_in(WAITING)).exists(),
+        by_hand.exists(),
+        Meeting.end_utc <= now - THANK_YOU_GIVE_UP,
+    )
 
 
 def told_before(ctx: PlanContext, contact_id: int) -> list[str]:
@@ -194,20 +267,33 @@ def update_context(ctx: PlanContext, contact: Contact, news: News) -> dict[str, 
     }
 
 
-def mark_told(ctx: PlanContext, news: News) -> None:
-    """Record that an email now tells ``news``: a later update repeats none of it."""
-    if news.met_ids:
-        ctx.uow.session.execute(
-            update(Contact)
-            .where(Contact.id.in_(news.met_ids))
-            .values(introduction_reported_at=ctx.now)
-        )
-    if news.notes:
-        ctx.uow.session.execute(
-            update(Note).where(Note.id.in_([n.id for n in news.notes])).values(reported_at=ctx.now)
-        )
+def mark_told(ctx: PlanContext, news: News, row: Outbox) -> None:
+    """Record that ``row`` (an update) tells ``news``: while it goes, no update repeats any."""
+    s, now = ctx.uow.session, ctx.now
+    mark(s, Contact, news.met_ids, row_id=row.id, now=now)
+    mark(s, Note, [n.id for n in news.notes], row_id=row.id, now=now)
     # Every kept item, also one whose line the contact had already: it is told either way.
-    mark_reported(ctx.uow.session, news.kept, ctx.now)
+    mark_reported(s, news.kept, now, row_id=row.id)
+
+
+def _again(ctx: PlanContext, interview_id: int, occurrence: str) -> str:
+    """``occurrence``, or ``<occurrence>:<n>`` when every update by that key reached nobody:
+    its news is news again, and the key must not block the update that tells it."""
+    statuses = list(
+        ctx.uow.session.scalars(
+            select(Outbox.status).where(
+                Outbox.interview_id == interview_id,
+                Outbox.kind == Kind.UPDATE,
+                or_(
+                    Outbox.occurrence == occurrence,
+                    Outbox.occurrence.startswith(f"{occurrence}:", autoescape=True),
+                ),
+            )
+        )
+    )
+    if not statuses or any(s in OUT_OR_GOING for s in statuses):
+        return occurrence  # new, or it went or will: the key keeps it once
+    return f"{occurrence}:{len(statuses) + 1}"
 
 
 def _plan_one(
@@ -230,7 +316,7 @@ def _plan_one(
     planned = Planned(
         interview_id=interview.id,
         kind=Kind.UPDATE,
-        occurrence=occurrence,
+        occurrence=_again(ctx, interview.id, occurrence),
         to_addr=to,
         subject="A quick update",
         body=ctx.text("update", context),
@@ -238,7 +324,8 @@ def _plan_one(
         not_before=send_at,
         thread=thread_of(ctx.uow, interview),
     )
-    if ctx.add(planned) is None:
+    row = ctx.add(planned)
+    if row is None:
         return False
-    mark_told(ctx, news)  # told once, in this email
+    mark_told(ctx, news, row)  # told once, in this email (while it goes)
     return True

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from coffeechat.models.followups.cadence import past_deadline
+from coffeechat.models.followups.cadence import in_window, past_deadline
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.outbox.effects import record_sent
 from coffeechat.models.outbox.mailbuild import OutgoingMail
@@ -137,13 +137,22 @@ def claim_due(
     limit: int,
     *,
     daily_cap: int = 20,
+    window: tuple[time, time] | None = None,
 ) -> list[int]:
-    """Claim up to limit due automatic rows (committed as 'sending'); cancel disallowed ones."""
+    """Claim up to limit due automatic rows (committed as 'sending'); cancel disallowed ones.
+
+    ``window``: the user's daily send window. Mail to a contact is only claimed inside it,
+    whatever kept it back until now (the daily cap, a service that was off, SMTP down): a row
+    due at 19:55 and found at 00:26 waits for the morning, or expires by its deadline.
+    """
     with factory() as session:
         _lock_account(session, account_id)
         account = session.get(Account, account_id)
         assert account is not None
-        room = daily_cap - sent_today(session, account_id, now, ZoneInfo(account.timezone))
+        zone = ZoneInfo(account.timezone)
+        room = daily_cap - sent_today(session, account_id, now, zone)
+        if window is not None and not in_window(now, zone, window):
+            room = 0  # outside the window nothing to a contact goes; mail to the user does
         claimed: list[int] = []
         capped = 0  # claimed rows to contacts (mail to the user waits for no cap)
         # Cancelled rows make room for later ones, so look a little further than limit.
@@ -152,7 +161,7 @@ def claim_due(
                 break
             counts = row.kind in TO_CONTACT
             if counts and capped >= room:
-                continue  # over the cap: it waits for tomorrow, untouched
+                continue  # over the cap or outside the window: it waits, untouched
             reason = refusal(session, row, account, now)
             if reason is not None:
                 _cancel(session, row.id, Status.PENDING, reason)

@@ -274,3 +274,14 @@ class PromiseKept(DomainEvent):
     ref: str  # P12 | A3
     text: str
     note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromiseRevised(DomainEvent):
+    """The user changed a done item before its contact was told: a new note, or undone."""
+
+    noun: ClassVar[str] = "promise"
+    verb: ClassVar[str] = "revised"
+    ref: str  # P12 | A3
+    change: str  # note | undone
+    note: str = ""

@@ -102,6 +102,10 @@ class Contact(Base):
     # When whoever introduced this contact was told (in an update) that the user met them:
     # the introducer hears it once, whenever the meeting became known.
     introduction_reported_at: Mapped[datetime | None]
+    # The id of the outbox row whose email tells it. News counts as told only while that row
+    # went out or still will (promises.py ``untold``): dropped, failed or cancelled, it is news
+    # again. No foreign key (contact -> outbox would close a cycle); a row gone counts as told.
+    introduction_reported_in: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -388,6 +392,7 @@ class Note(Base):
     text: Mapped[str] = mapped_column(Text)
     for_update: Mapped[bool] = mapped_column(Boolean, default=False)
     reported_at: Mapped[datetime | None]
+    reported_in: Mapped[int | None] = mapped_column(Integer)  # see Contact.introduction_reported_in
     created_at: Mapped[datetime]
 
 
@@ -456,6 +461,7 @@ class Promise(Base):
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]  # when the user said it was kept (`coffeechat done`)
     reported_at: Mapped[datetime | None]  # when an update told the contact: told once
+    reported_in: Mapped[int | None] = mapped_column(Integer)  # see Contact.introduction_reported_in
 
 
 class Advice(Base):
@@ -479,3 +485,4 @@ class Advice(Base):
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     reported_at: Mapped[datetime | None]
+    reported_in: Mapped[int | None] = mapped_column(Integer)  # see Contact.introduction_reported_in

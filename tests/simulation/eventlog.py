@@ -3,7 +3,8 @@
 Per contact: one interview; its StateChanged events form one chain from ``planned`` through
 legal transitions to the state it is in, which is the state the oracle expects; and the other
 events (replies, bounces, opt-outs, auto-replies, meetings scheduled, rescheduled, cancelled
-and ended, emails sent) are as many as the world produced.
+and ended, emails sent, debrief answers taken, promises and advice marked done) are as many as
+the world produced.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def _expected_counts(oracle: Oracle, email_: str) -> dict[str, int]:
         "MeetingCancelled": sum(1 for v in versions if v.cancelled),
         "MeetingEnded": ended,
         "OutreachSent": 1 if log.arrived is not None else 0,
+        "DebriefReceived": len(log.debriefs),
+        "PromiseKept": len(log.kept),
         "sent:outreach": wire["outreach"],
         "sent:nudge": wire["nudge"],
         "sent:thank_you": wire["thank_you"],

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
 
+from tests.simulation.debriefs import DebriefPlan
 from tests.simulation.scenario import BERLIN, USER, USER_NAME, Person
 
 VTIMEZONE = (
@@ -254,3 +255,58 @@ def hand_thanks(
     head += "Content-Type: text/plain; charset=utf-8\r\n\r\n"
     body = f"Hi {first},\r\n\r\nThanks so much for the chat today, it really helped!\r\n\r\nSam"
     return (head + body + "\r\n").encode()
+
+
+_LABELS = {
+    "headings": ("What I learned", "Their advice", "People to talk to", "What I promised",
+                 "What they offered", "Next step"),
+    "phone": ("Learned", "Advice", "People", "Promised", "Offered", "Next"),
+}  # fmt: skip
+
+
+def _sections(plan: DebriefPlan) -> list[tuple[int, list[str]]]:
+    people = [f"{name} <{address}>" if address else name for name, address in plan.people]
+    fields = [[plan.learned], list(plan.advice), people, [plan.promise], [plan.offers],
+              [plan.next_step]]  # fmt: skip
+    return [(i, [t for t in texts if t]) for i, texts in enumerate(fields) if any(texts)]
+
+
+def debrief_answer(
+    plan: DebriefPlan, request_id: str, subject: str, request_text: str, when: datetime, mid: str
+) -> bytes:
+    """The user's answer to a debrief request, as the plan's mail client writes it."""
+    quote = "\n".join(f"> {line}".rstrip() for line in request_text.strip().splitlines())
+    attribution = f"On {when.astimezone(BERLIN):%a, %d %b %Y at %H:%M}, {USER_NAME} <{USER}> wrote:"
+    labels = _LABELS["phone" if plan.style == "phone" else "headings"]
+    if plan.style == "html":
+        divs = "".join(
+            f"<div><b>{labels[i]}:</b> {_html(t)}</div>"
+            for i, texts in _sections(plan)
+            for t in texts
+        )
+        body = (f'<html><body><div dir="ltr">{divs}</div><br><div class="gmail_quote">'
+                f'<div class="gmail_attr">{_html(attribution)}<br></div><blockquote>'
+                f"{_html(request_text)}</blockquote></div>"
+                "</body></html>")  # fmt: skip
+        content = "text/html"
+    else:
+        if plan.style == "bullets":
+            parts = [f"{attribution}\n{quote}\n"]
+            parts += [f"{labels[i]}:\n" + "".join(f"- {t}\n" for t in texts)
+                      for i, texts in _sections(plan)]  # fmt: skip
+            parts.append("-- \nSam Seeker\nBackend developer, Berlin\n")
+        else:
+            lines = [f"{labels[i]}: {t}" for i, texts in _sections(plan) for t in texts]
+            tail = "Sent from my iPhone\n\n" if plan.style == "phone" else "Thanks,\nSam\n\n"
+            parts = ["\n".join(lines) + "\n", tail + f"{attribution}\n{quote}\n"]
+        body = "\n".join(parts)
+        content = "text/plain"
+    head = _headers(f"{USER_NAME} <{USER}>", subject, when, mid, to=USER,
+                    extra=_thread(request_id, [request_id]))  # fmt: skip
+    head += f"Content-Type: {content}; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    return (head + body.replace("\n", "\r\n") + "\r\n").encode()
+
+
+def _html(text: str) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\n", "<br>")

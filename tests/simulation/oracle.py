@@ -10,13 +10,16 @@ models/followups/cadence.py:
 - prep sheet: one per meeting version that is current at some step within 24 h before its
   start; sent at or after max(known, start - 24 h), before the start, no later than the first
   such step; "Updated prep" when an earlier version's sheet went out.
-- thank-you: once per meeting that took place, after end + 2 h, inside 08:00-20:00, within
-  24 h of the end, no later than the first step allowed; never for a cancelled meeting.
+- thank-you: once per meeting that took place, never for a cancelled one; it waits for the
+  user's debrief answer, then goes inside 08:00-20:00 within 24 h of the end, quoting the answer
+  when it came in time (oracle_talk.py has the rule, T1 and T2 of issue 14).
 - nudge: only for contacts tagged "nudge" who neither answered, booked nor bounced; after 7
   business days (wall-clock time kept), on a weekday inside the window, never before an
   announced return date and at the latest on the first step of the business day after it.
-- update: only with news (a milestone, or a meeting with someone they introduced) and at least
-  28 days after the last thank-you; inside the weekday window; it names the news.
+- update: only with news (a milestone, a meeting with someone they introduced, a promise kept or
+  advice acted on) and at least a week (the month's interval) after the last thank-you or
+  update; inside the weekday window; it tells all the news and none told before.
+- privacy: nothing from a debrief's private fields ever reaches a contact.
 - threads: follow-ups answer the last message of the conversation (ours or the contact's human
   reply; never an auto-reply or an invitation), keep the root in References and "Re: subject".
 - nothing else: every message on the wire is one of the above; none to a bounced or opted-out
@@ -26,19 +29,25 @@ models/followups/cadence.py:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import partial
 
+from tests.simulation.oracle_talk import (
+    check_privacy,
+    check_thanks_text,
+    check_updates,
+    thanks_expected,
+)
 from tests.simulation.scenario import BERLIN, USER, Scenario
 from tests.simulation.world import ContactLog, MeetingLog, Version, Wire, World
 
 WINDOW = (time(8, 0), time(20, 0))
 PREP_LEAD = timedelta(hours=24)
-THANKS_DELAY, THANKS_DEADLINE = timedelta(hours=2), timedelta(hours=24)
 NUDGE_BUSINESS_DAYS = 7
-UPDATE_INTERVAL = timedelta(days=28)
+SEND_LIMIT = 20  # emails one cycle sends at most (flows/steps/send.py); the rest wait a cycle
 _MARKERS = (
     ("Thank you for taking the time to talk", "thank_you"),
     ("I wanted to follow up on my earlier note", "nudge"),
@@ -117,6 +126,7 @@ class Oracle:
         self.steps = self.scenario.steps
         self.end = self.steps[-1]
         self.kinds = [kind_of(w) for w in self.world.wire]
+        self.per_step = Counter(w.at for w in self.world.wire)
         self.sent: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, (wire, kind) in enumerate(zip(self.world.wire, self.kinds, strict=True)):
             who = self.sheet_contact(wire) if kind == "prep_sheet" else wire.to
@@ -134,6 +144,13 @@ class Oracle:
             if step >= at and (not window or in_window(step, weekdays=weekdays)):
                 return step
         return None
+
+    def held_by_send_limit(self, due: datetime, at: datetime) -> bool:
+        """Whether mail due at ``due`` but sent at ``at`` was held by the per-cycle send limit:
+        every step from ``due`` until ``at`` sent the limit (a Monday morning after a weekend
+        of updates falling due)."""
+        busy = [s for s in self.steps if due <= s < at]
+        return all(self.per_step.get(s, 0) >= SEND_LIMIT for s in busy)
 
     def fail(self, check: str, who: str, detail: str) -> None:
         """Record a violation (those about the hand-thanked contacts under their own name)."""
@@ -196,6 +213,7 @@ class Oracle:
             updated = self._update(email_, log, thanked)
             self.expected_state[email_] = self._state(log, nudged, sheets_last, thanked, updated)
         self._threads()
+        check_privacy(self)
         for i, wire in enumerate(self.world.wire):
             self.counts[self.kinds[i]] += 1
             if i not in self.claimed:
@@ -283,10 +301,8 @@ class Oracle:
         return f"engaged {local(engaged)}" if engaged else "not due within the month"
 
     def _debriefs(self, who: str, log: ContactLog) -> None:
-        """One request to the user after each meeting held; one reminder a day on; no more.
-
-        Nobody answers in this world, so every request that went a day before the end has its
-        reminder. A meeting whose last version is cancelled gets none.
+        """One request to the user after each meeting held; one reminder a day on unless the
+        user answered by then; no more. A meeting whose last version is cancelled gets none.
         """
         requests = self._take(who, "debrief_request")
         reminders = self._take(who, "debrief_reminder")
@@ -298,7 +314,12 @@ class Oracle:
         for request, end in zip(sorted(requests, key=lambda w: w.at), ends, strict=False):
             if request.at < end:
                 self.fail("debriefs", who, f"debrief requested {local(request.at)} before the end")
-        owed = [r for r in requests if self.first_step(r.at + REMINDER) is not None]
+        owed = []
+        for request in requests:
+            remind = self.first_step(request.at + REMINDER)
+            # An answer the cycle has seen by then makes the reminder pointless.
+            if remind is not None and not any(a.at <= remind for a in log.debriefs):
+                owed.append(request)
         if len(reminders) != len(owed) or any(
             rem.at < req.at + REMINDER for rem, req in zip(reminders, requests, strict=False)
         ):
@@ -371,83 +392,44 @@ class Oracle:
                     f"thanked at {local(sent[0].at)} for a meeting that was cancelled",
                 )
             return None
-        earliest = last.end + THANKS_DELAY
-        due = self.first_step(earliest, window=True)
-        if due is None or due > self.end:
-            if sent:
-                self.fail(
-                    "thank_yous",
-                    who,
-                    f"thanked at {local(sent[0].at)}, before the earliest moment {local(earliest)}",
-                )
-            return None
-        if len(sent) != 1:
+        expected = thanks_expected(self, last.end, log)
+        if expected.upper is None or expected.upper > self.end:
+            for wire in sent:
+                if wire.at < expected.lower:
+                    self.fail("thank_yous", who, f"thanked at {local(wire.at)}, before "
+                              f"{local(expected.lower)}")  # fmt: skip
+            return sent[0].at if sent else None
+        late = expected.upper > expected.deadline  # it may have gone to review instead
+        if len(sent) != 1 and not (late and not sent):
             self.fail(
                 "thank_yous",
                 who,
                 f"{len(sent)} thank-yous for the meeting ending {local(last.end)}, expected 1",
             )
             return sent[0].at if sent else None
+        if not sent:
+            return None
         at = sent[0].at
-        deadline = min(due, last.end + THANKS_DEADLINE)
-        if not (earliest <= at <= deadline and in_window(at)):
+        upper = min(expected.upper, expected.deadline)
+        on_time = expected.lower <= at and (
+            at <= upper or (at <= expected.deadline and self.held_by_send_limit(upper, at))
+        )
+        if not (on_time and in_window(at)):
+            answered = (
+                f"answer seen {local(expected.answer.at)}" if expected.answer else "no answer"
+            )
             self.fail(
                 "thank_yous",
                 who,
-                f"thanked {local(at)} for a meeting ending "
-                f"{local(last.end)}; expected in [{local(earliest)}, {local(deadline)}], "
-                "08-20",
+                f"thanked {local(at)} for a meeting ending {local(last.end)} ({answered}); "
+                f"expected in [{local(expected.lower)}, {local(upper)}], 08-20",
             )
+        if check_thanks_text(partial(self.fail, "thank_yous", who), sent[0], log, expected):
+            self.counts["thank_you_quoting_debrief"] += 1
         return at
 
     def _update(self, who: str, log: ContactLog, thanked: datetime | None) -> bool:
-        sent = self._take(who, "update")
-        news = self._news(who, thanked) if thanked else []
-        if thanked is None or not news:
-            if sent:
-                self.fail("updates", who, f"update at {local(sent[0].at)} without news")
-            return False
-        earliest = max(thanked + UPDATE_INTERVAL, news[0][0])
-        due = self.first_step(earliest, window=True, weekdays=True)
-        if due is None or due > self.end:
-            if sent:
-                self.fail(
-                    "updates",
-                    who,
-                    f"update at {local(sent[0].at)}, earliest allowed "
-                    f"{local(earliest)} (28 days after the thank-you)",
-                )
-            return False
-        if len(sent) != 1:
-            self.fail("updates", who, f"{len(sent)} updates, expected 1 by {local(due)}")
-            return bool(sent)
-        at = sent[0].at
-        if not (earliest <= at <= due and in_window(at, weekdays=True)):
-            self.fail(
-                "updates",
-                who,
-                f"update {local(at)}; expected in [{local(earliest)}, "
-                f"{local(due)}] on a weekday 08-20",
-            )
-        text = " ".join(sent[0].text.split())
-        for when, item in news:
-            if when <= at and " ".join(item.split()) not in text:
-                self.fail("updates", who, f"update of {local(at)} leaves out {item!r}")
-        return True
-
-    def _news(self, who: str, since: datetime) -> list[tuple[datetime, str]]:
-        """(when it became news, the words the update must contain), oldest first."""
-        news = [(at, text) for at, text in self.world.milestones if at > since]
-        for log in self.world.logs.values():
-            if log.persona.introduced_by != who:
-                continue
-            for meeting in log.meetings:
-                last = meeting.versions[-1]
-                if not last.cancelled and last.end > since:
-                    ended = self.first_step(last.end)
-                    if ended is not None:
-                        news.append((ended, log.persona.person.name))
-        return sorted(news)
+        return check_updates(self, who, log, thanked) > 0
 
     def _stopped(self, who: str, log: ContactLog) -> None:
         """Nothing at all reaches a contact after they bounced or asked to be left alone."""
@@ -559,10 +541,30 @@ def summary(world: World, oracle: Oracle) -> dict[str, int]:
         ),
         "cancellations": sum(1 for log in logs for m in log.meetings if m.versions[-1].cancelled),
         "milestones": len(world.milestones),
+        "debriefs_answered": sum(len(log.debriefs) for log in logs),
+        "debriefs_late": _timed(logs, "late"),
+        "debriefs_after_thanks": _timed(logs, "after_thanks"),
+        "promises": sum(
+            1
+            for log in logs
+            if log.persona.debrief and log.persona.debrief.promise and log.debriefs
+        ),
+        "promises_kept": sum(1 for log in logs for k in log.kept if k.kind == "promise"),
+        "advice_acted_on": sum(1 for log in logs for k in log.kept if k.kind == "advice"),
+        "introductions_in_debriefs": sum(
+            len(log.persona.debrief.people) for log in logs if log.persona.debrief and log.debriefs
+        ),
         "steps": len(oracle.steps),
     }
     counts.update({f"sent_{k}": v for k, v in sorted(oracle.counts.items())})
     return counts
+
+
+def _timed(logs: Iterable[ContactLog], timing: str) -> int:
+    return sum(
+        1 for log in logs if log.debriefs and log.persona.debrief
+        and log.persona.debrief.timing == timing
+    )  # fmt: skip
 
 
 def _count(logs: Iterable[ContactLog], kind: str) -> int:

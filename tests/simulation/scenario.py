@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tests.simulation.debriefs import DebriefPlan, plan_debriefs
+
 BERLIN = ZoneInfo("Europe/Berlin")
 USER = "sam.seeker@seeker.example"
 USER_NAME = "Sam Seeker"
@@ -123,6 +125,7 @@ class Persona:
     referral_delay: timedelta = timedelta(hours=20)
     # The user thanks them by hand (seen in Sent) this long after the meeting ends.
     thanks_by_hand: timedelta | None = None
+    debrief: DebriefPlan | None = None  # how the user answers the request after the meeting
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,13 @@ def generate(seed: int) -> Scenario:
                 referral_delay=timedelta(minutes=rng.randint(18 * 60, 30 * 60)),
             )
         )
+    meeters = [
+        i
+        for i, p in enumerate(personas)
+        if p.meeting is not None and (p.meeting.change is None or p.meeting.change.kind != "cancel")
+    ]
+    for index, plan in plan_debriefs(seed, meeters).items():
+        personas[index] = replace(personas[index], debrief=plan)
     milestones = (
         (
             at_local(first_day + timedelta(days=rng.randint(11, 13)), time(rng.randint(10, 19))),

@@ -4,8 +4,11 @@ Fifty contacts (and the three they refer) written to by coffeechat or by hand; r
 random delays, out-of-office answers with return dates, bounces, one "please don't contact
 me", silence; meetings booked by emailed invitation, on the ICS feed and in CalDAV, some moved,
 some cancelled, two across the end of summer time (25 October 2026, Europe/Berlin); two
-milestones. The clock advances in 30-60 minute steps; each step syncs INBOX and Sent and runs
-one cycle. The month runs once per module; each test checks one family of expectations.
+milestones. The user answers about two thirds of the debrief requests from a phone, a webmail
+or a desktop client (a few late, a few after the thank-you went), naming advice, people,
+promises and private notes, and later marks some promises kept and advice acted on. The clock
+advances in 30-60 minute steps; each step syncs INBOX and Sent and runs one cycle. The month
+runs once per module; each test checks one family of expectations.
 
 Replay a failure with ``COFFEECHAT_SIM_SEED=<seed> pytest -m slow tests/simulation``.
 """
@@ -124,6 +127,11 @@ def run_month(
             },
         ],
         modes={"outreach": "auto", "nudge": "auto"},
+        # A week, not four: several updates per contact within the month, so news told once
+        # is checked across updates.
+        # The cap is raised so a milestone's round of updates is not held to the next day (held
+        # mail waits for the next morning's window; the oracle does not model the cap).
+        cadence={"update_interval_days": 7, "daily_cap": 60},
     )  # fmt: skip
     app = build_app(Settings.model_validate(config))
     scenario = generate(seed)
@@ -182,12 +190,14 @@ def test_prep_sheet_per_meeting_version_within_a_day_before(month: Month) -> Non
 
 
 def test_thank_you_once_after_each_meeting_held(month: Month) -> None:
-    """After end + 2 h, 08:00-20:00, within 24 h; never for a cancelled meeting."""
+    """After end + 2 h, 08:00-20:00, within 24 h; never for a cancelled meeting. Soon after a
+    timely debrief answer and quoting it; else at the end of the wait, generic."""
     month.check("thank_yous")
 
 
 def test_debrief_asked_after_each_meeting_then_one_reminder(month: Month) -> None:
-    """To the user, once after each meeting held, a reminder a day on; never if cancelled."""
+    """To the user, once after each meeting held, a reminder a day on unless answered by then;
+    never if cancelled."""
     month.check("debriefs")
 
 
@@ -196,9 +206,24 @@ def test_one_nudge_only_for_the_silent_who_opted_in(month: Month) -> None:
     month.check("nudge")
 
 
-def test_updates_only_with_news_and_four_weeks_apart(month: Month) -> None:
-    """Milestones and met referrals reach those who helped, 28 days after their thank-you."""
+def test_updates_only_with_news_a_week_apart_never_repeated(month: Month) -> None:
+    """Milestones, met referrals and kept promises reach those who helped, a week after their
+    thank-you or last update, each told once."""
     month.check("updates")
+
+
+def test_no_private_debrief_field_reaches_a_contact(month: Month) -> None:
+    """What the user learned, promised, was offered or will do next never leaves the user."""
+    month.check("privacy")
+
+
+def test_the_month_answers_debriefs(month: Month) -> None:
+    """About two thirds of meetings get an answer, some late, with promises and introductions."""
+    counts = summary(month.world, month.oracle)
+    assert counts["debriefs_answered"] >= 0.5 * counts["sent_debrief_request"], counts
+    assert counts["debriefs_late"] and counts["debriefs_after_thanks"], counts
+    assert counts["promises_kept"] and counts["introductions_in_debriefs"], counts
+    assert counts["sent_thank_you_quoting_debrief"], counts
 
 
 def test_follow_ups_stay_in_the_conversation(month: Month) -> None:

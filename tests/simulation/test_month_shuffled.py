@@ -21,8 +21,10 @@ from tests.simulation.test_month import (
     Month,
     run_month,
     test_cycles_report_no_problems,
+    test_debrief_asked_after_each_meeting_then_one_reminder,
     test_event_log_tells_the_story,
     test_follow_ups_stay_in_the_conversation,
+    test_no_private_debrief_field_reaches_a_contact,
     test_nothing_else_was_sent,
     test_one_nudge_only_for_the_silent_who_opted_in,
     test_outreach_goes_out_once_in_working_hours,
@@ -30,7 +32,7 @@ from tests.simulation.test_month import (
     test_thank_you_once_after_each_meeting_held,
     test_thank_you_written_by_hand_at_once_counts,
     test_thank_you_written_by_hand_counts,
-    test_updates_only_with_news_and_four_weeks_apart,
+    test_updates_only_with_news_a_week_apart_never_repeated,
 )
 from tests.testbed import SmtpServer
 from tests.testbed.caldav import RadicaleServer
@@ -40,8 +42,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 __all__ = [
     "test_cycles_report_no_problems",
+    "test_debrief_asked_after_each_meeting_then_one_reminder",
     "test_event_log_tells_the_story",
     "test_follow_ups_stay_in_the_conversation",
+    "test_no_private_debrief_field_reaches_a_contact",
     "test_nothing_else_was_sent",
     "test_one_nudge_only_for_the_silent_who_opted_in",
     "test_outreach_goes_out_once_in_working_hours",
@@ -49,7 +53,7 @@ __all__ = [
     "test_thank_you_once_after_each_meeting_held",
     "test_thank_you_written_by_hand_at_once_counts",
     "test_thank_you_written_by_hand_counts",
-    "test_updates_only_with_news_and_four_weeks_apart",
+    "test_updates_only_with_news_a_week_apart_never_repeated",
 ]
 
 

@@ -17,6 +17,7 @@ import email
 import heapq
 import itertools
 import random
+import re
 import time as clock
 from collections import defaultdict
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from coffeechat.integrations.render import render
 from coffeechat.models.contacts.importing import ContactRow
 from coffeechat.models.contacts.records import contact_by_email, upsert_contact
 from coffeechat.models.followups.plan import create_outreach
+from coffeechat.models.followups.promises import ItemKind, list_items, mark_done, text_key
 from coffeechat.models.store.tables import Milestone
 from coffeechat.models.store.uow import UnitOfWork
 from tests.simulation import mailgen
@@ -55,6 +57,7 @@ from tests.testbed.smtp import ReceivedMessage
 
 # Steps between polls of an unchanged folder (the watcher's poll_seconds, in clock steps).
 POLL_EVERY = 6
+_DEBRIEF = re.compile(r"^How did it go with (.+)\?$")
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,27 @@ class ContactLog:
     inbound: list[Inbound] = field(default_factory=list)
     meetings: list[MeetingLog] = field(default_factory=list)
     thanked_by_hand: tuple[datetime, str] | None = None  # (Date, Message-ID) in Sent
+    debriefs: list[Answer] = field(default_factory=list)  # the user's answers about them
+    kept: list[Kept] = field(default_factory=list)  # promises and advice marked done
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The user's answer to the debrief request about a contact's meeting."""
+
+    at: datetime  # the step at which it was in the INBOX for coffeechat to see
+    dated: datetime
+    message_id: str
+    request_at: datetime  # when the request reached the user
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A promise kept or advice acted on, as ``coffeechat done`` records it, with its note."""
+
+    at: datetime  # the step
+    kind: str  # promise | advice
+    note: str
 
 
 @dataclass(order=True)
@@ -191,6 +215,7 @@ class World:
         self.seconds: dict[str, float] = defaultdict(float)  # real time per phase, for the report
         self._changed: set[str] = set()  # folders something was APPENDed to since the last sync
         self._polls = itertools.count()
+        self._requests: dict[str, Wire] = {}  # the debrief request the user answers, by contact
         smtp.on_message(self._received)
 
     # -- the clock -------------------------------------------------------------------------
@@ -298,12 +323,29 @@ class World:
             self._changed.add("Sent")  # coffeechat APPENDs its copy right after sending
 
     def _observe(self) -> None:
-        """Contacts react to mail that reached them: the first outreach starts their story."""
+        """Contacts react to mail that reached them: the first outreach starts their story.
+
+        The user reads each debrief request and, as the persona's plan says, answers it later.
+        """
         for wire in self.wire[self._seen :]:
+            if wire.to == USER:
+                self._asked(wire)
+                continue
             log = self.logs.get(wire.to)
             if log is not None and wire.in_reply_to is None and log.arrived is None:
                 self._arrived(log, wire.at)
         self._seen = len(self.wire)
+
+    def _asked(self, wire: Wire) -> None:
+        match = _DEBRIEF.match(wire.subject)
+        if match is None or wire.in_reply_to is not None:
+            return  # a prep sheet, or the reminder (answered, if at all, through the request)
+        log = next(g for g in self.logs.values() if g.persona.person.name == match.group(1))
+        plan = log.persona.debrief
+        email_ = log.persona.person.email
+        if plan is not None and email_ not in self._requests:
+            self._requests[email_] = wire
+            self._schedule(wire.at + plan.delay, "debrief", email_)
 
     def _arrived(self, log: ContactLog, at: datetime) -> None:
         log.arrived = at
@@ -415,6 +457,46 @@ class World:
         self.mailbox.append(raw, "Sent", flags=("\\Seen",), date=action.at)
         self._changed.add("Sent")
         log.thanked_by_hand = (action.at, mid)
+
+    def _do_debrief(self, action: _Action) -> None:
+        log = self.logs[action.email]
+        plan, request = log.persona.debrief, self._requests[action.email]
+        assert plan is not None
+        mid = f"<debrief.{next(self._ids)}@seeker.example>"
+        raw = mailgen.debrief_answer(
+            plan, request.message_id, f"Re: {request.subject}", request.text, action.at, mid
+        )
+        # Sent to the user's own address: delivered to INBOX, and the client keeps its copy.
+        self.mailbox.append(raw, "INBOX", date=action.at)
+        self.mailbox.append(raw, "Sent", flags=("\\Seen",), date=action.at)
+        self._changed.update(("INBOX", "Sent"))
+        log.debriefs.append(Answer(self.now, action.at, mid, request.at))
+        if plan.promise_done is not None:
+            self._schedule(action.at + plan.promise_done, "done", action.email, "promise")
+        if plan.advice_done is not None:
+            self._schedule(action.at + plan.advice_done, "done", action.email, "advice")
+
+    def _do_done(self, action: _Action) -> None:
+        """What ``coffeechat done ID NOTE`` does, the ID read from the open items' listing."""
+        log = self.logs[action.email]
+        plan = log.persona.debrief
+        assert plan is not None
+        kind = ItemKind.PROMISE if action.text == "promise" else ItemKind.ADVICE
+        text = plan.promise if kind is ItemKind.PROMISE else plan.advice[0]
+        note = plan.promise_note if kind is ItemKind.PROMISE else plan.advice_note
+        with UnitOfWork(self.app.factory, account_id=self.app.account_id) as uow:
+            contact = contact_by_email(uow.session, self.app.account_id, action.email)
+            assert contact is not None
+            listed = list_items(
+                uow.session, self.app.account_id, kinds=(kind,), contact_id=contact.id
+            )
+            found = [item for item in listed if text_key(item.text) == text_key(text)]
+            if not found:
+                self.problems.append((self.now, f"no open {kind} {text!r} for {action.email}"))
+                return
+            mark_done(uow, found[0].ref, note, now=self.now)
+            uow.commit()
+        log.kept.append(Kept(self.now, kind.value, note))
 
     def _do_auto_reply(self, action: _Action) -> None:
         log = self.logs[action.email]

@@ -6,12 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coffeechat.models.followups.kept_news import (
-    KEPT_WITHOUT_NOTE,
-    advice_words,
-    news_line,
-    news_lines,
-)
+from coffeechat.models.followups.kept_news import advice_words, news_line, news_lines
 from coffeechat.models.followups.promises import Item, ItemKind, ItemRefused, parse_ref
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -36,27 +31,32 @@ def _item(kind: ItemKind, text: str, note: str = "", item_id: int = 1) -> Item:
          "You advised me not to mention salary in the first call, and I didn't."),
         ("Don't undersell the teaching years", "I led with them.",
          "You advised me not to undersell the teaching years; I led with them."),
-        ("She recommended I pin my two best repos", "Done: the compiler and the tracer.",
-         "You recommended I pin my two best repos; Done: the compiler and the tracer."),
+        # The reviewer's finding 7: reworded, not quoted whole; quotes kept when inside.
+        ("Read 'Team Topologies'", "", "You suggested I read 'Team Topologies', and I did."),
+        ("You should learn Rust", "", "You suggested I learn Rust, and I did."),
+        ("I should polish my CV", "Rewritten.", "You suggested I polish my CV; Rewritten."),
+        ("Ada recommended I pin my repos", "Done: the compiler and the tracer.",
+         "You suggested I pin my repos; Done: the compiler and the tracer."),
+        ("She recommended I pin my two best repos", "",
+         "You suggested I pin my two best repos, and I did."),
         ("He advised me to target scale-ups rather than banks", "",
-         "You advised me to target scale-ups rather than banks, and I took your advice."),
-        ("patience", "", "You suggested “patience”, and I took your advice."),
+         "You suggested I target scale-ups rather than banks, and I did."),
         ('"Stop calling yourself a career changer; you’re a nurse who writes Python."',
          "I rewrote my profile",
-         "You told me “Stop calling yourself a career changer; you’re a nurse who writes "
-         "Python.”; I rewrote my profile."),
-        ("“Ship something small”", "",
-         "You told me “Ship something small”, and I took it to heart."),
-        ("Im Anschreiben konkrete Zahlen nennen", "ok",
-         "You suggested “Im Anschreiben konkrete Zahlen nennen”; ok."),
-        ("SQL window functions", "",
-         "You suggested “SQL window functions”, and I took your advice."),
+         "You suggested I stop calling myself a career changer; I rewrote my profile."),
+        ("“Ship something small”", "", "You suggested I ship something small, and I did."),
+        # Not advice that can be said back: the note alone, or nothing.
+        ("patience", "", ""),
+        ("Im Anschreiben konkrete Zahlen nennen", "ok", "ok."),
+        ("SQL window functions", "Two chapters in", "Two chapters in."),
+        ("Ada thinks her manager is a nightmare", "", ""),
+        ("Why does she stay there?", "", ""),
     ],
 )  # fmt: skip
 def test_advice_acted_on_reads_as_the_advice_and_the_note(
     advice: str, note: str, line: str
 ) -> None:
-    assert news_line(ADVICE, advice, note) == line
+    assert news_line(ADVICE, advice, note, "Ada Lovelace") == line
 
 
 def test_the_note_is_verbatim_and_a_promise_text_never_appears() -> None:
@@ -67,30 +67,38 @@ def test_the_note_is_verbatim_and_a_promise_text_never_appears() -> None:
     assert news_line(PROMISE, "x", "It is online: https://jo.example.com/work") == (
         "It is online: https://jo.example.com/work"
     )  # no full stop glued to a link
-    assert news_line(PROMISE, "send her my deck", "") == KEPT_WITHOUT_NOTE
-    assert "deck" not in news_line(PROMISE, "send her my deck", "  ")
+    # Without a note there is nothing to say that is not vague: no line at all.
+    assert news_line(PROMISE, "send her my deck", "") == ""
+    assert news_line(PROMISE, "send her my deck", "  ") == ""
 
 
 def test_names_and_acronyms_keep_their_capitals() -> None:
-    assert advice_words("AWS first")[0] == "You suggested “AWS first”"
-    assert advice_words("Read Shape Up")[0] == "You suggested I read Shape Up"
+    assert advice_words("AWS first") is None
+    assert advice_words("Read Shape Up") == ("You suggested I read Shape Up", ", and I did.")
+    assert advice_words("Learn SQL") == ("You suggested I learn SQL", ", and I did.")
 
 
 def test_each_line_once_and_none_the_contact_already_had() -> None:
     items = [
-        _item(PROMISE, "a", item_id=1),
-        _item(PROMISE, "b", item_id=2),  # a second noteless promise: the same words
-        _item(ADVICE, "learn dbt", "Two courses in.", item_id=3),
+        _item(PROMISE, "a", item_id=1),  # no note: nothing to tell
+        _item(PROMISE, "b", "Sent it.", item_id=2),
+        _item(PROMISE, "c", "Sent it.", item_id=3),  # the same words: told once
+        _item(ADVICE, "learn dbt", "Two courses in.", item_id=4),
     ]
-    assert news_lines(items) == [KEPT_WITHOUT_NOTE, "You suggested I learn dbt; Two courses in."]
-    earlier = f"Hi Ada,\n\nA quick update.\n\n{KEPT_WITHOUT_NOTE}\n\nBest,\nJo"
+    assert news_lines(items) == ["Sent it.", "You suggested I learn dbt; Two courses in."]
+    earlier = "Hi Ada,\n\nA quick update.\n\nSent it.\n\nBest,\nJo"
     assert news_lines(items, [earlier]) == ["You suggested I learn dbt; Two courses in."]
     # Told as a bullet, in other spacing or case, is still told; words inside a longer line
     # are not the same news.
     bullet = "Since we spoke:\n-  you suggested I learn dbt;  Two courses in.\n"
     assert news_lines(items, [earlier, bullet]) == []
-    inside = f"Hi Ada, You suggested I learn dbt; Two courses in. More soon. {KEPT_WITHOUT_NOTE}!"
+    inside = "Hi Ada, You suggested I learn dbt; Two courses in. More soon. Sent it.!"
     assert len(news_lines(items, [inside])) == 2
+
+
+def test_advice_naming_the_contact_is_said_to_them() -> None:
+    item = _item(ADVICE, "Ada said I should apply before March", "Applied on the 2nd")
+    assert news_lines([item]) == ["You suggested I apply before March; Applied on the 2nd."]
 
 
 @pytest.mark.parametrize(

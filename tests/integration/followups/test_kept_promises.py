@@ -14,13 +14,13 @@ from sqlalchemy import select
 from coffeechat.models.contacts.records import ensure_account
 from coffeechat.models.debrief.fields import DebriefFields, PromiseMention
 from coffeechat.models.debrief.store import store_debrief
-from coffeechat.models.followups.kept_news import KEPT_WITHOUT_NOTE
 from coffeechat.models.followups.promises import (
     ItemKind,
     ItemRefused,
     list_items,
     mark_done,
     open_promises,
+    undo_done,
 )
 from coffeechat.models.store.tables import Advice, EventLog, Outbox, Promise
 from tests.integration.followups.conftest import T0, World
@@ -85,7 +85,7 @@ def test_kept_items_are_told_once_and_a_later_update_repeats_none(world: World) 
     [first] = world.rows("update")
     assert first.to_addr == "ada@example.com"
     assert f"You suggested I try the community meetups; {MET}." in first.body_text
-    assert KEPT_WITHOUT_NOTE in first.body_text
+    assert "what I said I would" not in first.body_text  # a promise without a note: no line
     assert "portfolio" not in first.body_text  # the promise's own text is private
     assert "dbt" not in first.body_text  # not acted on yet
     with world.factory() as s:
@@ -99,7 +99,7 @@ def test_kept_items_are_told_once_and_a_later_update_repeats_none(world: World) 
     assert world.plan(LATER + timedelta(days=63)) == ["update"]
     second = world.rows("update")[-1]
     assert "You suggested I learn dbt; Two courses in, and a small project." in second.body_text
-    assert "meetups" not in second.body_text and KEPT_WITHOUT_NOTE not in second.body_text
+    assert "meetups" not in second.body_text
     assert ada == world.get(Advice, 1).contact_id
 
 
@@ -117,7 +117,8 @@ def test_done_is_idempotent_and_refuses_what_is_not_this_accounts(world: World) 
     _debrief(world, meeting, T0 + timedelta(hours=1), promises=("send the deck",))
     ref = _ref(world, "send the deck")
     assert _done(world, ref, "Sent it", T0 + timedelta(days=1)) is False
-    assert _done(world, ref, "Another note", T0 + timedelta(days=2)) is True
+    assert _done(world, ref, "Sent it", T0 + timedelta(days=2)) is True
+    assert _done(world, ref, "", T0 + timedelta(days=2)) is True  # no note: the old one stays
     with world.factory() as s:
         [row] = s.scalars(select(Promise)).all()
         assert (row.status, row.done_note, row.done_at) == (
@@ -127,6 +128,7 @@ def test_done_is_idempotent_and_refuses_what_is_not_this_accounts(world: World) 
         )
         kept = s.scalars(select(EventLog.payload).where(EventLog.type == "PromiseKept")).all()
         assert kept == [{"kind": "promise", "ref": ref, "text": "send the deck", "note": "Sent it"}]
+        assert s.scalars(select(EventLog.id).where(EventLog.type == "PromiseRevised")).all() == []
         assert open_promises(s, world.account_id) == []
         other = ensure_account(s, slug="kim", name="Kim", email="kim@example.org",
                                timezone="UTC", now=T0)  # fmt: skip
@@ -201,3 +203,28 @@ def test_a_line_a_note_already_says_is_not_written_twice(world: World) -> None:
     [row] = world.rows("update")
     assert row.body_text.casefold().count("sent the deck over") == 1
     assert world.get(Promise, 1).reported_at == LATER  # told, by the note's words
+
+
+def test_a_note_changes_and_a_done_is_undone_only_until_an_update_tells_it(world: World) -> None:
+    _, meeting = _thanked(world, "Ada Lovelace", "ada@example.com")
+    _debrief(world, meeting, T0 + timedelta(hours=1), advice=(MEETUPS, "learn dbt"))
+    meetups, dbt = _ref(world, MEETUPS), _ref(world, "learn dbt")
+    _done(world, meetups, "I went once", T0 + timedelta(days=1))
+    assert _done(world, meetups, MET, T0 + timedelta(days=2)) is True  # edited, still done
+    _done(world, dbt, "Two courses in", T0 + timedelta(days=2))
+    with world.uow() as uow:
+        assert undo_done(uow, dbt, now=T0 + timedelta(days=3)).status == "open"
+        uow.commit()
+    with world.factory() as s:
+        revised = s.scalars(select(EventLog.payload).where(EventLog.type == "PromiseRevised"))
+        assert list(revised) == [{"ref": meetups, "change": "note", "note": MET},
+                                 {"ref": dbt, "change": "undone", "note": ""}]  # fmt: skip
+    assert world.plan(LATER) == ["update"]
+    [row] = world.rows("update")
+    assert MET in row.body_text and "dbt" not in row.body_text
+    assert "I went once" not in row.body_text
+    with world.uow() as uow:
+        with pytest.raises(ItemRefused, match=r"is in Ada Lovelace's update going out on .*stays"):
+            mark_done(uow, meetups, "another note", now=LATER)
+        with pytest.raises(ItemRefused, match="it stays done"):
+            undo_done(uow, meetups, now=LATER)

@@ -73,12 +73,13 @@ def test_notes_from_the_conversation_are_used_and_others_are_not(world: World) -
     cid, _iid, _mid = held(world)
     world.note(cid, "ask about the platform team", END - timedelta(days=1))
     world.note(cid, "read Team Topologies", END + timedelta(minutes=10))
+    world.note(cid, "she seems burnt out", END + timedelta(minutes=15))  # never to her
     world.note(cid, "applied at Analytical", END + timedelta(minutes=20), for_update=True)
     world.note(cid, "written after the send", DUE + timedelta(minutes=1))
     world.plan(DUE)
     body = world.rows()[0].body_text
-    assert "- read Team Topologies" in body
-    for absent in ("platform team", "applied at", "after the send"):
+    assert "taking away from our conversation: read Team Topologies." in body
+    for absent in ("platform team", "applied at", "after the send", "burnt out"):
         assert absent not in body
 
 

@@ -61,12 +61,28 @@ def test_daily_cap_counts_the_users_local_day(
 ) -> None:
     app = make_app(tmp_path, mailbox, smtp, daily_cap=2)
     rows = [add_row(app, *add_interview(app)) for _ in range(3)]
-    late = NOW.replace(hour=22, minute=30)  # 23:30 in Paris
+    late = NOW.replace(hour=18, minute=30)  # 19:30 in Paris, the window closes at 20:00
     assert send_due(app, late).sent == rows[:2]
     assert row(app, rows[2]).status == "pending"  # over the cap: waits, not cancelled
-    assert send_due(app, late + timedelta(minutes=20)).sent == []  # 23:50, same local day
-    assert send_due(app, late + timedelta(minutes=40)).sent == rows[2:]  # 00:10, a new day
+    assert send_due(app, late + timedelta(minutes=20)).sent == []  # 19:50, same local day
+    # 00:10 is a new local day, but outside the send window: the held row waits for 08:00.
+    assert send_due(app, late + timedelta(hours=4, minutes=40)).sent == []
+    assert send_due(app, NOW.replace(day=21, hour=7)).sent == rows[2:]  # 08:00 in Paris
     assert len(smtp.messages) == 3
+
+
+def test_mail_to_a_contact_found_late_waits_for_the_window(
+    tmp_path: Path, mailbox: BedMailbox, smtp: SmtpServer
+) -> None:
+    # Due at 13:00; the service was off until 23:30. Nothing goes to the contact at night.
+    app = make_app(tmp_path, mailbox, smtp, daily_cap=1000)
+    due = add_row(app, *add_interview(app))
+    night = NOW.replace(hour=22, minute=30)  # 23:30 in Paris
+    assert send_due(app, night).sent == []
+    assert row(app, due).status == "pending"
+    assert send_due(app, NOW.replace(day=21, hour=6, minute=59)).sent == []  # 07:59
+    assert send_due(app, NOW.replace(day=21, hour=7)).sent == [due]  # 08:00
+    assert len(smtp.messages) == 1
 
 
 def test_rows_nobody_may_receive_are_cancelled_and_nothing_is_sent(

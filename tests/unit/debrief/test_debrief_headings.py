@@ -16,7 +16,10 @@ from coffeechat.models.debrief.headings import is_empty_answer, split_heading, s
         ("Advice: go to meetups", ("advice", "go to meetups")),
         ("2) Their advice - go", ("advice", "go")),
         ("**Tips**", ("advice", "")),
-        ("## People to talk to", ("people", "")),
+        ("## People to talk to", ("people", "")),  # the request's heading before round 4
+        ("People they suggested:", ("people", "")),
+        ("People they suggested: Grace Hopper", ("people", "Grace Hopper")),
+        ("**People they suggested**", ("people", "")),
         ("- Intros: Grace", ("people", "Grace")),
         ("I promised: the deck", ("promises", "the deck")),
         ("Offered:", ("offers", "")),
