@@ -68,10 +68,8 @@ def demo_config(
             # Tomorrow's meeting is 10-34 h away depending on the hour: a 36 h lead always
             # covers it (the default is 24 h).
             "prep_lead_hours": 36,
-            # Any hour of the day, so the demo shows the thank-you going out even at night
-            # (the default window is 08:00-20:00 in the user's zone).
-            "send_window_start": time(0, 0),
-            "send_window_end": time(23, 59, 59),
+            # The send window is the default one (08:00-20:00 in the user's zone): the story's
+            # stops are placed where mail to contacts may go (sequel.timeline).
             # The story's days stand for weeks: Ada hears how her introduction went two days
             # after her thank-you, not four weeks (the default is 28).
             "update_interval_days": 2,

@@ -106,6 +106,10 @@ def print_summary(console: Console, s: Summary, *, temp: bool) -> None:
         console.print(f"{line['when']}  to {escape(line['to'])}: {escape(line['why'])}")
         if line["quote"]:
             console.print(f"        “{escape(line['quote'])}”", style="italic")
+    console.print(
+        f"[dim]mail to your contacts goes out in the send window ({s.window}, the default); "
+        "prep sheets and debrief requests, which are for you, go at once[/dim]"
+    )
     n = s.nudge
     if n and n["status"] == "draft":
         console.print(
@@ -115,7 +119,7 @@ def print_summary(console: Console, s: Summary, *, temp: bool) -> None:
     elif n:
         console.print(
             f"nudge to {n['to']}: {n['status']}, due {n['not_before']} "
-            "(nudges go out on weekdays only; then it waits in Drafts)"
+            "(nudges go out on weekdays only, inside the send window; then it waits in Drafts)"
         )
     stages = ", ".join(f"{stage} {count}" for stage, count in s.stages.items())
     console.print(f"pipeline: {stages}")

@@ -24,9 +24,11 @@ from sqlalchemy import select
 
 from coffeechat.deployments.demo.mailbits import mail
 from coffeechat.deployments.demo.story import ADA, CHARLES, ME, ME_NAME, Story, calendar_ics
+from coffeechat.integrations.config import Settings
 from coffeechat.integrations.render import render
 from coffeechat.models.contacts.records import find_contact
 from coffeechat.models.contacts.referrals import accept
+from coffeechat.models.followups.cadence import next_send_time, thank_you_moments
 from coffeechat.models.followups.outreach import OutreachRefused, create_outreach
 from coffeechat.models.followups.promises import list_items, mark_done
 from coffeechat.models.store.tables import Referral
@@ -73,11 +75,15 @@ class Moment:
     act: Act | None = None
 
 
-def timeline(story: Story) -> list[Moment]:
+def timeline(story: Story, settings: Settings) -> list[Moment]:
     """Every moment of the story, in time order (today's stop first)."""
     ada_end = story.ada_meeting[1]
     charles_end = story.charles_meeting[1]
-    grace_end = story.grace_meeting[1]
+    grace_at = grace_thanked_at(story, settings)
+    grace_hours = round((grace_at - story.grace_meeting[1]) / timedelta(hours=1))
+    grace_title = f"about {grace_hours} hours after Grace's call, her debrief unanswered"
+    if grace_hours < settings.debrief.thank_you_wait_hours:
+        grace_title += " (later, the send window would close before the thank-you's deadline)"
     minute = timedelta(minutes=1)
     moments = [
         Moment("today", story.anchor, "today, the first run"),
@@ -86,16 +92,32 @@ def timeline(story: Story) -> list[Moment]:
         Moment("referral", ada_end + 120 * minute, "you accept the referral", accept_referral),
         Moment("ada-thanked", ada_end + 125 * minute, "two hours after Ada's meeting"),
         Moment("charles-books", ada_end + 185 * minute, "Charles answers", charles_answers),
-        # Past the 20 h a thank-you waits for a debrief: Grace's goes in the generic form.
-        Moment(
-            "grace-wait",
-            grace_end + 20 * 60 * minute + 10 * minute,
-            "20 hours after Grace's call, her debrief unanswered",
-        ),
+        # Past the wait for a debrief: Grace's thank-you goes in the generic form.
+        Moment("grace-wait", grace_at, grace_title),
         Moment("kept", charles_end + 60 * minute, "you keep your promise", keep_promise),
         Moment("charles-ended", charles_end + 125 * minute, "two hours after the call with him"),
     ]
     return sorted(moments, key=lambda m: m.at)
+
+
+def grace_thanked_at(story: Story, settings: Settings) -> datetime:
+    """When Grace's thank-you goes without her debrief: its wait over, inside the send window.
+
+    The planner's own rules (cadence.thank_you_moments) place the end of the wait; the stop
+    is at the first send-window time from then, a minute later when the window allows it.
+    """
+    cadence = settings.cadence
+    wait = settings.debrief.thank_you_wait_hours if settings.debrief.enabled else 0.0
+    ready = thank_you_moments(story.grace_meeting[1], cadence, story.zone, wait).ready(None)
+    window = partial(
+        next_send_time,
+        zone=story.zone,
+        window_start=cadence.send_window_start,
+        window_end=cadence.send_window_end,
+    )
+    at = window(ready)
+    later = at + timedelta(minutes=1)
+    return later if window(later) == later else at
 
 
 def _parse(raw: bytes) -> EmailMessage:
@@ -153,7 +175,7 @@ def accept_referral(world: World, at: datetime) -> str:
             return "no referral from Ada to accept"
         ref, charles, _ = accept(uow, ref.id, now=at, name=CHARLES.name)
         try:
-            row = create_outreach(
+            create_outreach(
                 uow, charles.id, now=at, cadence=settings.cadence, mode=settings.modes.outreach,
                 user_email=ME, render=partial(render, fmt="txt", user_dir=settings.templates_dir),
                 send_now=True,
@@ -162,8 +184,9 @@ def accept_referral(world: World, at: datetime) -> str:
             return f"you accepted referral #{ref.id}; {err}"
         uow.commit()
         return (
-            f"you accepted referral #{ref.id} (`coffeechat referrals accept {ref.id}`) and "
-            f"asked {charles.name} for a conversation (`coffeechat outreach` #{row.id})"
+            f"you accepted referral #{ref.id} (`coffeechat referrals accept {ref.id} --name "
+            f'"{charles.name}"`) and asked {charles.name} for a conversation '
+            f'(`coffeechat outreach "{charles.name}" --send-now`)'
         )
 
 

@@ -39,6 +39,7 @@ class Summary:
     referrals: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
+    window: str = ""  # the send window for mail to contacts, as the user reads it
 
 
 def read_mailbox(world: World, user: str, folder: str, message_id: str) -> list[bytes]:
@@ -58,7 +59,12 @@ def read_mailbox(world: World, user: str, folder: str, message_id: str) -> list[
 def summarize(world: World, now: datetime) -> Summary:
     """Collect what was detected, prepared, sent and drafted, and why each mail went."""
     app = world.app
-    out = Summary(str(world.root))
+    cadence = app.settings.cadence
+    out = Summary(
+        str(world.root),
+        window=f"{cadence.send_window_start:%H:%M}-{cadence.send_window_end:%H:%M} "
+        f"{world.story.zone.key}",
+    )
     with app.factory() as session:
         for message, name in session.execute(
             select(Message, Contact.name)

@@ -49,7 +49,7 @@ def sync_mail(app: App, now: datetime) -> list[FolderReport]:
 
 def pending(world: World, until: str | None) -> list[Moment]:
     """The moments still to tell, up to and including ``until`` (None: to the end)."""
-    moments = timeline(world.story)
+    moments = timeline(world.story, world.app.settings)
     if until is not None:
         keys = [m.key for m in moments]
         if until not in keys:

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from coffeechat.models.debrief.request import meeting_of
 from coffeechat.models.outbox.states import Kind, Status
-from coffeechat.models.store.tables import Contact, Debrief, Interview, Meeting, Outbox, Promise
+from coffeechat.models.store.tables import (
+    Advice,
+    Contact,
+    Debrief,
+    Interview,
+    Meeting,
+    Outbox,
+    Promise,
+)
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -69,7 +77,12 @@ def _why(session: Session, row: Outbox, contact: Contact | None) -> tuple[str, l
         who = _name(session, meeting.contact_id if meeting else None)
         if row.occurrence.endswith("reminder"):
             return f"one reminder: no answer about {who} came within a day", []
-        return f"the meeting with {who} ended: how did it go? (your answer stays private)", []
+        first = who.split()[0] if who else "them"
+        return (
+            f"the meeting with {who} ended: how did it go? (only the advice and the people "
+            f"named may be quoted to {first}; the rest stays yours)",
+            [],
+        )
     if row.kind == Kind.PREP_SHEET:
         return f"your prep sheet for the meeting with {name}", []
     if row.kind == Kind.THANK_YOU:
@@ -83,9 +96,7 @@ def _why(session: Session, row: Outbox, contact: Contact | None) -> tuple[str, l
     if row.kind == Kind.UPDATE:
         met = _introductions_told(session, contact, row.created_at)
         kept = _kept_told(session, contact, row.body_text)
-        news = [f"you met {', '.join(met)}, whom {name.split()[0]} introduced"] if met else []
-        news += ["you kept your promise"] if kept else []
-        return "news: " + (" and ".join(news) or "since the thank-you"), met + kept
+        return "news: " + update_news(name, met, kept), met + [n for _, n in kept]
     return row.kind.replace("_", " "), []
 
 
@@ -106,16 +117,38 @@ def _name(session: Session, contact_id: int | None) -> str:
     return contact.name if contact is not None else ""
 
 
-def _kept_told(session: Session, contact: Contact | None, body: str) -> list[str]:
-    """The notes of promises kept for ``contact`` that this email tells."""
+def update_news(name: str, met: list[str], kept: list[tuple[str, str]]) -> str:
+    """What an update told, as one clause: whom the user met, the promise kept, advice acted on."""
+    first = name.split()[0] if name else "they"
+    parts = [f"you met {_and(met)}, whom {first} introduced"] if met else []
+    kinds = {kind for kind, _ in kept}
+    if "promise" in kinds:
+        parts.append("you kept your promise")
+    if "advice" in kinds:
+        parts.append(f"you acted on {first}'s advice" if first != "they" else "you acted on advice")
+    if not parts:
+        return "since the thank-you"
+    # Each part has its own subject: a comma before the last "and" keeps them apart.
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", and " + parts[-1]
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _kept_told(session: Session, contact: Contact | None, body: str) -> list[tuple[str, str]]:
+    """(kind, note) of each promise kept or advice acted on for ``contact`` this email tells."""
     if contact is None:
         return []
-    notes = session.scalars(
-        select(Promise.done_note).where(
-            Promise.contact_id == contact.id, Promise.status == "done", Promise.done_note != ""
+    told = []
+    for kind, table in (("promise", Promise), ("advice", Advice)):
+        notes = session.scalars(
+            select(table.done_note).where(
+                table.contact_id == contact.id, table.status == "done", table.done_note != ""
+            )
         )
-    )
-    return [n for n in notes if _key(n) in _key(body)]
+        told += [(kind, n) for n in notes if _key(n) in _key(body)]
+    return told
 
 
 def _introductions_told(session: Session, contact: Contact | None, at: datetime) -> list[str]:

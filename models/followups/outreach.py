@@ -7,6 +7,7 @@ Asking again while one is still waiting returns the waiting one instead of queue
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,8 @@ from coffeechat.models.text import clean_line
 # The tag that opts a contact in to the one polite follow-up.
 NUDGE_TAG = "nudge"
 _ASKABLE = (State.PLANNED.value, State.UNDELIVERABLE.value)
+# A pitch that opens with the writer as its subject is a sentence already.
+_FIRST_PERSON = re.compile(r"(I|I['’](m|ve|d|ll)|I am|My|Me|We|We['’](re|ve))\b")
 
 
 class OutreachRefused(ValueError):
@@ -74,13 +77,36 @@ def create_outreach(
         occurrence=f"outreach:{_attempts(uow, interview.id) + 1}",
         to_addr=to,
         subject=_subject(contact, intro),
-        body=render("mail/outreach", people(account, contact, intro)),
+        body=render("mail/outreach", outreach_context(account, contact, intro)),
         mode=Mode.AUTO if send_now else mode,
         not_before=now if send_now else _first_ask_time(account, cadence, now),
     )
     row = insert_once(uow, planned, now=now, user_email=user_email)
     assert row is not None  # the occurrence counts every earlier attempt, so it is new
     return row
+
+
+def outreach_context(
+    account: Account, contact: Contact, intro: Contact | None
+) -> dict[str, object]:
+    """The outreach template's context: the shared one, and the pitch as a sentence."""
+    return {**people(account, contact, intro), "pitch": pitch_sentence(account.elevator_pitch)}
+
+
+def pitch_sentence(pitch: str) -> str:
+    """The user's elevator pitch as a sentence that can follow the first one.
+
+    A pitch written as a sentence about oneself ("I'm a backend developer...") stays as
+    written; a fragment ("Backend developer moving into developer tools.") is introduced
+    ("A little about me: ...") rather than left standing alone. Its words are the user's:
+    never reworded, its first letter never changed (it may be a name: "Python developer").
+    """
+    text = " ".join(pitch.split()).rstrip(",;:-–— ")
+    if not text:
+        return ""
+    if text[-1] not in ".!?…\"'”’)":
+        text += "."
+    return text if _FIRST_PERSON.match(text) else f"A little about me: {text}"
 
 
 def _mailable(uow: UnitOfWork, contact_id: int) -> tuple[Contact, Account, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -243,9 +243,8 @@ def how_known(
 
 def _wants(inp: PrepInputs, when: When | None, company: str, goals: str) -> Wants:
     c = inp.contact
-    minutes = when.minutes if when is not None and not when.all_day and when.minutes else 0
     return Wants(
-        minutes=minutes or inp.account.meeting_minutes or 20,
+        minutes=keep_minutes(inp.account.meeting_minutes, _calendar_minutes(when)),
         goals=(goals, c.goal or ""),
         title=c.role or "",
         company=company,
@@ -270,14 +269,41 @@ def _groups(chosen: Sequence[Chosen]) -> tuple[QuestionGroup, ...]:
     return tuple(groups)
 
 
+def keep_minutes(asked: int | None, calendar: int) -> int:
+    """The length to prepare for: the one asked for, or the calendar's when it is shorter.
+
+    ``asked``: [account] meeting_minutes, the length the outreach asks for (None: 20).
+    ``calendar``: the invitation's length in minutes (0: no timed meeting known).
+    """
+    asked = asked or 20
+    return min(asked, calendar) if calendar else asked
+
+
+def _calendar_minutes(when: When | None) -> int:
+    return when.minutes if when is not None and not when.all_day and when.minutes else 0
+
+
+def _length_line(inp: PrepInputs, when: When | None) -> str:
+    # The outreach asked for one length and the invitation may give another: the sheet says
+    # both, and which to keep to, rather than contradict the outreach.
+    asked = inp.account.meeting_minutes or 20
+    calendar = _calendar_minutes(when)
+    if when is None or not calendar or inp.meeting is None:
+        return f"Your outreach asks for {_length(asked)}: keep to it."
+    if calendar == asked:
+        return f"The calendar gives you {when.length}: finish by {when.end}."
+    # After "20 minutes", a bare "30" reads best; past the hour every length gets its unit.
+    bare = str if max(asked, calendar) < 60 else _length
+    said = f"You asked for {_length(asked)}; the invitation is for {bare(calendar)}"
+    if calendar < asked:
+        return f"{said}: keep to {bare(calendar)} and finish by {when.end}."
+    zone = ZoneInfo(inp.account.timezone)
+    finish = (inp.meeting.start_utc + timedelta(minutes=asked)).astimezone(zone)
+    return f"{said}: keep to {bare(asked)} unless they offer more (finish by {finish:%H:%M})."
+
+
 def _reminders(inp: PrepInputs, when: When | None) -> tuple[str, ...]:
-    extra = []
-    if when is not None and not when.all_day and when.minutes:
-        extra.append(f"The calendar gives you {when.length}: finish by {when.end}.")
-    else:
-        asked = _length(inp.account.meeting_minutes or 20)
-        extra.append(f"Your outreach asks for {asked}: keep to it.")
-    extra.append(_thank_you_line(inp))
+    extra = [_length_line(inp, when), _thank_you_line(inp)]
     if inp.introducer is not None:
         name = clean_line(inp.introducer.name, limit=200)
         # coffeechat's own update tells the introducer once this meeting has happened.

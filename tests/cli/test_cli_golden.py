@@ -38,7 +38,7 @@ from coffeechat.models.store.tables import Outbox, SyncCursor
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("COFFEECHAT_GOLDEN_UPDATE") == "1"
 ZONE = "Europe/Paris"
-# A Wednesday evening: the story's nudge is due at once (it lands in Drafts).
+# A Wednesday evening, past the send window: the story's nudge waits for Thursday 08:00.
 STORY_AT = datetime(2026, 11, 25, 21, 40, tzinfo=UTC)
 # The commands look at it the next morning.
 SHOWN_AT = datetime(2026, 11, 26, 8, 5, tzinfo=UTC)

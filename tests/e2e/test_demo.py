@@ -1,18 +1,18 @@
 """The README's first command: the demo world, over real local servers, tells its story once.
 
 The story (deployments/demo/sequel.py) runs on a simulated clock from a fixed anchor so the
-outcome does not depend on the day the tests run: a Wednesday evening (the nudge is placed in
-Drafts at once; Ada's meeting is on Thursday, Charles's on Monday) and a Saturday (nudges wait
-for Monday). Each step is checked on what the demo's SMTP server received during it.
-
-Two tests need work from other branches and are marked so until it is merged: the thank-you's
-text citing the debrief (the thank-you-in-the-user's-words change) and the update telling a kept
-promise (the promises change). Each is strict: it must fail without that work and pass with it.
+outcome does not depend on the day the tests run: a Wednesday evening (past the send window:
+the nudge goes to Drafts at Thursday morning's stop; Ada's meeting is on Thursday, Charles's on
+Monday) and a Saturday (nudges wait for Monday). Each step is checked on what the demo's SMTP
+server received during it. The story's stops follow the default send window (08:00-20:00); that
+it runs at any hour of any day is checked at 24 instants across a week in three zones when
+COFFEECHAT_DEMO_ANCHORS=1 (about three minutes).
 """
 
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -115,6 +115,8 @@ def test_the_story_step_by_step(told: tuple[dict[str, Any], ...]) -> None:
     assert "Ada Lovelace" in outreach["subject"]
     first_line = next(line for line in outreach["text"].splitlines()[1:] if line.strip())
     assert first_line.startswith("Ada Lovelace suggested I get in touch")
+    # Jo's pitch, a fragment, is introduced in the same paragraph, never left on its own.
+    assert first_line.endswith(" A little about me: Backend developer moving into developer tools.")
     thanks = one(thanked, ADA)
     assert "<a1@analytical.example>" in thanks["references"]
     assert thanks["text"].startswith("Hi Ada,")
@@ -147,6 +149,18 @@ def test_the_story_step_by_step(told: tuple[dict[str, Any], ...]) -> None:
 def test_the_summary_tells_who_got_what_and_why(told: tuple[dict[str, Any], ...]) -> None:
     summary, text = told[0], told[1]["text"]
     lines = {(s["to"], s["kind"]): s for s in summary["sent"]}
+    # The debrief request says what may be quoted, as its email does; nothing called private.
+    asked = lines[("you", "debrief_request")]["why"]
+    assert "advice and the people named may be quoted to" in asked and "private" not in asked
+    # What Jo would type, not an outbox row number.
+    assert '`coffeechat outreach "Charles Babbage" --send-now`' in spaced(text)
+    assert "outreach` #" not in text
+    # Mail to contacts waits for the send window, and the output says which it is.
+    assert "send window (08:00-20:00 Europe/Paris" in spaced(text)
+    for line in summary["sent"]:
+        if line["to"] != "you":
+            local = datetime.fromisoformat(line["at"]).astimezone(ZoneInfo("Europe/Paris"))
+            assert 8 <= local.hour < 20, line
     assert "naming Ada" in lines[("Charles Babbage", "outreach")]["why"]
     assert lines[("Charles Babbage", "outreach")]["quote"].startswith("Ada Lovelace suggested")
     update = lines[("Ada Lovelace", "update")]
@@ -177,7 +191,10 @@ def test_the_update_tells_the_kept_promise_once(told: tuple[dict[str, Any], ...]
     everything = [m for s in told[0]["steps"] for m in s["smtp"]]
     assert [m for m in everything if PROMISE_NOTE in spaced(m["text"])] == [update]
     [line] = [s for s in told[0]["sent"] if s["kind"] == "update"]
-    assert "kept your promise" in line["why"]
+    assert line["why"] == (
+        "news: you met Charles Babbage, whom Ada introduced, you kept your promise, "
+        "and you acted on Ada's advice"
+    )
 
 
 def test_a_second_run_sends_nothing_again(told: tuple[dict[str, Any], ...]) -> None:
@@ -201,6 +218,11 @@ def test_today_only_on_a_weekend_keeps_the_nudge_for_monday(tmp_path: Path) -> N
     }
     [sheet] = summary["prep_sheets"]
     assert Path(sheet["path"]).is_file() and sheet["email"] == "sent"
+    # The outreach asked for twenty minutes, Ada's invitation is for thirty: both said.
+    assert (
+        "You asked for 20 minutes; the invitation is for 30: keep to 20 unless they offer more"
+        in Path(sheet["path"]).read_text(encoding="utf-8")
+    )
     # The dentist in the same calendar is none of coffeechat's business.
     assert [m["contact"] for m in summary["report"]["next_meetings"]] == ["Ada Lovelace"]
     nudge = summary["nudge"]
@@ -225,3 +247,55 @@ def test_demo_refuses_a_real_data_dir(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not the demo's"):
         run_demo(Console(file=io.StringIO()), tmp_path, now=WEDNESDAY)
     assert not (tmp_path / "world").exists()
+
+
+def test_at_night_in_another_zone_mail_to_contacts_waits_for_the_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    sunday_night = datetime(2026, 11, 29, 3, 20, tzinfo=ZoneInfo("Asia/Tokyo"))
+    summary, _ = demo(tmp_path, sunday_night)
+    assert summary["problems"] == []
+    grace = one(received(summary, "grace-wait"), GRACE)  # in the window, before its deadline
+    assert "<g1@compilers.example>" in grace["references"]
+    one(received(summary, "charles-ended"), ADA)
+    for line in summary["sent"]:
+        if line["to"] != "you":
+            local = datetime.fromisoformat(line["at"]).astimezone(ZoneInfo("Asia/Tokyo"))
+            assert 8 <= local.hour < 20, line
+    assert summary["nudge"]["status"] == "draft"
+
+
+# Every seventh hour of a week, in three zones: the story must run whatever the hour and day.
+# About three minutes in all, so only when asked: COFFEECHAT_DEMO_ANCHORS=1.
+WEEK = [
+    (zone, datetime(2026, 11, 23, 0, 20, tzinfo=ZoneInfo(zone)) + timedelta(hours=7 * i))
+    for zone in ("Europe/Paris", "America/Los_Angeles", "Asia/Tokyo")
+    for i in range(24)
+]
+
+
+@pytest.mark.skipif(
+    os.environ.get("COFFEECHAT_DEMO_ANCHORS") != "1", reason="COFFEECHAT_DEMO_ANCHORS=1 runs it"
+)
+@pytest.mark.parametrize(("zone", "anchor"), WEEK, ids=[f"{z}-{a:%a%H%M}" for z, a in WEEK])
+def test_the_story_at_any_hour_of_the_week(
+    zone: str, anchor: datetime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", zone)
+    summary, _ = demo(tmp_path, anchor)
+    assert summary["problems"] == []
+    one(received(summary, "ada-ended"), JO, "How did it go with Ada Lovelace?")
+    thanked = received(summary, "ada-thanked")
+    assert ADVICE.casefold() in flat(one(thanked, ADA)["text"])
+    one(thanked, CHARLES)
+    one(received(summary, "grace-wait"), GRACE)
+    update = one(received(summary, "charles-ended"), ADA)
+    assert "Thanks to you, I got to speak with Charles Babbage." in spaced(update["text"])
+    everything = [m for s in summary["steps"] for m in s["smtp"]]
+    one(everything, JO, "Re: How did it go with Grace Hopper?")
+    for line in summary["sent"]:
+        if line["to"] != "you":
+            local = datetime.fromisoformat(line["at"]).astimezone(ZoneInfo(zone))
+            assert 8 <= local.hour < 20, line
+    assert summary["nudge"]["status"] == "draft"

@@ -39,6 +39,10 @@ WAIT_SLACK = timedelta(hours=1)
 UPDATE_INTERVAL = timedelta(days=7)  # [cadence] update_interval_days in the month's config
 # A touch (thank-you, update) counts from its planned time, at most a step before it went.
 STEP_SLACK = timedelta(hours=1)
+# The introducer hears of a meeting once it is settled: the thank-you deadline plus two hours
+# after its end, and after the met person's thank-you (or its give-up time, a week).
+INTRODUCER_MARGIN = timedelta(hours=26)
+GIVE_UP = timedelta(days=7)
 
 
 def flat(text: str) -> str:
@@ -148,9 +152,9 @@ def news_items(o: Oracle, who: str, log: ContactLog) -> list[Item]:
         if other.persona.introduced_by != who:
             continue
         for meeting in other.meetings:
-            ended = _held(o, meeting)
-            if ended is not None:
-                items.append(Item(ended, "met", other.persona.person.name))
+            settled = _settled(o, other, meeting)
+            if settled is not None:
+                items.append(Item(settled, "met", other.persona.person.name))
     items += [Item(k.at, "kept", k.note) for k in log.kept if k.note]
     return sorted(items, key=lambda i: (i.at, i.text))
 
@@ -158,6 +162,22 @@ def news_items(o: Oracle, who: str, log: ContactLog) -> list[Item]:
 def _held(o: Oracle, meeting: MeetingLog) -> datetime | None:
     last = meeting.versions[-1]
     return None if last.cancelled else o.first_step(last.end)
+
+
+def _settled(o: Oracle, met: ContactLog, meeting: MeetingLog) -> datetime | None:
+    """When a meeting with someone introduced becomes news for the introducer: a margin after
+    it (the thank-you deadline and two hours) and once the met person's thank-you went (by us
+    or by hand), or at the thank-you's give-up time when none did."""
+    ended = _held(o, meeting)
+    if ended is None:
+        return None
+    end = meeting.versions[-1].end
+    thanks = [w.at for i, w in enumerate(o.world.wire) if w.to == met.persona.person.email
+              and o.kinds[i] == "thank_you" and w.at >= end]  # fmt: skip
+    if met.thanked_by_hand is not None and met.thanked_by_hand[0] >= end:
+        thanks.append(met.thanked_by_hand[0])
+    went = min(thanks, default=end + GIVE_UP)
+    return o.first_step(max(end + INTRODUCER_MARGIN, went))
 
 
 def check_updates(o: Oracle, who: str, log: ContactLog, thanked: datetime | None) -> int:

@@ -30,7 +30,7 @@ def test_second_meeting_opens_with_last_time_and_asks_new_questions(app: App) ->
     made = make_prep_sheet(app, first_id, NOW)
     assert made is not None
     first, text = _sheet(app, made)
-    assert len(first.questions) == 6  # the calendar gives 30 minutes
+    assert len(first.questions) == 4  # the outreach asked for 20 minutes (the calendar: 30)
     assert "LAST TIME" not in text
     # debriefs are on by default: the thank-you waits for the answer, and the sheet says so
     assert "answer it and it sends the thank-you itself, quoting their advice" in " ".join(
@@ -70,6 +70,6 @@ def test_second_meeting_opens_with_last_time_and_asks_new_questions(app: App) ->
     assert "You last met on Tue 3 Mar 2026 (Coffee)." in last_time
     assert "You noted on Tue 3 Mar 2026: Try the meetups." in last_time
     assert "On Tue 3 Mar 2026 your thank-you went." in last_time
-    assert len(second.questions) == 6 and not set(first.questions) & set(second.questions)
+    assert len(second.questions) == 4 and not set(first.questions) & set(second.questions)
     with app.factory() as s:
         assert s.scalar(select(PrepSheet.id).where(PrepSheet.meeting_id == second_id)) == again

@@ -42,6 +42,7 @@ def account(**kw: Any) -> Account:
         created_at=NOW,
         other_addresses=[],
         signature="",
+        meeting_minutes=30,  # the outreach in messages() asks for "a 30-minute coffee"
     )
     values.update(kw)
     return Account(**values)

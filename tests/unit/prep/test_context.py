@@ -65,11 +65,20 @@ def test_contact_notes_also_answer_and_unknown_company_reads_well() -> None:
     assert s.earlier == ()
 
 
-def test_meeting_length_from_the_calendar_else_the_one_setting() -> None:
-    short = build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=15))))
-    long = build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=60))))
-    assert (len(short.question_texts), len(long.question_texts)) == (3, 10)
+def test_questions_for_the_length_asked_for_or_the_calendars_when_shorter() -> None:
     from tests.unit.prep.sample import account
+
+    hour = meeting(end_utc=START + timedelta(minutes=60))
+    short = build_prep_context(inputs(meeting=meeting(end_utc=START + timedelta(minutes=15))))
+    long = build_prep_context(inputs(meeting=hour))  # the outreach asked for 30
+    asked = build_prep_context(inputs(meeting=hour, account=account(meeting_minutes=60)))
+    counts = [len(s.question_texts) for s in (short, long, asked)]
+    assert counts == [3, 6, 10]
+    assert long.reminders[0] == (
+        "You asked for 30 minutes; the invitation is for 1 h: keep to 30 minutes unless "
+        "they offer more (finish by 10:30)."
+    )
+    assert asked.reminders[0] == "The calendar gives you 1 h: finish by 11:00."
 
     bare = build_prep_context(inputs(meeting=None, account=account(meeting_minutes=20)))
     assert len(bare.question_texts) == 4
@@ -209,11 +218,14 @@ def test_notes_on_the_sheet_are_newest_first_and_exclude_news() -> None:
 def test_outreach_nudge_and_sheet_take_the_length_from_one_setting(minutes: int) -> None:
     from coffeechat.integrations.render import render
     from coffeechat.models.followups.mail import people
+    from coffeechat.models.followups.outreach import outreach_context
     from tests.unit.prep.sample import account
 
     acc = account(meeting_minutes=minutes)
-    mail = people(acc, contact(), None)
-    for template in ("mail/outreach", "mail/nudge"):
+    for template, mail in (
+        ("mail/outreach", outreach_context(acc, contact(), None)),
+        ("mail/nudge", people(acc, contact(), None)),
+    ):
         assert f"a {minutes}-minute conversation" in render(template, mail, fmt="txt")
     sheet = build_prep_context(inputs(meeting=None, account=acc))
     assert sheet.reminders[0] == f"Your outreach asks for {minutes} minutes: keep to it."

@@ -1,7 +1,8 @@
 """Golden sheets for the people and meetings a sheet must fit (UPDATE_GOLDEN=1 rewrites them).
 
-First and second meeting, a senior and a junior person, 15 and 60 minutes, pinned questions:
-each in the three renderings. Read the diff of the files before committing a rewrite.
+First and second meeting, a senior and a junior person, 15 and 60 minutes, pinned questions, an
+invitation longer than the length asked for: each in the three renderings. Read the diff of the
+files before committing a rewrite.
 """
 
 from __future__ import annotations
@@ -88,10 +89,17 @@ def sixty_pinned() -> PrepContext:
     return build_prep_context(
         inputs(
             contact=who,
-            account=account(pinned_questions=["What would you ask in my place?"]),
+            account=account(
+                pinned_questions=["What would you ask in my place?"], meeting_minutes=60
+            ),
             meeting=meeting(end_utc=START + timedelta(minutes=60)),
         )
     )
+
+
+def asked_twenty() -> PrepContext:
+    """The outreach asked for 20 minutes, the invitation is for 30: prepare for 20."""
+    return build_prep_context(inputs(account=account(meeting_minutes=20)))
 
 
 CASES: dict[str, Callable[[], PrepContext]] = {
@@ -101,6 +109,7 @@ CASES: dict[str, Callable[[], PrepContext]] = {
     "junior": junior,
     "15-minutes": fifteen,
     "60-minutes-pinned": sixty_pinned,
+    "30-minutes-asked-20": asked_twenty,
 }
 
 
@@ -132,6 +141,15 @@ def test_what_the_goldens_show() -> None:
         == "Imported from your contacts; you wrote to them first on 2 Dec 2025"
     )
     assert (len(fifteen().question_texts), len(sixty_pinned().question_texts)) == (3, 10)
+    # The length asked for, not the invitation's, sets the count; the sheet says both.
+    assert len(asked_twenty().question_texts) == 4
+    assert asked_twenty().reminders[0] == (
+        "You asked for 20 minutes; the invitation is for 30: keep to 20 unless they offer "
+        "more (finish by 10:20)."
+    )
+    assert fifteen().reminders[0] == (
+        "You asked for 30 minutes; the invitation is for 15: keep to 15 and finish by 10:15."
+    )
     assert sixty_pinned().question_texts[:2] == (
         "Could I shadow a sprint planning?",
         "What would you ask in my place?",
