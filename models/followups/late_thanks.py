@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from coffeechat.models.followups.cadence import CadenceRules
 from coffeechat.models.followups.mail import ModeRules, PlanContext, Renderer
-from coffeechat.models.followups.plan import _thank_you
+from coffeechat.models.followups.thank_yous import plan_thank_you
 from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.outbox.states import Kind, Mode
 from coffeechat.models.store.tables import Account, Contact, Interview, Meeting, Outbox
@@ -67,7 +67,7 @@ def request_thank_you(
     ctx = PlanContext(
         uow, now, cadence, modes, user_email, render, account, ZoneInfo(account.timezone)
     )
-    labels = _thank_you(ctx, meeting, interview, asked=True)
+    labels = plan_thank_you(ctx, meeting, interview, asked=True)
     row = _row(uow, interview.id, occurrence)
     if row is None:
         why = (

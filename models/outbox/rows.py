@@ -3,6 +3,7 @@
 A row is born ``pending`` with a fresh Message-ID (:func:`new_row`); from then on its status
 changes only through :func:`move`, an UPDATE conditional on the statuses the move may leave
 (states.py), so two writers (two senders, a sender and the inbox sync) never both act on one row.
+Its text changes only through :func:`rewrite`, while still pending (unclaimed, not in Drafts).
 """
 
 from __future__ import annotations
@@ -53,6 +54,24 @@ def move(
         .values(status=to.value, **values)
     )
     return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def rewrite(session: Session, row_id: int, *, mode: Mode | str, body_text: str) -> bool:
+    """Give row ``row_id`` a new text while it is still pending in ``mode``; whether it did.
+
+    Only a row nobody has claimed, placed in Drafts or sent: the UPDATE is conditional on
+    that, so a sender that claimed it first keeps the text it is sending (False here).
+    """
+    result = session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == row_id,
+            Outbox.status == Status.PENDING.value,
+            Outbox.mode == Mode(mode).value,
+        )
+        .values(body_text=body_text)
+    )
+    return int(cast(CursorResult[Any], result).rowcount or 0) == 1
 
 
 def new_row(

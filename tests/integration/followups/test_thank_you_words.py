@@ -67,13 +67,22 @@ def test_an_answer_releases_it_with_the_users_words(world: World) -> None:
         assert private not in row.body_text
 
 
-def test_an_answer_after_the_row_changes_nothing(world: World) -> None:
+def test_an_answer_after_the_row_changes_its_text_never_its_timing(world: World) -> None:
     _cid, mid = held(world)
     assert world.plan(WAITED) == ["thank-you"]
+    [before] = world.rows()
     answer(world, mid, WAITED + timedelta(minutes=5))
-    assert world.plan(WAITED + timedelta(minutes=10)) == []
+    assert world.plan(WAITED + timedelta(minutes=10)) == ["thank-you-rewritten"]
+    assert world.plan(WAITED + timedelta(minutes=15)) == []
     [row] = world.rows()
-    assert "advice" not in row.body_text
+    assert (row.not_before, row.not_after, row.mode) == (
+        before.not_before,
+        before.not_after,
+        "auto",
+    )
+    body = " ".join(row.body_text.split())
+    assert "suggesting I talk to the platform team before applying." in body
+    assert "talk with me yesterday" in body  # as of the row's send time, as before
 
 
 def test_an_answer_with_private_fields_only_is_generic_but_releases_it(world: World) -> None:
