@@ -70,8 +70,10 @@ def demo_config(
             "prep_lead_hours": 36,
             # The send window is the default one (08:00-20:00 in the user's zone): the story's
             # stops are placed where mail to contacts may go (sequel.timeline).
-            # The story's days stand for weeks: Ada hears how her introduction went two days
-            # after her thank-you, not four weeks (the default is 28).
+            # The story's days stand for weeks: an update may follow Ada's thank-you after two
+            # days, not four weeks (the default is 28), so it goes as soon as the call with
+            # Charles is settled, a day after it (sequel.ada_told_at). No stop between Jo
+            # keeping the promise and that one: a single update tells Ada everything.
             "update_interval_days": 2,
         },
         # The defaults: thank-yous go out on their own, nudges wait in Drafts for approval.

@@ -1,11 +1,11 @@
-"""The story after today, on a simulated clock: Ada's meeting, the debrief, Charles, the update.
+"""The story after today, on a simulated clock: Ada's meeting, the debriefs, Charles, the update.
 
 The story is a timeline of moments placed relative to the anchor (story.py). At a *stop*
 coffeechat does what the service would do at that instant: read the mailbox, run one cycle.
-An *act* is the world moving between stops: Jo answering the debrief from a phone, accepting
+An *act* is the world moving between stops: Jo answering a debrief from a phone, accepting
 Ada's referral and writing to Charles (what ``coffeechat referrals accept`` and ``coffeechat
 outreach --send-now`` do, through the same model functions), Charles answering and booking
-a call, Jo keeping a promise (``coffeechat done``, when the promise API is there).
+a call, Jo keeping the promise and acting on Ada's advice (``coffeechat done``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from coffeechat.deployments.demo.mailbits import mail
-from coffeechat.deployments.demo.story import ADA, CHARLES, ME, ME_NAME, Story, calendar_ics
+from coffeechat.deployments.demo.story import (
+    ADA,
+    CHARLES,
+    ME,
+    ME_NAME,
+    Person,
+    Story,
+    calendar_ics,
+)
 from coffeechat.integrations.config import Settings
 from coffeechat.integrations.render import render
 from coffeechat.models.contacts.records import find_contact
@@ -31,6 +39,7 @@ from coffeechat.models.contacts.referrals import accept
 from coffeechat.models.followups.cadence import next_send_time, thank_you_moments
 from coffeechat.models.followups.outreach import OutreachRefused, create_outreach
 from coffeechat.models.followups.promises import list_items, mark_done
+from coffeechat.models.followups.updates import met_news_at
 from coffeechat.models.store.tables import Referral
 from coffeechat.models.store.uow import UnitOfWork
 
@@ -53,6 +62,18 @@ Their advice:
 People to talk to: Charles Babbage <babbage@engines.example>, who built the first engine
 
 What I promised: send Ada my portfolio by Friday
+
+-- \nJo
+Sent from my phone
+"""
+# And about Charles, after his call: his advice, and what Jo learned (which stays Jo's).
+CHARLES_DEBRIEF = """\
+Short and friendly; he asked what I want to build next.
+
+Their advice:
+- Bring a small working demo to every conversation
+
+What I learned: he still reads every design document on his team himself.
 
 -- \nJo
 Sent from my phone
@@ -88,16 +109,39 @@ def timeline(story: Story, settings: Settings) -> list[Moment]:
     moments = [
         Moment("today", story.anchor, "today, the first run"),
         Moment("ada-ended", ada_end + 10 * minute, "Ada's meeting has just ended"),
-        Moment("ada-debrief", ada_end + 35 * minute, "you answer the debrief", answer_debrief),
+        Moment("ada-debrief", ada_end + 35 * minute, "you answer the debrief",
+               partial(answer_debrief, ADA, ADA_DEBRIEF)),
         Moment("referral", ada_end + 120 * minute, "you accept the referral", accept_referral),
         Moment("ada-thanked", ada_end + 125 * minute, "two hours after Ada's meeting"),
         Moment("charles-books", ada_end + 185 * minute, "Charles answers", charles_answers),
         # Past the wait for a debrief: Grace's thank-you goes in the generic form.
         Moment("grace-wait", grace_at, grace_title),
-        Moment("kept", charles_end + 60 * minute, "you keep your promise", keep_promise),
-        Moment("charles-ended", charles_end + 125 * minute, "two hours after the call with him"),
-    ]
+        Moment("charles-ended", charles_end + 10 * minute, "the call with Charles has just ended"),
+        Moment("charles-debrief", charles_end + 35 * minute, "you answer the debrief",
+               partial(answer_debrief, CHARLES, CHARLES_DEBRIEF)),
+        Moment("charles-thanked", charles_end + 125 * minute, "two hours after the call with him"),
+        # After the last stop before Ada's update: no update tells her the kept items alone.
+        Moment("kept", charles_end + 180 * minute,
+               "you keep your promise to Ada and act on her advice", keep_promise),
+        Moment("ada-updated", ada_told_at(story, settings),
+               "the call with Charles is settled: Ada may hear of it"),
+    ]  # fmt: skip
     return sorted(moments, key=lambda m: m.at)
+
+
+def _in_window(at: datetime, story: Story, settings: Settings, *, weekdays_only: bool) -> datetime:
+    """The first send-window time from ``at``, a minute later when the window allows it."""
+    cadence = settings.cadence
+    window = partial(
+        next_send_time,
+        zone=story.zone,
+        window_start=cadence.send_window_start,
+        window_end=cadence.send_window_end,
+        weekdays_only=weekdays_only,
+    )
+    first = window(at)
+    later = first + timedelta(minutes=1)
+    return later if window(later) == later else first
 
 
 def grace_thanked_at(story: Story, settings: Settings) -> datetime:
@@ -106,18 +150,19 @@ def grace_thanked_at(story: Story, settings: Settings) -> datetime:
     The planner's own rules (cadence.thank_you_moments) place the end of the wait; the stop
     is at the first send-window time from then, a minute later when the window allows it.
     """
-    cadence = settings.cadence
     wait = settings.debrief.thank_you_wait_hours if settings.debrief.enabled else 0.0
-    ready = thank_you_moments(story.grace_meeting[1], cadence, story.zone, wait).ready(None)
-    window = partial(
-        next_send_time,
-        zone=story.zone,
-        window_start=cadence.send_window_start,
-        window_end=cadence.send_window_end,
-    )
-    at = window(ready)
-    later = at + timedelta(minutes=1)
-    return later if window(later) == later else at
+    ready = thank_you_moments(story.grace_meeting[1], settings.cadence, story.zone, wait)
+    return _in_window(ready.ready(None), story, settings, weekdays_only=False)
+
+
+def ada_told_at(story: Story, settings: Settings) -> datetime:
+    """When Ada's update can tell her of the call with Charles: once the call is settled.
+
+    updates.met_news_at places that moment (the thank-you deadline and a margin after the
+    call; Charles's thank-you went long before); updates go on weekdays inside the send window.
+    """
+    settled = met_news_at(story.charles_meeting[1], settings.cadence)
+    return _in_window(settled, story, settings, weekdays_only=True)
 
 
 def _parse(raw: bytes) -> EmailMessage:
@@ -140,23 +185,35 @@ def _find(world: World, user: str, folder: str, subject: str) -> EmailMessage | 
     return None
 
 
-def answer_debrief(world: World, at: datetime) -> str:
-    """Jo replies to the debrief request from a phone: threaded, from Jo's own address."""
-    request = _find(world, ME, "INBOX", f"How did it go with {ADA.name}?")
+def answer_debrief(person: Person, text: str, world: World, at: datetime) -> str:
+    """Jo replies to the debrief request about ``person`` from a phone: threaded, from Jo."""
+    request = _find(world, ME, "INBOX", f"How did it go with {person.name}?")
     if request is None:
-        return "no debrief request about Ada arrived (debriefs turned off?): nothing to answer"
+        return (
+            f"no debrief request about {person.first} arrived (debriefs turned off?): "
+            "nothing to answer"
+        )
     parent = str(request["Message-ID"])
     quoted = "\n".join(f"> {line}".rstrip() for line in _text(request).splitlines())
     written = format_datetime(request["Date"].datetime) if request["Date"] else "earlier"
-    body = f"{ADA_DEBRIEF}\nOn {written}, {ME_NAME} <{ME}> wrote:\n{quoted}\n"
+    body = f"{text}\nOn {written}, {ME_NAME} <{ME}> wrote:\n{quoted}\n"
+    local = person.address.split("@")[0]
     raw = mail(
         f"{ME_NAME} <{ME}>", f"{ME_NAME} <{ME}>", f"Re: {request['Subject']}", body, when=at,
-        message_id="<debrief-answer-ada@seeker.example>",
+        message_id=f"<debrief-answer-{local}@seeker.example>",
         headers={"In-Reply-To": parent, "References": parent},
     )  # fmt: skip
     world.mail.append(ME, "INBOX", raw, at)  # delivered to Jo, who wrote to Jo
     world.mail.append(ME, "Sent", raw, at, ("\\Seen",))  # the client keeps its copy
-    return "you answered “How did it go with Ada?” from your phone (advice, Charles, a promise)"
+    return f"you answered “How did it go with {person.first}?” from your phone ({_gist(text)})"
+
+
+def _gist(text: str) -> str:
+    """What a debrief answer holds, in a few words (the parser reads the real thing)."""
+    headings = (("Their advice:", "advice"), ("People to talk to:", "a person to meet"),
+                ("What I promised:", "a promise"))  # fmt: skip
+    parts = [what for heading, what in headings if heading in text]
+    return ", ".join(parts) or "notes"
 
 
 def accept_referral(world: World, at: datetime) -> str:
