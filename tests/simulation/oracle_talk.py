@@ -110,8 +110,9 @@ def check_thanks_text(
         fail(f"thank-you quotes {quoted} before the answer arrived")
     if len(quoted) > 2:
         fail(f"thank-you names {len(quoted)} specifics, at most two: {quoted}")
-    if expected.cites is False and quoted:
-        fail(f"thank-you written before the answer arrived quotes {quoted}")
+    # A thank-you written before the answer may still quote it: a row not yet sent is
+    # rewritten from the newest answer (thank_yous.py), never retimed. Only an answer that
+    # came after it went must never show (checked above).
     if expected.cites is True:
         if plan.advice and flat(plan.advice[0]) not in text:
             fail(f"thank-you leaves out the advice {plan.advice[0]!r}: {text!r}")
