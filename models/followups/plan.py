@@ -44,6 +44,7 @@ from coffeechat.models.followups.thank_yous import (
     REASON_NO_DEBRIEF,
     contact_wrote_since,
     meeting_of,
+    pending_automatic,
     plan_thank_yous,
     rewrite_row,
     rewrite_thank_yous,
@@ -132,14 +133,7 @@ def _plan_nudges(ctx: PlanContext) -> list[str]:
 def _review_pending_thank_yous(ctx: PlanContext) -> list[str]:
     """Automatic thank-yous not yet sent go to review when the contact has written since."""
     labels = []
-    for row in ctx.uow.session.scalars(
-        select(Outbox).where(
-            Outbox.account_id == ctx.uow.account_id,
-            Outbox.kind == Kind.THANK_YOU,
-            Outbox.status == Status.PENDING,
-            Outbox.mode == Mode.AUTO,
-        )
-    ):
+    for row in pending_automatic(ctx):
         meeting = meeting_of(ctx, row)
         if meeting is None or meeting.contact_id is None:
             continue

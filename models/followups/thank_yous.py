@@ -150,19 +150,26 @@ def plan_thank_you(
     return ["thank-you" if mode == ctx.modes.thank_you and not reason else "thank-you-review"]
 
 
+def pending_automatic(ctx: PlanContext) -> list[Outbox]:
+    """Automatic thank-yous written and not yet taken by the sender (their text may change)."""
+    return list(
+        ctx.uow.session.scalars(
+            select(Outbox).where(
+                Outbox.account_id == ctx.uow.account_id,
+                Outbox.kind == Kind.THANK_YOU,
+                Outbox.status == Status.PENDING,
+                Outbox.mode == Mode.AUTO,
+            )
+        )
+    )
+
+
 def rewrite_thank_yous(ctx: PlanContext) -> list[str]:
     """Automatic thank-yous still pending whose debrief came (or changed) after they were
     written take its text: the same as had it come first, so the order answers are read in
     makes no difference. Their timing stays; a row claimed, in Drafts or sent is left alone."""
     labels = []
-    for row in ctx.uow.session.scalars(
-        select(Outbox).where(
-            Outbox.account_id == ctx.uow.account_id,
-            Outbox.kind == Kind.THANK_YOU,
-            Outbox.status == Status.PENDING,
-            Outbox.mode == Mode.AUTO,
-        )
-    ):
+    for row in pending_automatic(ctx):
         meeting = meeting_of(ctx, row)
         answer = _debrief_of(ctx, meeting) if meeting is not None else None
         if meeting is None or answer is None or answer.received_at <= row.created_at:
