@@ -4,7 +4,8 @@
 Rules, so that every phrase has one answer: a weekday is its next occurrence after today (one to
 seven days ahead); "next week" is the Monday of next week, "end of next week" its Friday; "end
 of the week" this week's Friday (today when it is Friday or later); "next month" the first of
-next month; a day and month without a year is the next such day on or after today; "in N
+next month; "end of (the) month" its last day; "31/12" or "12/31" a day and month when
+only one reading is a date (an ambiguous "3/4" names no date); a day and month without a year is the next such day on or after today; "in N
 days/weeks/months" counts from today.
 """
 
@@ -60,8 +61,11 @@ _NAMED: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(next week|nächste[rn]? woche|la semaine prochaine)\b", re.I), "next_week"),
     (re.compile(r"\b(end of (?:the |this )?week|this week|eow|diese woche|ende der woche|"
                 r"cette semaine|fin de (?:la )?semaine)\b", re.I), "end_of_week"),
+    (re.compile(r"\b(end of (?:the |this )?month|eom|ende des monats|monatsende"
+                r"|fin (?:du|de|de ce) mois)\b", re.I), "end_of_month"),
     (re.compile(r"\b(next month|nächsten monat|le mois prochain)\b", re.I), "next_month"),
 )
+_NUMERIC = re.compile(r"(?<![\d/.])(?!24/7\b)(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 
 
 def _dated(year: int, month: int, day: int) -> date | None:
@@ -94,7 +98,26 @@ def _named(kind: str, today: date) -> date:
         return today + timedelta(days=7 - today.weekday())
     if kind == "end_of_week":
         return today + timedelta(days=max(0, 4 - today.weekday()))
-    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    first_next = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    if kind == "end_of_month":
+        return first_next - timedelta(days=1)
+    return first_next
+
+
+def _numeric(first: int, second: int, year: str | None, today: date) -> date | None:
+    """ "31/12" (day first) or "12/31" (month first), only when one reading alone is a date."""
+    if first > 12 >= second:
+        day, month = first, second
+    elif second > 12 >= first:
+        day, month = second, first
+    else:
+        return None  # "3/4": March or April, the user knows, the parser does not guess
+    if year:
+        return _dated(int(year), month, day)
+    found = _dated(today.year, month, day)
+    if found is not None and found < today:
+        found = _dated(today.year + 1, month, day)
+    return found
 
 
 def _in_n(count: str, unit: str, today: date) -> date | None:
@@ -134,6 +157,9 @@ def _first_date(text: str, today: date) -> date | None:
             return day
     for found in _MONTH_DAY.finditer(text):
         if (day := _day_month(int(found[2]), found[1], found[3], today)) is not None:
+            return day
+    for found in _NUMERIC.finditer(text):
+        if (day := _numeric(int(found[1]), int(found[2]), found[3], today)) is not None:
             return day
     if (found := _IN_N.search(text)) and (day := _in_n(found[1], found[2], today)):
         return day
