@@ -8,6 +8,7 @@ first answer. Everything here works on one line at a time, already capped in len
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "learned": (
@@ -83,9 +84,22 @@ def normalise(phrase: str) -> str:
     return " ".join(phrase.split()).strip(" .:?!;,-–—")
 
 
+def _emoji_marker(text: str) -> int:
+    """Length of a leading run of emoji/symbols used as a bullet ("✅ ", "👉🏽 "), else 0."""
+    end = 0
+    for ch in text[:8]:
+        if unicodedata.category(ch) in ("So", "Sk") or ch in "\ufe0f\u200d":
+            end += 1
+        else:
+            break
+    return end if end and text[end : end + 1].isspace() else 0
+
+
 def strip_marker(line: str) -> tuple[str, bool]:
     """The line without its list marker, and whether it had one."""
     stripped = line.strip()
+    if emoji := _emoji_marker(stripped):
+        return stripped[emoji:].strip(), True
     found = _MARKER.match(stripped)
     if found is None or found.end() == 0:
         return stripped, False
