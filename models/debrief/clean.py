@@ -20,6 +20,11 @@ _SEPARATORS = re.compile(
     r"|weitergeleitete nachricht|message transféré)\s*-{2,}|_{10,}|begin forwarded message:?)$",
     re.I,
 )
+_FORWARDED = re.compile(
+    r"^(-{2,}\s*(forwarded message|weitergeleitete nachricht|message transféré)\s*-{2,}"
+    r"|begin forwarded message:?)$",
+    re.I,
+)
 _HEADER_FROM = re.compile(r"^\*?(from|von|de)\s?\*?:", re.I)
 _HEADER_NEXT = re.compile(
     r"^\*?(sent|date|gesendet|datum|envoyé|to|an|à|subject|betreff|objet)\s?\*?:", re.I
@@ -93,10 +98,24 @@ def _answers_inline(lines: list[Line], start: int) -> bool:
     return False
 
 
-def _cut_history(lines: list[Line]) -> list[Line]:
+def _forwarded_body(lines: list[Line], i: int) -> list[Line] | None:
+    """A reply that is only a forwarded debrief: the forwarded text after its header block."""
+    if not _FORWARDED.match(lines[i].text) or any(line.text for line in lines[:i]):
+        return None
+    j = i + 1
+    while j < min(len(lines), i + 12) and (
+        not lines[j].text or _HEADER_FROM.match(lines[j].text) or _HEADER_NEXT.match(lines[j].text)
+    ):
+        j += 1
+    return _cut_history(lines[j:], forwarded=False)
+
+
+def _cut_history(lines: list[Line], *, forwarded: bool = True) -> list[Line]:
     for i, line in enumerate(lines):
         if line.quoted:
             continue
+        if forwarded and (body := _forwarded_body(lines, i)) is not None:
+            return body
         if _SEPARATORS.match(line.text) or _is_header_block(lines, i):
             return lines[:i]
         if _is_attribution(lines, i):
