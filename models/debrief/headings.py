@@ -1,4 +1,4 @@
-"""Recognising the debrief's section headings, in English, German and French, however written.
+"""Recognising the debrief's section headings, in English, German, French and Spanish, however written.
 
 A heading is a line whose first words name a field ("Advice:", "2) Their advice", "**Tips**",
 "NÄCHSTER SCHRITT -", "Personnes à contacter :"), optionally followed on the same line by the
@@ -17,6 +17,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "what did you learn", "what i heard", "what did i learn",
         "gelernt", "was ich gelernt habe", "erkenntnisse", "notizen",
         "appris", "ce que j'ai appris", "j'ai appris", "à retenir", "enseignements",
+        "lo que aprendí", "aprendí", "aprendizajes",
     ),
     "advice": (
         "their advice", "advice", "her advice", "his advice", "tips", "tip", "any advice",
@@ -24,6 +25,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "what did they advise", "what did she advise", "what did he advise", "any tips",
         "ratschläge", "ratschlag", "rat", "tipps", "ihr rat", "sein rat", "empfehlungen",
         "conseils", "conseil", "ses conseils", "leurs conseils", "recommandations",
+        "sus consejos", "consejos", "su consejo", "consejo", "recomendaciones",
     ),
     "people": (
         "people they suggested", "who they suggested", "people suggested", "suggested people",
@@ -34,12 +36,15 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "kontakte", "personen", "ansprechpartner", "leute", "mit wem reden",
         "personnes à contacter", "personnes", "à contacter", "gens à contacter",
         "personnes à rencontrer",
+        "personnes suggérées", "personnes proposées", "contacts suggérés",
+        "personas sugeridas", "personas", "contactos", "a quién contactar",
     ),
     "promises": (
         "what i promised", "i promised", "promised", "promises", "my promises",
         "commitments", "what i said i'd do", "i owe", "what i owe", "what did i promise",
         "versprochen", "was ich versprochen habe", "versprechen", "zusagen",
         "promis", "ce que j'ai promis", "j'ai promis", "promesses", "engagements",
+        "lo que prometí", "prometí", "promesas", "compromisos",
     ),
     "offers": (
         "what they offered", "offered", "offers", "they offered", "offer", "she offered",
@@ -47,6 +52,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "angeboten", "angebote", "angebot", "was sie angeboten haben", "hat angeboten",
         "proposé", "proposés", "propositions", "ce qu'ils ont proposé", "offert", "offres",
         "ce qu'elle a proposé", "ce qu'il a proposé",
+        "lo que ofrecieron", "lo que ofreció", "ofrecieron", "ofreció", "ofertas",
     ),
     "next_step": (
         "next step", "next steps", "follow up", "follow-up", "followup", "follow ups",
@@ -54,6 +60,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "next actions", "my next step", "my next steps", "what next",
         "nächster schritt", "nächste schritte", "wie geht es weiter", "als nächstes",
         "prochaine étape", "prochaines étapes", "la suite", "suite", "à faire",
+        "próximo paso", "próximos pasos", "siguiente paso", "siguientes pasos",
     ),
 }
 HEADINGS: dict[str, str] = {
@@ -75,6 +82,7 @@ _EMPTY_ANSWERS = frozenset({
     "...", "…", "none yet", "nothing yet", "nothing really", "not really",
     "nobody", "no one", "nobody really", "no one really", "nobody yet", "niemand",
     "personne", "nichts", "keine", "keiner", "nein", "rien", "aucun", "aucune", "non", "néant",
+    "nada", "nadie", "ninguno", "ninguna",
 })
 
 
