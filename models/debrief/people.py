@@ -43,6 +43,15 @@ _INTRO = re.compile(
 _NOTE_OPENERS = frozenset({"at", "from", "of", "@", "-", "–", "—", "bei", "von", "chez", "de", ""})
 _NAME_TOKEN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]{0,40}")
 _SPLIT_MANY = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|&|/)\s*")
+_ROLES = (
+    r"(?:(?:old|former|ex|new|previous|current|own|good)\s+)?"
+    r"(?:colleague|friend|manager|boss|cofounder|co-founder|ex-colleague|teammate|mentor"
+    r"|recruiter|lead|director|founder|cto|ceo|kollegin|kollegen|kollege|collègue|ami|amie)"
+)
+# "her colleague Tom": the relation is a note, the name follows it
+_RELATION = re.compile(
+    rf"^(?:her|his|their|my|ihre[mn]?|seine[mn]?|sa|son)\s+{_ROLES},?\s+(?=[A-ZÀ-ÖØ-Þ])"
+)
 _PROSE_CUE = re.compile(
     r"\b(?:talk(?:ing)? to|talk with|speak(?:ing)? (?:to|with)|reach(?:ing)? out to"
     r"|get in touch with|contact|introduc(?:e|ing) me to|intro(?:duce|ing)? (?:me )?to"
@@ -134,12 +143,15 @@ def person_in_item(item: str) -> PersonMention | None:
         head, sep, tail = item.rpartition(mark)
         if sep and _is_whole_name(tail) and not _is_whole_name(head):
             return PersonMention(" ".join(tail.split()).rstrip("."), address, head.strip()[:200])
+    relation = _RELATION.match(item)
+    lead = relation.group(0).strip(" ,") if relation else ""
+    item = item[relation.end() :] if relation else item
     name, used = _name_at(item.split())
-    if not name:
+    if not name and not relation:
         name, used = _lower_name_at(item.split())
     if not name:
         return None if address is None else PersonMention(name=address, address=address)
-    rest = " ".join(item.split()[used:]).strip(" ()-–—,:")
+    rest = " ".join([lead, *item.split()[used:]]).strip(" ()-–—,:")
     return PersonMention(name=name, address=address, note=rest[:200])
 
 
