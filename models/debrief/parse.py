@@ -34,7 +34,7 @@ from coffeechat.models.debrief.people import (
     people_in_item,
     people_in_sentence,
 )
-from coffeechat.models.debrief.prose import place, sentences
+from coffeechat.models.debrief.prose import place, sentences, without_lead
 from coffeechat.models.text import clean_line
 
 MAX_TEXT = 64_000
@@ -144,7 +144,7 @@ class _Found:
                 self.person(person)
             if people and where in ("advice", "learned", "unplaced"):
                 continue  # "she suggested I talk to X" is X, not a piece of advice
-            self.add(where, sentence.rstrip(), headed=False)
+            self.add(where, without_lead(where, sentence.rstrip()), headed=False)
 
     def result(self) -> DebriefFields:
         t = self.texts

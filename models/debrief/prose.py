@@ -35,7 +35,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|pass(?:ed)? (?:on )?my (?:cv|name|resume|details))\b", re.I)),
     ("advice", re.compile(
         r"\b(suggested|suggests|advised|advises|recommended|recommends|told me to|said i should"
-        r"|thinks i should|her advice|his advice|their advice|tip was|main tip"
+        r"|thinks i should|her advice|his advice|their advice|advice was|tip was|main tip"
         r"|riet mir|rät mir|empfahl|empfohlen|empfiehlt|meinte,? ich sollte|m'a conseillé"
         r"|conseille de|conseillé de|suggère|a suggéré|recommande)\b", re.I)),
     ("next_step", re.compile(
@@ -64,6 +64,19 @@ def sentences(text: str) -> list[str]:
 
 # "I suggested we meet again" is not their advice: the cue must not follow "I" or "we".
 _OWN_SUBJECT = re.compile(r"\b(?:i|we)\s+$", re.I)
+
+
+# "Advice was to drop the objective": the advice itself is what follows the lead-in.
+_ADVICE_LEAD = re.compile(
+    r"^(?:(?:her|his|their|the|main|my|one)\s+)?(?:advice|tip)\s+was\s*(?::\s*|to\s+)", re.I
+)
+
+
+def without_lead(field: str, sentence: str) -> str:
+    """The sentence without a lead-in that names its field ("Advice was to ...")."""
+    found = _ADVICE_LEAD.match(sentence) if field == "advice" else None
+    rest = sentence[found.end() :].strip() if found else ""
+    return rest if rest else sentence
 
 
 def place(sentence: str) -> str:
