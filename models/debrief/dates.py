@@ -4,9 +4,9 @@
 Rules, so that every phrase has one answer: a weekday is its next occurrence after today (one to
 seven days ahead); "next week" is the Monday of next week, "end of next week" its Friday; "end
 of the week" this week's Friday (today when it is Friday or later); "next month" the first of
-next month; "end of (the) month" its last day; "31/12" or "12/31" a day and month when
-only one reading is a date (an ambiguous "3/4" names no date); a day and month without a year is the next such day on or after today; "in N
-days/weeks/months" counts from today.
+next month; "end of (the) month" this month's last day; "31/12" or "12/31" a day and month
+when only one reading is a date (an ambiguous "3/4" names no date); a day and month without a
+year is the next such day on or after today; "in N days/weeks/months" counts from today.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Recognising the debrief's section headings, in English, German, French and Spanish, however written.
+"""The debrief's section headings, in English, German, French and Spanish, however written.
 
 A heading is a line whose first words name a field ("Advice:", "2) Their advice", "**Tips**",
 "NÄCHSTER SCHRITT -", "Personnes à contacter :"), optionally followed on the same line by the

@@ -151,7 +151,8 @@ def person_in_item(item: str) -> PersonMention | None:
         name, used = _lower_name_at(item.split())
     if not name:
         return None if address is None else PersonMention(name=address, address=address)
-    rest = " ".join([lead, *item.split()[used:]]).strip(" ()-–—,:")
+    rest = " ".join(item.split()[used:]).strip(" ()-–—,:")
+    rest = f"{lead}, {rest}" if lead and rest else lead or rest
     return PersonMention(name=name, address=address, note=rest[:200])
 
 

@@ -97,3 +97,17 @@ def test_many_postscripts_do_not_recurse() -> None:
     lines = reply_lines("P.S. she offered to help\n" * 5000, max_lines=2000)
     assert len(lines) == 2000
     assert lines[0].text == "she offered to help"
+
+
+def test_a_forwarded_debrief_is_read_after_its_header_block() -> None:
+    text = (
+        "---------- Forwarded message ---------\nFrom: Maya <m@x.org>\nDate: Fri, Dec 4, 2026\n"
+        "Subject: Re: How did it go?\nTo: coffeechat <d@c.org>\n\nAdvice: get the CKA\n\n"
+        "On Fri, Dec 4, 2026 at 5 PM coffeechat <d@c.org> wrote:\n> Their advice:\n"
+    )
+    assert own(text) == ["Advice: get the CKA"]
+
+
+def test_a_forward_below_the_users_words_is_history() -> None:
+    text = "Advice: x\n\n---------- Forwarded message ---------\nFrom: a@b.org\nTo: c@d.org\ny"
+    assert own(text) == ["Advice: x"]

@@ -35,6 +35,12 @@ WEDNESDAY = date(2026, 11, 18)
         ("tonight", SATURDAY, SATURDAY),
         ("next month", SATURDAY, date(2027, 1, 1)),
         ("bis Freitag", SATURDAY, date(2026, 12, 11)),
+        ("by end of month", SATURDAY, date(2026, 12, 31)),
+        ("by the end of the month", WEDNESDAY, date(2026, 11, 30)),
+        ("d'ici fin du mois", SATURDAY, date(2026, 12, 31)),
+        ("send it by 31/12", SATURDAY, date(2026, 12, 31)),
+        ("send it by 12/31", SATURDAY, date(2026, 12, 31)),
+        ("on 15/1/2027", SATURDAY, date(2027, 1, 15)),
         ("nächste Woche", SATURDAY, date(2026, 12, 7)),
         ("bis 10. Dezember", SATURDAY, date(2026, 12, 10)),
         ("in zwei Wochen", SATURDAY, date(2026, 12, 19)),
@@ -61,3 +67,8 @@ def test_the_end_of_the_calendar_gives_no_date_rather_than_an_error() -> None:
 
     assert due_date("in two weeks", date(9999, 12, 30)) is None
     assert default_due(date(9999, 12, 30), 7) == date.max
+
+
+@pytest.mark.parametrize("text", ["by 3/4", "a 50/50 chance", "offer 24/7 support"])
+def test_numeric_dates_that_read_two_ways_or_none_name_no_date(text: str) -> None:
+    assert due_date(text, SATURDAY) is None

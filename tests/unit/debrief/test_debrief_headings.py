@@ -64,13 +64,19 @@ def test_prose_starting_with_a_field_word_is_not_a_heading() -> None:
         ("• x", ("x", True)),
         ("x - y", ("x - y", False)),
         ("-5 degrees", ("5 degrees", True)),
+        ("✅ put case studies first", ("put case studies first", True)),
+        ("👉🏽 x", ("x", True)),
+        ("🙋 Linus Berg", ("Linus Berg", True)),
+        ("✅done", ("✅done", False)),
     ],
 )
 def test_list_markers(line: str, expected: tuple[str, bool]) -> None:
     assert strip_marker(line) == expected
 
 
-@pytest.mark.parametrize("text", ["n/a", "None.", "-", "—", "nothing yet", "rien", "keine", "..."])
+@pytest.mark.parametrize(
+    "text", ["n/a", "None.", "-", "—", "nothing yet", "rien", "keine", "...", "nada", "nadie"]
+)
 def test_placeholders_are_empty_answers(text: str) -> None:
     assert is_empty_answer(text)
 
@@ -82,3 +88,17 @@ def test_a_real_answer_is_not_empty() -> None:
 def test_a_dashed_item_that_is_a_field_word_stays_an_item() -> None:
     assert split_heading("- my notes") is None
     assert split_heading("1. Notes") == ("learned", "")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Lo que aprendí: x", ("learned", "x")),
+        ("Sus consejos: x", ("advice", "x")),
+        ("Lo que prometí: x", ("promises", "x")),
+        ("Próximo paso: x", ("next_step", "x")),
+        ("Personnes suggérées : x", ("people", "x")),
+    ],
+)
+def test_spanish_and_more_french_headings(line: str, expected: tuple[str, str]) -> None:
+    assert split_heading(line) == expected

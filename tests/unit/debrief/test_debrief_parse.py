@@ -187,3 +187,8 @@ def test_an_offered_introduction_names_the_person_once() -> None:
     assert parse("Offered: an intro to Charles\n").people == (PersonMention("Charles"),)
     found = parse("She offered an intro to Tom.\nPeople: Tom Reyes\n")
     assert [p.name for p in found.people] == ["Tom Reyes"]
+
+
+def test_advice_was_to_is_quoted_without_its_lead_in() -> None:
+    parsed = parse_debrief("Advice was to drop the objective statement.", today=date(2026, 12, 5))
+    assert parsed.advice == ("drop the objective statement.",)

@@ -37,6 +37,12 @@ from coffeechat.models.debrief.people import people_in_item, people_in_sentence
                 PersonMention("Grace", None, "at Compilers Ltd"),
             ],
         ),
+        (
+            "her colleague Tom (no email yet)",
+            [PersonMention("Tom", None, "her colleague, no email yet")],
+        ),
+        ("my old manager, Priya", [PersonMention("Priya", None, "my old manager")]),
+        ("her colleague from sales", []),
         ("someone on the platform team", []),
         ("", []),
     ],
