@@ -48,8 +48,28 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Dictated or thumbed text with no punctuation at all: a long run is split where a new clause
+# with its own cue begins ("... she said i should ... i promised to ... and she offered to ...").
+_RUN_ON_WORDS = 25
+_CLAUSE = re.compile(
+    r"(?<!\band)(?<!\bbut)(?<!\bso)(?<!\bthen)(?<!\balso)\s+"
+    r"(?=(?:(?:and|but|so|then|also)\s+)?(?:that\s|(?:she|he|they|i)\s+(?:said|told"
+    r"|suggested|recommended|advised|offered|promised|mentioned|learned|learnt|found out"
+    r"|agreed)\b))",
+    re.I,
+)
+_CONJUNCTION = re.compile(r"^(?:and|but|so|then|also)\s+(?=\w)", re.I)
+
+
+def _clauses(sentence: str) -> list[str]:
+    if len(sentence.split()) < _RUN_ON_WORDS or any(ch in sentence for ch in ",;:.!?"):
+        return [sentence]
+    parts = (_CONJUNCTION.sub("", part.strip()) for part in _CLAUSE.split(sentence))
+    return [part for part in parts if part]
+
+
 def sentences(text: str) -> list[str]:
-    """The sentences of a line of prose, each trimmed."""
+    """The sentences of a line of prose, each trimmed (a long unpunctuated run by its clauses)."""
     found: list[list[str]] = []
     last = ""  # the last word of the previous piece: linear, whatever is merged
     for piece in _SENTENCE_END.split(text):
@@ -59,7 +79,8 @@ def sentences(text: str) -> list[str]:
             found.append([piece])
         words = piece.rsplit(None, 1)
         last = words[-1].casefold() if words else last
-    return [" ".join(parts).strip() for parts in found]
+    whole = [" ".join(parts).strip() for parts in found]
+    return [clause for sentence in whole for clause in _clauses(sentence)]
 
 
 # "I suggested we meet again" is not their advice: the cue must not follow "I" or "we".

@@ -192,3 +192,26 @@ def test_an_offered_introduction_names_the_person_once() -> None:
 def test_advice_was_to_is_quoted_without_its_lead_in() -> None:
     parsed = parse_debrief("Advice was to drop the objective statement.", today=date(2026, 12, 5))
     assert parsed.advice == ("drop the objective statement.",)
+
+
+def test_an_unpunctuated_run_is_read_clause_by_clause() -> None:
+    text = (
+        "it went really well she said i should talk to hiring managers directly instead of "
+        "recruiters i promised to send her my github by monday and she offered to introduce me "
+        "to her manager"
+    )
+    parsed = parse_debrief(text, today=date(2026, 12, 5))
+    assert parsed.advice == (
+        "she said i should talk to hiring managers directly instead of recruiters",
+    )
+    assert parsed.promises == (
+        PromiseMention("i promised to send her my github by monday", date(2026, 12, 7)),
+    )
+    assert parsed.offers == ("she offered to introduce me to her manager",)
+
+
+def test_a_short_unpunctuated_line_stays_one_sentence() -> None:
+    text = "she said i should apply and i promised to"
+    parsed = parse_debrief(text, today=date(2026, 12, 5))
+    assert [p.text for p in parsed.promises] == [text]  # one sentence, its first cue places it
+    assert parsed.advice == ()
