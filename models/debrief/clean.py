@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ATTRIBUTION_END = re.compile(r"(wrote|schrieb|a écrit|escribió|ha scritto)\s*:?\s*$", re.I)
-_ATTRIBUTION_WORD = re.compile(r"\b(wrote|schrieb|a écrit|escribió|ha scritto)\b", re.I)
-_ATTRIBUTION_START = re.compile(r"^(on|am|le|el|il)\s", re.I)
+_ATTRIBUTION_END = re.compile(r"(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:?\s*$", re.I)
+_ATTRIBUTION_WORD = re.compile(r"\b(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\b", re.I)
+_ATTRIBUTION_START = re.compile(r"^(on|am|le|el|il|op)\s", re.I)
 _SEPARATORS = re.compile(
     r"^(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|forwarded message"
     r"|weitergeleitete nachricht|message transféré)\s*-{2,}|_{10,}|begin forwarded message:?)$",

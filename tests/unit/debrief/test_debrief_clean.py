@@ -111,3 +111,8 @@ def test_a_forwarded_debrief_is_read_after_its_header_block() -> None:
 def test_a_forward_below_the_users_words_is_history() -> None:
     text = "Advice: x\n\n---------- Forwarded message ---------\nFrom: a@b.org\nTo: c@d.org\ny"
     assert own(text) == ["Advice: x"]
+
+
+def test_dutch_attribution() -> None:
+    text = "Advice: x\n\nOp vr 4 dec 2026 om 17:00 schreef coffeechat <d@c.org>:\ny\n"
+    assert own(text) == ["Advice: x"]
