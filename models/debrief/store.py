@@ -177,7 +177,10 @@ def _record_promises(
                                contact_id=meeting.contact_id, text=promise.text[:500],
                                due=promise.due))  # fmt: skip
     old_advice = _by_text(s.scalars(select(Advice).where(Advice.debrief_id == debrief.id)))
-    for advice in fields.advice:
+    # Advice the parser only guessed from prose under no heading is the user's to read, not an
+    # item whose "acted on" an update would say back to the contact in those words.
+    unheaded = set(fields.unheaded_advice)
+    for advice in (a for a in fields.advice if a not in unheaded):
         kept = _claim(old_advice, advice)
         if kept is not None:
             kept.text = advice if kept.status == "open" else kept.text

@@ -15,8 +15,10 @@ An introducer hears that someone they introduced was met only once that meeting 
 it ended more than the thank-you deadline plus ``MET_MARGIN`` ago (``met_news_at``), and the
 met person's thank-you for it went, or was given up (failed, cancelled, the user wrote their own
 after the meeting, or the meeting is past ``THANK_YOU_GIVE_UP``, when none will be written). A
-thank-you still pending, in Drafts or unsettled holds the introducer's news back. So the
-introducer never hears of a call minutes after it ended, nor before the person met was thanked.
+thank-you still pending, in Drafts or unsettled holds the introducer's news back until that
+give-up time (a draft the user never approves must not silence the introducer for ever). So
+the introducer never hears of a call minutes after it ended, nor before the person met was
+thanked while that can still happen.
 Whether the meeting was held is known from the calendar; it is told once, whenever it became
 known, so a meeting learned late is still news.
 """
@@ -258,10 +260,13 @@ def _thanks_settled(now: datetime) -> Any:
             select(Outbox.message_id).where(Outbox.account_id == Meeting.account_id)
         ),
     )
-    return ~thanks.where(Outbox.status.in_(WAITING)).exists() & or_(
-        thanks.where(Outbox.status.not_in(WAITING)).exists(),
-        by_hand.exists(),
-        Meeting.end_utc <= now - THANK_YOU_GIVE_UP,
+    given_up = Meeting.end_utc <= now - THANK_YOU_GIVE_UP
+    # A thank-you left in Drafts (review rows have no deadline) holds the news back only until
+    # the give-up time: after a week the introducer hears of the meeting anyway.
+    return or_(
+        given_up,
+        ~thanks.where(Outbox.status.in_(WAITING)).exists()
+        & or_(thanks.where(Outbox.status.not_in(WAITING)).exists(), by_hand.exists()),
     )
 
 

@@ -60,7 +60,9 @@ def rewrite(session: Session, row_id: int, *, mode: Mode | str, body_text: str) 
     """Give row ``row_id`` a new text while it is still pending in ``mode``; whether it did.
 
     Only a row nobody has claimed, placed in Drafts or sent: the UPDATE is conditional on
-    that, so a sender that claimed it first keeps the text it is sending (False here).
+    that, so a sender that claimed it first keeps the text it is sending (False here). A row
+    back in pending after a try (a retry, a resend after review) may have reached its reader
+    already under this Message-ID: its text stays.
     """
     result = session.execute(
         update(Outbox)
@@ -68,6 +70,8 @@ def rewrite(session: Session, row_id: int, *, mode: Mode | str, body_text: str) 
             Outbox.id == row_id,
             Outbox.status == Status.PENDING.value,
             Outbox.mode == Mode(mode).value,
+            Outbox.attempts == 0,
+            Outbox.claimed_at.is_(None),
         )
         .values(body_text=body_text)
     )

@@ -21,7 +21,7 @@ from coffeechat.models.interviews.lifecycle import State
 from coffeechat.models.outbox.effects import record_sent
 from coffeechat.models.outbox.mailbuild import OutgoingMail
 from coffeechat.models.outbox.rows import move
-from coffeechat.models.outbox.states import CLAIMED, TO_CONTACT, Kind, Mode, Move, Status
+from coffeechat.models.outbox.states import CLAIMED, TO_CONTACT, TO_USER, Kind, Mode, Move, Status
 from coffeechat.models.store.events import DomainEvent
 from coffeechat.models.store.tables import Account, Contact, ContactEmail, Interview, Outbox
 from coffeechat.models.store.uow import UnitOfWork
@@ -108,20 +108,24 @@ def _cancel(session: Session, row_id: int, expected: Status, reason: str) -> Non
     move(session, Move.CANCEL, Outbox.id == row_id, frm=expected, last_error=reason)
 
 
-def _due(session: Session, account_id: int, now: datetime, mode: Mode, limit: int) -> list[Outbox]:
-    return list(
-        session.scalars(
-            select(Outbox)
-            .where(
-                Outbox.account_id == account_id,
-                Outbox.status == Status.PENDING,
-                Outbox.mode == mode,
-                Outbox.not_before <= now,
-            )
-            .order_by(Outbox.not_before, Outbox.id)
-            .limit(limit)
-        )
+def _due(
+    session: Session,
+    account_id: int,
+    now: datetime,
+    mode: Mode,
+    limit: int,
+    *,
+    kinds: tuple[Kind, ...] | None = None,
+) -> list[Outbox]:
+    query = select(Outbox).where(
+        Outbox.account_id == account_id,
+        Outbox.status == Status.PENDING,
+        Outbox.mode == mode,
+        Outbox.not_before <= now,
     )
+    if kinds is not None:
+        query = query.where(Outbox.kind.in_(kinds))
+    return list(session.scalars(query.order_by(Outbox.not_before, Outbox.id).limit(limit)))
 
 
 def has_due(factory: sessionmaker[Session], account_id: int, now: datetime) -> bool:
@@ -155,8 +159,11 @@ def claim_due(
             room = 0  # outside the window nothing to a contact goes; mail to the user does
         claimed: list[int] = []
         capped = 0  # claimed rows to contacts (mail to the user waits for no cap)
-        # Cancelled rows make room for later ones, so look a little further than limit.
-        for row in _due(session, account_id, now, Mode.AUTO, limit + 50):
+        # Cancelled rows make room for later ones, so look a little further than limit. With
+        # no room for contacts, only the user's own mail is read: a queue of held outreach
+        # must not hide a prep sheet or a debrief request behind it all day.
+        only = None if room > 0 else TO_USER
+        for row in _due(session, account_id, now, Mode.AUTO, limit + 50, kinds=only):
             if len(claimed) >= limit:
                 break
             counts = row.kind in TO_CONTACT

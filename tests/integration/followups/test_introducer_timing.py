@@ -85,9 +85,11 @@ def test_the_met_persons_thank_you_went_or_was_given_up(world: World, fate: str)
     later = met_news_at(END, world.cadence) + timedelta(hours=1)
     waits = fate in ("pending", "draft", "unsettled")
     assert world.plan(later) == ([] if waits else ["update"])
-    if waits:  # a week on, still: it is given up by the user or the sender, never by us
-        assert world.plan(END + timedelta(days=8)) == []
-        assert _ada_updates(world) == []
+    if waits:  # a thank-you left in Drafts or in doubt holds the news back a week, not for ever
+        assert world.plan(END + timedelta(days=6)) == []
+        assert world.plan(END + timedelta(days=8)) == ["update"]
+        [update] = _ada_updates(world)
+        assert "Charles Babbage" in update.body_text
 
 
 def test_no_thank_you_can_be_written_the_introducer_hears_at_the_give_up_time(

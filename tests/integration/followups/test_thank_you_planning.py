@@ -252,6 +252,19 @@ def test_a_row_claimed_in_drafts_or_for_review_is_never_rewritten(world: World) 
         assert world.get(Outbox, row.id).body_text == row.body_text
 
 
+def test_a_row_back_in_pending_after_a_try_keeps_its_text(world: World) -> None:
+    # Claimed, then a retry or a resend after review: the first try may have reached Ada
+    # under this Message-ID, so a later answer must not make a second, different thank-you.
+    _cid, _iid, mid = held(world)
+    answer(world, mid, EVENING, FIRST)
+    world.plan(EVENING + timedelta(minutes=1))
+    [row] = world.rows()
+    world.set(Outbox, row.id, attempts=1, claimed_at=EVENING + timedelta(minutes=2))
+    answer(world, mid, EVENING + timedelta(hours=1), CORRECTED)
+    assert world.plan(EVENING + timedelta(hours=1, minutes=1)) == []
+    assert world.get(Outbox, row.id).body_text == row.body_text
+
+
 def test_a_row_put_to_review_when_the_contact_writes_loses_today(world: World) -> None:
     cid, _iid, _mid = held(world)
     world.debrief = None  # no wait: written on the meeting's day for the same afternoon

@@ -15,6 +15,7 @@ from coffeechat.models.outbox.steps import claim_due
 from coffeechat.models.store.tables import ContactEmail, Interview
 from tests.integration.sending.seed import (
     NOW,
+    USER,
     add_interview,
     add_row,
     interview_state,
@@ -83,6 +84,19 @@ def test_mail_to_a_contact_found_late_waits_for_the_window(
     assert send_due(app, NOW.replace(day=21, hour=6, minute=59)).sent == []  # 07:59
     assert send_due(app, NOW.replace(day=21, hour=7)).sent == [due]  # 08:00
     assert len(smtp.messages) == 1
+
+
+def test_mail_to_the_user_is_not_hidden_behind_held_mail_to_contacts(
+    tmp_path: Path, mailbox: BedMailbox, smtp: SmtpServer
+) -> None:
+    # Sixty thank-yous held by the cap are older than a prep sheet: the sheet still goes.
+    app = make_app(tmp_path, mailbox, smtp, daily_cap=0)
+    interview, address = add_interview(app)
+    held = [add_row(app, interview, address) for _ in range(60)]
+    sheet = add_row(app, interview, USER, kind="prep_sheet",
+                    not_before=NOW + timedelta(minutes=1))  # fmt: skip
+    assert send_due(app, NOW + timedelta(minutes=2)).sent == [sheet]
+    assert {row(app, r).status for r in held} == {"pending"}
 
 
 def test_rows_nobody_may_receive_are_cancelled_and_nothing_is_sent(
