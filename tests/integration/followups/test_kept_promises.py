@@ -228,3 +228,17 @@ def test_a_note_changes_and_a_done_is_undone_only_until_an_update_tells_it(world
             mark_done(uow, meetups, "another note", now=LATER)
         with pytest.raises(ItemRefused, match="it stays done"):
             undo_done(uow, meetups, now=LATER)
+
+
+def test_advice_guessed_from_prose_under_no_heading_is_no_item(world: World) -> None:
+    # "She told me to apply before March, the team is chaos" read from heading-less prose is a
+    # guess: no `done` item, so no update ever says it back to Ada in those words.
+    _, mid = _thanked(world, "Ada Lovelace", "ada@example.com")
+    guess = "apply before March, the team is chaos right now"
+    fields = DebriefFields(advice=(MEETUPS, guess), unheaded_advice=(guess,))
+    with world.uow() as uow:
+        store_debrief(uow, meeting_id=mid, fields=fields, source="<p@example.com>",
+                      written_at=T0, now=T0)  # fmt: skip
+        uow.commit()
+    with world.factory() as s:
+        assert [a.text for a in s.scalars(select(Advice))] == [MEETUPS]
