@@ -166,11 +166,11 @@ def _queue(
     now: datetime,
     render: Renderer,
 ) -> bool:
-    zone = ZoneInfo(account.timezone)
+    start = meeting.start_utc.astimezone(ZoneInfo(account.timezone))
     context = {
         **people(account, contact, None),
         "meeting": {
-            "day": meeting.start_utc.astimezone(zone).strftime("%A %d %B"),
+            "day": f"{start:%A} {start.day} {start:%B}",  # "Saturday 5 December", no leading 0
             "summary": meeting.summary,
         },
     }
