@@ -56,7 +56,13 @@ _JUDGEMENT = re.compile(
     re.IGNORECASE,
 )
 _THIRD = re.compile(r"\b(she|he|her|hers|him|his|she's|he's|herself|himself)\b", re.IGNORECASE)
-_ASIDE = re.compile(r"\s*(?:;|\s\(|\s[-–—]+\s)")
+# An aside starts at ";", " (", a dash, or a comma that opens a new clause about someone or
+# something ("apply before March, the team is chaos right now"): the remark is the user's.
+_ASIDE = re.compile(
+    r"\s*(?:;|\s\(|\s[-–—]+\s|,\s+(?=(?:the|this|that|it|it's|they|they're|she|he|her|his"
+    r"|their|which|who|but|because|since|though|although|honestly|apparently|frankly)\b))",
+    re.IGNORECASE,
+)
 _PLAN = re.compile(r"^(?:i'll|i will|i'm going to|i am going to|i plan to|i want to)\s", re.I)
 _PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "„": "“", "‚": "‘"}
 _REPORTING = (

@@ -39,6 +39,12 @@ ADA = "Ada Lovelace"
          "you suggested I apply before March"),
         ("Get the AWS cert; it gets you past the screen", "you suggested I get the AWS cert"),
         ("Learn SQL - honestly it's boring", "you suggested I learn SQL"),
+        # A comma that opens a remark about someone or something: the remark stays the user's.
+        ("Apply before March, the team is chaos right now", "you suggested I apply before March"),
+        ("You should ask for more than the band, it is lowballed on purpose",
+         "you suggested I ask for more than the band"),
+        ("Go to meetups, conferences and hackathons",
+         "you suggested I go to meetups, conferences and hackathons"),
         # Quotes: only balanced outer ones go; inner ones stay whole.
         ("Read 'Team Topologies'", "you suggested I read 'Team Topologies'"),
         ("“Ship something small”.", "you suggested I ship something small"),
