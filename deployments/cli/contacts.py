@@ -303,7 +303,7 @@ def note(
         typer.Option("--for-update", help="News to report back to this person in the next update."),
     ] = False,
 ) -> None:
-    """Add a note on a contact (used in thank-yous and updates)."""
+    """Add a private note on a contact (with --for-update: news told in their next update)."""
     rt = runtime(ctx)
     now = utcnow()
     with rt.uow() as uow:

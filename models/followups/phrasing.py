@@ -150,14 +150,6 @@ def phrase_advice(line: str, contact: str = "") -> Advice | None:
     return Advice(_lower_first(turned), negative, _plan(aside, contact))
 
 
-def quotable_note(text: str, contact: str = "") -> str | None:
-    """A note of the user's as it may be quoted to ``contact`` (whole, one line), or None."""
-    text = " ".join(text[:_MAX_INPUT].split())
-    if not text or _is_filler(text) or len(text) > MAX_CHARS or not _safe(text, contact):
-        return None
-    return text
-
-
 def _unquoted(text: str) -> str:
     """Without quotes that enclose the whole line (and only then), keeping its end mark."""
     end = ""

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from coffeechat.models.debrief.fields import PUBLIC_FIELDS
-from coffeechat.models.followups.phrasing import Advice, phrase_advice, quotable_note
+from coffeechat.models.followups.phrasing import Advice, phrase_advice
 from coffeechat.models.text import clean_line
 
 MAX_SPECIFICS = 2
@@ -104,12 +104,6 @@ def thank_you_context(
         "plans": " ".join(a.plan for a in advice if a.plan),
         "person": person,
     }
-
-
-def said_notes(notes: Iterable[str], contact_name: str = "") -> list[str]:
-    """The user's notes from the conversation that may be quoted to the contact (no remark
-    about anyone, no judgement, no question), in order."""
-    return [n for n in (quotable_note(note, contact_name) for note in notes) if n is not None]
 
 
 def thanked_for(advice: Sequence[Advice]) -> str:

@@ -39,7 +39,7 @@ from coffeechat.models.followups.mail import (
     recipient,
     thread_of,
 )
-from coffeechat.models.followups.thank_you import has_content, said_notes, thank_you_context
+from coffeechat.models.followups.thank_you import has_content, thank_you_context
 from coffeechat.models.followups.thanked_for import people_to_thank
 from coffeechat.models.interviews.fact_times import written_at
 from coffeechat.models.interviews.lifecycle import Event, State
@@ -52,7 +52,6 @@ from coffeechat.models.store.tables import (
     Interview,
     Meeting,
     Message,
-    Note,
     Outbox,
 )
 
@@ -223,8 +222,8 @@ def _body(
     review: bool,
     as_of: datetime,
 ) -> str:
-    """The thank-you's text from the debrief stored by now, the referrals and the notes known at
-    ``as_of`` (when the row was first written, for a row rewritten since)."""
+    """The thank-you's text from the debrief stored by now and the referrals known at ``as_of``
+    (when the row was first written, for a row rewritten since)."""
     meeting_day = ctx.local(meeting.start_utc).date()
     fields, suggested = people_to_thank(
         ctx.uow.session,
@@ -249,9 +248,9 @@ def _body(
             "when": said.pop("when"),
             "summary": meeting.summary,
         },
-        "notes": said_notes(
-            _conversation_notes(ctx, contact.id, meeting.start_utc, as_of), contact.name
-        ),
+        # The user's own notes are never quoted: like what they learned in a debrief, they are
+        # private ("salary band 90-110k"). What reaches the contact is the debrief's advice and
+        # people, and notes marked --for-update, in an update.
         **said,
     }
     return ctx.text("thank_you", context)
@@ -295,24 +294,6 @@ def user_wrote_since(ctx: PlanContext, contact_id: int, since: datetime) -> bool
         )
     )
     return found is not None
-
-
-def _conversation_notes(
-    ctx: PlanContext, contact_id: int, since: datetime, as_of: datetime
-) -> list[str]:
-    # Notes from the meeting on: what the user took away, not what they planned to ask.
-    return list(
-        ctx.uow.session.scalars(
-            select(Note.text)
-            .where(
-                Note.contact_id == contact_id,
-                Note.for_update.is_(False),
-                Note.created_at >= since,
-                Note.created_at <= as_of,
-            )
-            .order_by(Note.id)
-        )
-    )
 
 
 def _review_without(debrief: DebriefRules) -> bool:

@@ -321,7 +321,7 @@ def _thank_you_line(inp: PrepInputs) -> str:
     who = clean_line(who, limit=80)
     if inp.thank_you_wait_hours > 0:
         return _debrief_line(inp, who)
-    command = f'coffeechat note "{who}" "what you took away"'
+    command = f'coffeechat debrief "{who}"'
     zone = ZoneInfo(inp.account.timezone)
     when = (
         f"at about {_day_time(inp.thank_you_at.astimezone(zone))}"
@@ -332,7 +332,10 @@ def _thank_you_line(inp: PrepInputs) -> str:
         does = f"drafts the thank-you itself and leaves it in Drafts for you to approve {when}"
     else:
         does = f"sends the thank-you itself, {when}"
-    return f"coffeechat {does}: add notes before then ({command}) and it will mention them."
+    return (
+        f"coffeechat {does}: tell it how it went before then ({command}) and it will quote "
+        "their advice."
+    )
 
 
 def _debrief_line(inp: PrepInputs, who: str) -> str:

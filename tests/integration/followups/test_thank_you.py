@@ -69,17 +69,17 @@ def test_a_fresh_message_when_there_is_no_thread(world: World) -> None:
     assert row.subject == "Thank you, Grace" and row.in_reply_to is None and row.references == []
 
 
-def test_notes_from_the_conversation_are_used_and_others_are_not(world: World) -> None:
+def test_the_users_notes_never_reach_the_contact_in_a_thank_you(world: World) -> None:
+    # Notes are the user's own jottings, as private as what they learned: "Salary band is
+    # 90-110k" must never be quoted to Ada. What she hears comes from the debrief's advice.
     cid, _iid, _mid = held(world)
     world.note(cid, "ask about the platform team", END - timedelta(days=1))
-    world.note(cid, "read Team Topologies", END + timedelta(minutes=10))
-    world.note(cid, "she seems burnt out", END + timedelta(minutes=15))  # never to her
+    world.note(cid, "Salary band is 90-110k", END + timedelta(minutes=10))
+    world.note(cid, "Layoffs coming in Q2", END + timedelta(minutes=15))
     world.note(cid, "applied at Analytical", END + timedelta(minutes=20), for_update=True)
-    world.note(cid, "written after the send", DUE + timedelta(minutes=1))
     world.plan(DUE)
     body = world.rows()[0].body_text
-    assert "taking away from our conversation: read Team Topologies." in body
-    for absent in ("platform team", "applied at", "after the send", "burnt out"):
+    for absent in ("platform team", "90-110k", "Layoffs", "applied at", "taking away"):
         assert absent not in body
 
 

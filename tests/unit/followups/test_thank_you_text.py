@@ -28,7 +28,6 @@ from coffeechat.models.followups.thank_you import (
     Suggested,
     has_content,
     public_advice,
-    said_notes,
     thank_you_context,
     when_said,
 )
@@ -45,7 +44,6 @@ def body(
     *,
     company: str = "Compilers Ltd",
     introducer: str = "",
-    notes: Sequence[str] = (),
     sent: date = SATURDAY,
 ) -> str:
     """The thank-you as the planner renders it (plan.py's ``_thank_you`` context)."""
@@ -59,7 +57,6 @@ def body(
                     "role": "Engineer"},
         "introducer": introducer,
         "meeting": {"day": "Friday", "when": said.pop("when"), "summary": "Coffee"},
-        "notes": said_notes(notes, "Ada Lovelace"),
         **said,
     }  # fmt: skip
     return render("mail/thank_you", context, fmt="txt")
@@ -89,7 +86,6 @@ COMBINATIONS: dict[str, tuple[dict[str, Any] | None, list[Suggested], dict[str, 
     "no-debrief": (None, [], {}),
     "no-debrief-no-company-introduced-today": (
         None, [], {"company": "", "introducer": "Grace Hopper", "sent": FRIDAY}),
-    "no-debrief-with-notes": (None, [], {"notes": ["read Team Topologies"]}),
     "private-only": (
         debrief(learned=["they hire in March"], promises=[{"text": "CV", "due": None}]), [], {}),
     "advice-fragment": (debrief(advice=[FRAGMENT]), [], {}),
@@ -105,9 +101,6 @@ COMBINATIONS: dict[str, tuple[dict[str, Any] | None, list[Suggested], dict[str, 
     "advice-and-referral-long-ago": (
         debrief(advice=[FRAGMENT]), [Suggested("Charles Babbage", None)],
         {"sent": date(2026, 3, 20)}),
-    "two-notes": (None, [], {"notes": ["read Team Topologies", "Their interviews are pairing"]}),
-    "notes-with-remarks-left-out": (None, [], {"notes": [
-        "she seems burnt out", "read Team Topologies", "Ada's team is a mess", "why so slow?"]}),
     # The reviewer's examples (findings 1, 2 and 7): each said back, or left out.
     "prose-without-heading": (answered(PROSE), [], {}),
     "prose-quotable-without-heading": (

@@ -41,7 +41,7 @@ def test_typical_sheet_who_when_why() -> None:
     assert s.news == ("Finished the forecasting course Ada recommended.",)
     assert s.reminders[0] == "The calendar gives you 30 minutes: finish by 10:30."
     assert s.reminders[1].startswith("coffeechat sends the thank-you itself, a few hours after")
-    assert 'coffeechat note "Ada Lovelace" "what you took away"' in s.reminders[1]
+    assert 'coffeechat debrief "Ada Lovelace"' in s.reminders[1]  # notes stay private
     assert not any("within 24 hours" in r for r in s.reminders)
 
 

@@ -11,10 +11,11 @@ def _line(**kw: object) -> str:
     return line
 
 
-def test_without_the_debrief_wait_the_sheet_says_when_and_names_notes() -> None:
+def test_without_the_debrief_wait_the_sheet_says_when_and_names_the_debrief() -> None:
     line = _line()
     assert line.startswith("coffeechat sends the thank-you itself, a few hours after the meeting")
-    assert 'coffeechat note "Ada Lovelace"' in line
+    assert 'coffeechat debrief "Ada Lovelace"' in line  # notes stay private: never quoted
+    assert "coffeechat note" not in line
 
 
 def test_waiting_for_the_debrief_the_sheet_says_so_and_gives_the_bound() -> None:
