@@ -99,12 +99,17 @@ def demo(
         bool,
         typer.Option("--keep", help="Leave the servers running for a mail client until Ctrl-C."),
     ] = False,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Stop the story at this moment (`today`: the first run only; the "
+                     "moments are listed in docs/demo.md)."),
+    ] = None,
 ) -> None:
     """Run the demo world: local IMAP, SMTP and CalDAV servers and the real flows (no account)."""
     from coffeechat.deployments.cli.runtime import console
     from coffeechat.deployments.demo import run_demo
 
-    summary = run_demo(console, data_dir, keep=keep)
+    summary = run_demo(console, data_dir, keep=keep, until=until)
     if summary["problems"]:
         raise typer.Exit(1)
 

@@ -25,6 +25,7 @@ from coffeechat.deployments.demo.world import World
 from coffeechat.flows.steps.app import App, imap_credential, imap_endpoint
 from coffeechat.flows.steps.cycle import CycleReport, run_cycle
 from coffeechat.flows.steps.inbox import FolderReport, sync_account_mail
+from coffeechat.integrations.config import ConfigError
 from coffeechat.integrations.imap import connect
 
 CONTINUED = "continuing the story in this dir"
@@ -53,7 +54,7 @@ def pending(world: World, until: str | None) -> list[Moment]:
     if until is not None:
         keys = [m.key for m in moments]
         if until not in keys:
-            raise ValueError(f"no moment {until!r} in the demo's story: {', '.join(keys)}")
+            raise ConfigError(f"no moment {until!r} in the demo's story: {', '.join(keys)}")
         moments = moments[: keys.index(until) + 1]
     return [m for m in moments if m.key not in world.progress.done]
 

@@ -129,7 +129,8 @@ def make(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="coffeechat-pictures-") as tmp:
         work = Path(tmp)
         world = work / "demo"
-        cli(["demo", "--data-dir", str(world)])
+        # Today's world: the status is taken on the real clock, so the story stops at today.
+        cli(["demo", "--data-dir", str(world), "--until", "today"])
         config = world / "world" / "config.toml"
         colours = {"FORCE_COLOR": "1", "COLUMNS": str(COLUMNS), "TERM": "xterm-256color"}
         status = cli(["--config", str(config), "status"], env=colours)
