@@ -326,3 +326,8 @@ def test_the_story_at_any_hour_of_the_week(
             local = datetime.fromisoformat(line["at"]).astimezone(ZoneInfo(zone))
             assert 8 <= local.hour < 20, line
     assert summary["nudge"]["status"] == "draft"
+
+
+def test_an_unknown_moment_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no moment 'nope' in the demo's story: today, "):
+        demo(tmp_path / "world", WEDNESDAY, until="nope")
