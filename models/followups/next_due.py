@@ -83,7 +83,7 @@ def next_due(
         *_prep(session, account_id, now, rules.prep_lead),
         *_thanks(session, account_id, now, rules),
         *_nudges(session, account_id, rules.cadence, rules.zone),
-        *_updates(session, account_id, now, rules),
+        *_updates(session, account_id, after or now, rules),
     ]
     later = [aware(m) for m in moments if after is None or aware(m) > after]
     return min(later + unmarked, default=None)
@@ -168,11 +168,13 @@ def _nudges(
 
 
 def _updates(
-    session: Session, account_id: int, now: datetime, rules: DueRules
+    session: Session, account_id: int, seen: datetime, rules: DueRules
 ) -> Iterator[datetime]:
     # Generous: every touch of any contact (ours or the user's own mail) plus the interval, and
-    # the next weekday window opening from then or now: updates are written only when they can
-    # go at once (updates.py), so news that came on a Saturday is looked at on Monday morning.
+    # the next weekday window opening from then or from the last cycle (``seen``): updates are
+    # written only when they can go at once (updates.py), so news that came on a Saturday is
+    # looked at on Monday morning. From the last cycle, not from now: a moment at "now" would
+    # be due at every poll, a cycle after cycle all day long.
     cadence = rules.cadence
     interval = timedelta(days=cadence.update_interval_days)
     opens = partial(next_send_time, zone=rules.zone, window_start=cadence.send_window_start,
@@ -192,7 +194,7 @@ def _updates(
     for last in (*ours, *theirs):
         if last is not None:
             yield aware(last) + interval
-            yield opens(max(aware(last) + interval, aware(now)))
+            yield opens(max(aware(last) + interval, aware(seen)))
 
 
 def change_marker(session: Session, account_id: int) -> tuple[Any, ...]:

@@ -7,7 +7,7 @@ earlier than ``next_due`` says, or the service would sleep through it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -191,6 +191,23 @@ def test_update_interval_after_the_last_thank_you(world: World) -> None:
                      occurrence="t", message_id="<t@x>", status="sent", to_addr="ada@example.com",
                      subject="s", body_text="b", not_before=T0, created_at=T0))  # fmt: skip
     assert due(world) == T0 + timedelta(days=world.cadence.update_interval_days)
+
+
+def test_an_update_waits_for_the_weekday_window_and_never_spins(world: World) -> None:
+    # Updates are written only when they can go at once. Past the interval, the service looks
+    # again at the next weekday window opening after its last cycle, and not at every poll.
+    ada = world.contact("Ada", "ada@example.com")
+    interview = world.interview(ada, State.THANKED.value)
+    world.add(Outbox(account_id=world.account_id, interview_id=interview, kind="thank_you",
+                     occurrence="t", message_id="<t@x>", status="sent", to_addr="ada@example.com",
+                     subject="s", body_text="b", not_before=T0, created_at=T0))  # fmt: skip
+    passed = T0 + timedelta(days=world.cadence.update_interval_days + 1)  # a Tuesday, 09:00
+    # The last cycle ran inside the window: polling all day long finds nothing due.
+    for minutes in (1, 60, 300):
+        assert due(world, now=passed + timedelta(minutes=minutes), after=passed) is None
+    saturday = passed + timedelta(days=4)  # the last cycle ran on a Saturday morning
+    monday = datetime(2026, 4, 6, 6, 0, tzinfo=UTC)  # 08:00 Berlin, summer time by then
+    assert due(world, now=saturday + timedelta(hours=1), after=saturday) == monday
 
 
 def test_moments_at_or_before_after_were_seen(world: World) -> None:
