@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from coffeechat.models.followups.told import Telling, mark, telling, untold
 from coffeechat.models.store.events import PromiseKept, PromiseRevised
-from coffeechat.models.store.tables import Advice, Contact, Debrief, Outbox, Promise
+from coffeechat.models.store.tables import Advice, Contact, Outbox, Promise
 from coffeechat.models.store.uow import UnitOfWork
 
 # A note goes into an email verbatim: a few sentences, not a document.
@@ -181,17 +181,6 @@ def count_items(
 def open_promises(session: Session, account_id: int) -> list[Item]:
     """The promises not kept yet, soonest due first: the reminders (status, digest, prep)."""
     return list_items(session, account_id, kinds=(ItemKind.PROMISE,))
-
-
-def items_of_meeting(session: Session, account_id: int, meeting_id: int) -> list[Item]:
-    """Every item (any status) a meeting's debrief left."""
-    found = []
-    for kind, table in _TABLE.items():
-        debrief = select(Debrief.id).where(
-            Debrief.account_id == account_id, Debrief.meeting_id == meeting_id
-        )
-        found += _items(session, kind, table.debrief_id.in_(debrief))
-    return found
 
 
 def get_item(session: Session, account_id: int, ref: str | int) -> Item:
